@@ -1,0 +1,56 @@
+//! `logreg eval`: a model's metrics on labelled data.
+
+use super::output;
+use anyhow::{Result, bail};
+use clap::Args;
+use logreg::data::csv;
+use logreg::{Model, Precision, metrics};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A model written by `logreg train`.
+    pub model: PathBuf,
+    /// CSV laid out like the training file, with its target column.
+    pub data: PathBuf,
+    /// Predict the positive class when its probability is at least T.
+    #[arg(long, value_name = "T", default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Print the metrics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: EvalArgs) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!(
+            "--threshold must be between 0 and 1, not {}",
+            args.threshold
+        );
+    }
+    let model = Model::load(&args.model)?;
+    let (x, labels) = csv::read_for_model(
+        &args.data,
+        &model.feature_names,
+        &model.target,
+        Precision::F64,
+    )?;
+    let Some((raw, file)) = labels else {
+        bail!(
+            "{}: no target column {:?}: eval needs the true labels",
+            args.data.display(),
+            model.target
+        );
+    };
+    let y = csv::encode_labels(&raw, &file, &model.target, &model.labels)?;
+    let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
+    } else {
+        output::write_metrics(&mut out, &m, &model.labels)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+//! Shared printing: the lesson's cost log, fit summaries and metric tables.
+
+use logreg::metrics::Metrics;
+use logreg::solver::{Control, Progress};
+use logreg::{FitReport, Termination};
+use std::io::Write;
+
+/// An observer that prints `iteration K: cost J` every `every` iterations to stderr.
+pub fn cost_logger(every: usize, quiet: bool) -> impl FnMut(&Progress) -> Control {
+    move |p: &Progress| {
+        if !quiet && every > 0 && p.iteration % every == 0 {
+            eprintln!("iteration {}: cost {:.6}", p.iteration, p.cost);
+        }
+        Control::Continue
+    }
+}
+
+/// One line saying how the fit ended.
+pub fn fit_summary(report: &FitReport) -> String {
+    format!(
+        "{} {} after {} iterations: cost {:.6}, gradient norm {:.3e} ({:.1e} of the start), {:.3} s",
+        report.solver,
+        report.termination,
+        report.iterations,
+        report.cost,
+        report.gradient_norm,
+        report.gradient_norm / report.initial_gradient_norm.max(f64::MIN_POSITIVE),
+        report.seconds
+    )
+}
+
+/// A warning for a fit that stopped before the tolerance, or None.
+pub fn fit_warning(report: &FitReport, learning_rate: f64) -> Option<String> {
+    match report.termination {
+        Termination::MaxIterations => Some(format!(
+            "warning: {} stopped at the iteration limit ({}) before reaching the tolerance; \
+             raise --max-iterations{}",
+            report.solver,
+            report.iterations,
+            if report.solver == "gd" {
+                format!(" or the learning rate ({learning_rate})")
+            } else {
+                String::new()
+            }
+        )),
+        _ => None,
+    }
+}
+
+/// The message for a diverged gradient descent, naming the learning rate.
+pub fn divergence_message(report: &FitReport, learning_rate: f64) -> String {
+    let n = report.history.len();
+    let (before, after) = if n >= 2 {
+        (report.history[n - 2], report.history[n - 1])
+    } else {
+        (f64::NAN, report.history.last().copied().unwrap_or(f64::NAN))
+    };
+    format!(
+        "gradient descent diverged at iteration {}: the cost went from {before:.6} to {after:.6}. \
+         The learning rate {learning_rate} is too large; try --learning-rate {}",
+        report.iterations,
+        learning_rate / 10.0
+    )
+}
+
+/// The metrics as an aligned table.
+pub fn write_metrics(
+    out: &mut impl Write,
+    m: &Metrics,
+    labels: &logreg::data::LabelMap,
+) -> std::io::Result<()> {
+    writeln!(out, "rows        {}", m.rows)?;
+    writeln!(out, "threshold   {}", m.threshold)?;
+    writeln!(out, "accuracy    {:.4}", m.accuracy)?;
+    writeln!(out, "precision   {:.4}", m.precision)?;
+    writeln!(out, "recall      {:.4}", m.recall)?;
+    writeln!(out, "f1          {:.4}", m.f1)?;
+    writeln!(out, "log loss    {:.4}", m.log_loss)?;
+    match m.roc_auc {
+        Some(auc) => writeln!(out, "roc auc     {auc:.4}")?,
+        None => writeln!(out, "roc auc     undefined (one class only)")?,
+    }
+    let c = &m.confusion;
+    let (neg, pos) = (&labels.negative, &labels.positive);
+    let width = neg.len().max(pos.len()).max(6);
+    writeln!(out, "confusion matrix (rows: actual, columns: predicted)")?;
+    writeln!(out, "  {:>width$}  {:>width$}  {:>width$}", "", neg, pos)?;
+    writeln!(
+        out,
+        "  {:>width$}  {:>width$}  {:>width$}",
+        neg, c.true_negative, c.false_positive
+    )?;
+    writeln!(
+        out,
+        "  {:>width$}  {:>width$}  {:>width$}",
+        pos, c.false_negative, c.true_positive
+    )?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `logreg predict`: label (and optionally the probability of) every row of a CSV file.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use logreg::data::csv;
+use logreg::{Model, Precision};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A model written by `logreg train`.
+    pub model: PathBuf,
+    /// CSV laid out like the training file; its target column, if present, is ignored.
+    pub data: PathBuf,
+    /// Write the predictions here (atomically) instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Add a column with the probability of the positive class.
+    #[arg(long)]
+    pub proba: bool,
+}
+
+pub fn run(args: PredictArgs) -> Result<ExitCode> {
+    let model = Model::load(&args.model)?;
+    let (x, _) = csv::read_for_model(
+        &args.data,
+        &model.feature_names,
+        &model.target,
+        Precision::F64,
+    )?;
+    let a = model.probabilities(x.design());
+    let mut text = Vec::with_capacity(a.len() * 24);
+    if args.proba {
+        writeln!(text, "prediction,probability")?;
+    } else {
+        writeln!(text, "prediction")?;
+    }
+    for p in a {
+        let label = model.labels.decode(p >= 0.5);
+        if args.proba {
+            writeln!(text, "{},{}", quote(label), p)?;
+        } else {
+            writeln!(text, "{}", quote(label))?;
+        }
+    }
+    match &args.output {
+        Some(path) => logreg::model::write_atomically(path, &text)
+            .with_context(|| format!("cannot write predictions to {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A CSV field, quoted if it holds a comma, quote or line break.
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}

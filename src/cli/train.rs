@@ -1,0 +1,242 @@
+//! `logreg train`: fit a model to a CSV file and save it atomically.
+
+use super::output;
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use logreg::data::csv::{self, TrainingCsv};
+use logreg::data::split;
+use logreg::metrics;
+use logreg::{Dataset, Init, Precision, Solver, Termination, TrainOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SolverArg {
+    /// The lesson's batch gradient descent.
+    Gd,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InitArg {
+    /// All weights and the bias start at 0 (J = ln 2).
+    Zeros,
+    /// Small uniform weights in [−0.01, 0.01) from --seed.
+    Random,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrecisionArg {
+    F32,
+    F64,
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        }
+    }
+}
+
+/// The data-reading options shared by `train` and `demo`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data: CSV with a header row.
+    pub data: PathBuf,
+    /// Where to write the model (JSON). An existing file is replaced only on success.
+    #[arg(short, long, value_name = "MODEL")]
+    pub output: PathBuf,
+    /// The target column [default: `label` if present, else the last column].
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// The label value that is the positive class (y = 1) [default: the larger number, or the
+    /// later string in byte order].
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// Hold out this fraction of rows (stratified by class) for validation.
+    #[arg(long, value_name = "F", conflicts_with = "validation")]
+    pub validation_fraction: Option<f64>,
+    /// Validation data in a separate file laid out like the training file.
+    #[arg(long, value_name = "FILE")]
+    pub validation: Option<PathBuf>,
+    /// Stop when validation accuracy has not improved for K checks (one check every
+    /// --log-every iterations). Needs a validation set.
+    #[arg(long, value_name = "K")]
+    pub patience: Option<usize>,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the fit report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How to fit: solver, objective and stopping rule.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[arg(long, value_enum, default_value = "gd")]
+    pub solver: SolverArg,
+    /// α, the gradient descent step size.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.1)]
+    pub learning_rate: f64,
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_iterations: usize,
+    /// Stop when ‖∇J‖ ≤ tol·‖∇J(w₀)‖.
+    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    pub tol: f64,
+    /// λ, the L2 penalty (λ/2)‖w‖² on the standardised weights [default: 1e-4].
+    #[arg(long, value_name = "LAMBDA", conflicts_with = "c")]
+    pub l2: Option<f64>,
+    /// Inverse penalty as in scikit-learn and LIBLINEAR: λ = 1/(C·m), m training rows.
+    #[arg(long, value_name = "C")]
+    pub c: Option<f64>,
+    /// Starting weights.
+    #[arg(long, value_enum, default_value = "zeros")]
+    pub init: InitArg,
+    /// Seed for --init random and --validation-fraction.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Train on the raw features (no standardisation).
+    #[arg(long)]
+    pub no_standardize: bool,
+    /// Print the cost every K iterations (0: never).
+    #[arg(long, value_name = "K", default_value_t = 100)]
+    pub log_every: usize,
+    /// How feature values are stored in memory (sums are always f64).
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: PrecisionArg,
+}
+
+impl FitArgs {
+    /// The library's options for `rows` training rows.
+    pub fn options(&self, rows: usize, patience: Option<usize>) -> Result<TrainOptions> {
+        let l2 = match (self.l2, self.c) {
+            (_, Some(c)) if !(c > 0.0 && c.is_finite()) => {
+                bail!("--c must be a positive number, not {c}")
+            }
+            (_, Some(c)) => 1.0 / (c * rows as f64),
+            (Some(l2), None) => l2,
+            (None, None) => TrainOptions::default().l2,
+        };
+        Ok(TrainOptions {
+            solver: match self.solver {
+                SolverArg::Gd => Solver::Gd,
+            },
+            l2,
+            learning_rate: self.learning_rate,
+            max_iterations: self.max_iterations,
+            tol: self.tol,
+            standardize: !self.no_standardize,
+            init: match self.init {
+                InitArg::Zeros => Init::Zeros,
+                InitArg::Random => Init::Random { seed: self.seed },
+            },
+            patience,
+            check_every: self.log_every.max(1),
+        })
+    }
+}
+
+pub fn run(args: TrainArgs) -> Result<ExitCode> {
+    if args.patience.is_some() && args.validation.is_none() && args.validation_fraction.is_none() {
+        bail!("--patience needs a validation set (--validation FILE or --validation-fraction F)");
+    }
+    let options = TrainingCsv {
+        target: args.target.as_deref(),
+        positive: args.positive.as_deref(),
+        precision: args.fit.precision.into(),
+    };
+    let all = csv::read_training(&args.data, &options)?;
+    let (data, validation) = match (args.validation_fraction, &args.validation) {
+        (Some(f), _) => {
+            let s = split::stratified(&all.y, f, args.fit.seed)?;
+            (
+                all.select_rows(&s.train),
+                Some(all.select_rows(&s.validation)),
+            )
+        }
+        (None, Some(path)) => {
+            let v = csv::read_training(
+                path,
+                &TrainingCsv {
+                    target: Some(&all.target),
+                    positive: Some(&all.labels.positive),
+                    ..options
+                },
+            )?;
+            if v.labels != all.labels {
+                bail!(
+                    "{}: the validation labels {:?} differ from the training labels {:?}",
+                    path.display(),
+                    [&v.labels.negative, &v.labels.positive],
+                    [&all.labels.negative, &all.labels.positive]
+                );
+            }
+            (all, Some(v))
+        }
+        (None, None) => (all, None),
+    };
+    fit_and_save(&args, &data, validation.as_ref())
+}
+
+fn fit_and_save(
+    args: &TrainArgs,
+    data: &Dataset,
+    validation: Option<&Dataset>,
+) -> Result<ExitCode> {
+    let options = args.fit.options(data.n_rows(), args.patience)?;
+    let quiet = args.quiet;
+    let mut log = output::cost_logger(args.fit.log_every, quiet);
+    let trained = logreg::train(data, validation, &options, &mut log)?;
+    let report = &trained.report;
+    if report.termination == Termination::Diverged {
+        bail!(
+            "{}",
+            output::divergence_message(report, options.learning_rate)
+        );
+    }
+    trained
+        .model
+        .save(&args.output)
+        .with_context(|| format!("cannot write the model to {}", args.output.display()))?;
+    if let Some(w) = output::fit_warning(report, options.learning_rate) {
+        eprintln!("logreg: {w}");
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let json = serde_json::json!({
+            "model": args.output,
+            "rows": data.n_rows(),
+            "features": data.n_features(),
+            "l2": options.l2,
+            "report": report,
+            "validation": trained.validation,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    } else if !quiet {
+        writeln!(
+            out,
+            "trained on {} rows × {} features (λ = {}): {}",
+            data.n_rows(),
+            data.n_features(),
+            options.l2,
+            output::fit_summary(report)
+        )?;
+        if let Some(v) = validation {
+            let m = metrics::evaluate(&v.y, &trained.model.logits(v.design()), 0.5);
+            writeln!(
+                out,
+                "validation ({} rows): accuracy {:.4}, log loss {:.4}",
+                v.n_rows(),
+                m.accuracy,
+                m.log_loss
+            )?;
+        }
+        writeln!(out, "model written to {}", args.output.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,118 @@
+//! The library's one error type.
+//!
+//! Every error that data from outside can cause is a variant with structured fields, so the CLI
+//! can print a message that names the file, line and column, and tests can match on the kind.
+//! Non-convergence is not an error: it is a [`crate::Termination`] in the fit report.
+
+use std::path::PathBuf;
+
+/// Errors from loading data, fitting, and reading or writing model files.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system refused a read or write.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A cell, row or field that cannot be read. `line` and `column` count from 1, as editors do.
+    #[error("{}:{line}:{column}: {reason}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+
+    /// The file holds no bytes at all (not even a header).
+    #[error("{}: the file is empty", path.display())]
+    EmptyFile { path: PathBuf },
+
+    /// The file has a header but no data rows.
+    #[error("{}: the file has a header but no data rows", path.display())]
+    NoRows { path: PathBuf },
+
+    /// `--target NAME` names a column the header does not have.
+    #[error("{}: no column named {name:?} (columns: {})", path.display(), available.join(", "))]
+    MissingTarget {
+        path: PathBuf,
+        name: String,
+        available: Vec<String>,
+    },
+
+    /// Every training row has the same label: there is nothing to separate.
+    #[error("{}: every row has the label {label:?}; logistic regression needs two classes", path.display())]
+    SingleClass { path: PathBuf, label: String },
+
+    /// A third distinct label appeared.
+    #[error("{}:{line}: a third class {third:?} appears (already seen {first:?} and {second:?}); binary logistic regression needs exactly two", path.display())]
+    TooManyClasses {
+        path: PathBuf,
+        line: usize,
+        first: String,
+        second: String,
+        third: String,
+    },
+
+    /// A label in evaluation data that the model does not know.
+    #[error("{}:{line}:{column}: label {label:?} is neither of the model's classes {negative:?} and {positive:?}", path.display())]
+    UnknownLabel {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        label: String,
+        negative: String,
+        positive: String,
+    },
+
+    /// `--positive VALUE` names a value that is not one of the two labels.
+    #[error("--positive {value:?} is not one of the labels {:?}", labels)]
+    UnknownPositive { value: String, labels: [String; 2] },
+
+    /// Prediction data whose features do not match the model's.
+    #[error("{}: {reason}", path.display())]
+    FeatureMismatch { path: PathBuf, reason: String },
+
+    /// A model file that is not valid JSON of the expected shape (for example, truncated).
+    #[error("{}: not a valid logreg model file: {reason}", path.display())]
+    ModelFormat { path: PathBuf, reason: String },
+
+    /// A model file written by another version of the format.
+    #[error("{}: model format version {found} is not supported (this logreg reads version {supported})", path.display())]
+    ModelVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+
+    /// A parameter value outside its domain, such as a negative learning rate.
+    #[error("invalid {name} {value}: {reason}")]
+    InvalidParameter {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+
+    /// `explain --row K` beyond the data.
+    #[error("{}: row {row} does not exist (the file has {rows} data rows; rows count from 1)", path.display())]
+    RowOutOfRange {
+        path: PathBuf,
+        row: usize,
+        rows: usize,
+    },
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

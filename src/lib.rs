@@ -1,0 +1,36 @@
+//! # logreg: logistic regression as a neural network
+//!
+//! One neuron: inputs x (n features), weights w, bias b.
+//!
+//! | the lesson | where it lives |
+//! |---|---|
+//! | z = w·x + b, a = σ(z) | [`graph`] (one example), [`objective`] (the batch) |
+//! | L(a, y) = −(y log a + (1 − y) log(1 − a)), computed from z | [`loss`] |
+//! | J = (1/m) Σ L + (λ/2)‖w‖² | [`objective::Objective::cost`] |
+//! | dz = a − y, dw = x·dz, db = dz | [`graph::Graph::backward`], [`objective::Objective::evaluate`] |
+//! | w ← w − α·dw, b ← b − α·db | [`solver::gradient_descent`] |
+//! | standardised features, model on the raw scale | [`standardize`] |
+//! | accuracy, precision, recall, F1, log loss, ROC AUC | [`metrics`] |
+//! | the saved model | [`model`] |
+//!
+//! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
+
+pub mod data;
+pub mod error;
+pub mod graph;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod objective;
+pub mod parallel;
+pub mod rng;
+pub mod solver;
+pub mod standardize;
+pub mod train;
+
+pub use data::{Dataset, Design, Features, Precision};
+pub use error::{Error, Result};
+pub use model::Model;
+pub use objective::{Evaluation, Objective};
+pub use solver::{FitReport, Termination};
+pub use train::{Init, Solver, TrainOptions, Trained, train};

@@ -1,0 +1,19 @@
+//! The `logreg` command line: parse arguments, run the subcommand, map the outcome to an exit
+//! code (0 success or a closed pipe, 1 data or I/O error, 2 usage error).
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("logreg: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

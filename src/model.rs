@@ -1,0 +1,148 @@
+//! The fitted model and its versioned, human-readable file format.
+//!
+//! A model file is one JSON object (see the README for every field). Weights are on the raw
+//! feature scale, so prediction is z = w·x + b, a = σ(z) with no preprocessing; the
+//! standardisation used in training is recorded for reference. Floats are written in their
+//! shortest round-trip form and read back bit-exact. Files are written atomically: to a
+//! temporary file in the same folder, flushed to disk, then renamed over the target, so a
+//! failed or interrupted write never leaves a truncated model or clobbers an existing one.
+
+use crate::data::{Design, LabelMap, Precision};
+use crate::error::{Error, Result};
+use crate::loss;
+use crate::solver::Termination;
+use crate::standardize::Standardization;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+/// The value of the `format` field of every model file.
+pub const FORMAT: &str = "logreg-model";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// How the model was trained (informational; prediction does not use it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    pub solver: String,
+    /// λ of J, on the standardised weights when `standardization` is set.
+    pub l2: f64,
+    pub rows: usize,
+    pub precision: Precision,
+    pub iterations: usize,
+    /// J at the solution.
+    pub cost: f64,
+    pub gradient_norm: f64,
+    pub termination: Termination,
+}
+
+/// A fitted binary logistic regression model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub format_version: u64,
+    pub feature_names: Vec<String>,
+    /// Raw-scale weights, one per feature.
+    pub weights: Vec<f64>,
+    /// Raw-scale bias.
+    pub bias: f64,
+    /// The target column's name.
+    pub target: String,
+    pub labels: LabelMap,
+    /// Column means and scales used in training; `null` when standardisation was off.
+    pub standardization: Option<Standardization>,
+    pub training: TrainingSummary,
+}
+
+impl Model {
+    /// z_i = w·x_i + b for every row.
+    pub fn logits(&self, x: &dyn Design) -> Vec<f64> {
+        let mut z = vec![0.0; x.n_rows()];
+        let chunk = 4096;
+        z.par_chunks_mut(chunk).enumerate().for_each(|(c, out)| {
+            let start = c * chunk;
+            x.dots(start..start + out.len(), &self.weights, out);
+            for v in out.iter_mut() {
+                *v += self.bias;
+            }
+        });
+        z
+    }
+
+    /// a_i = σ(z_i), the probability of the positive class, for every row.
+    pub fn probabilities(&self, x: &dyn Design) -> Vec<f64> {
+        self.logits(x).into_iter().map(loss::sigmoid).collect()
+    }
+
+    /// Writes the model atomically to `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut json = serde_json::to_vec_pretty(self).expect("a model always serialises");
+        json.push(b'\n');
+        write_atomically(path, &json)
+    }
+
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let format_error = |reason: String| Error::ModelFormat {
+            path: path.into(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(format_error(format!(
+                "the \"format\" field is not {FORMAT:?}"
+            )));
+        }
+        match value.get("format_version").and_then(|v| v.as_u64()) {
+            Some(FORMAT_VERSION) => {}
+            Some(found) => {
+                return Err(Error::ModelVersion {
+                    path: path.into(),
+                    found,
+                    supported: FORMAT_VERSION,
+                });
+            }
+            None => return Err(format_error("no \"format_version\" number".into())),
+        }
+        let model: Model =
+            serde_json::from_value(value).map_err(|e| format_error(e.to_string()))?;
+        let n = model.feature_names.len();
+        let scaling_ok = model
+            .standardization
+            .as_ref()
+            .is_none_or(|s| s.mean.len() == n && s.scale.len() == n);
+        if model.weights.len() != n || !scaling_ok {
+            return Err(format_error(format!(
+                "{} feature names but {} weights",
+                n,
+                model.weights.len()
+            )));
+        }
+        if !model.weights.iter().all(|w| w.is_finite()) || !model.bias.is_finite() {
+            return Err(format_error("weights must be finite numbers".into()));
+        }
+        Ok(model)
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".logreg-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}

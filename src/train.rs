@@ -1,0 +1,251 @@
+//! Training end to end: standardise, pick the starting point, run a solver, watch a validation
+//! set, and express the result as a raw-scale [`Model`].
+//!
+//! θ₀ is zero (the lesson's initialisation, where J = ln 2 exactly) or, with
+//! [`Init::Random`], small uniform weights in [−0.01, 0.01) drawn from the seed. With a
+//! validation set and `patience = Some(k)`, validation accuracy is measured every
+//! `check_every` iterations and training stops once k checks in a row fail to beat the best
+//! accuracy so far (the lesson's "stop when accuracy does not improve"); the last weights are
+//! kept.
+
+use crate::data::{Dataset, Precision};
+use crate::error::{Error, Result};
+use crate::metrics;
+use crate::model::{FORMAT, FORMAT_VERSION, Model, TrainingSummary};
+use crate::objective::Objective;
+use crate::rng::SplitMix64;
+use crate::solver::{
+    Control, FitReport, GradientDescent, Observer, Progress, Stopping, Termination,
+};
+use crate::standardize::Standardization;
+use serde::{Deserialize, Serialize};
+
+/// Which method minimises J.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// The lesson's batch gradient descent.
+    Gd,
+}
+
+impl Solver {
+    pub fn name(self) -> &'static str {
+        match self {
+            Solver::Gd => "gd",
+        }
+    }
+}
+
+/// The starting point θ₀.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    Zeros,
+    Random { seed: u64 },
+}
+
+/// Everything `train` needs to know. [`TrainOptions::default`] documents the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOptions {
+    pub solver: Solver,
+    /// λ, the L2 penalty on the (standardised) weights. Default 1e-4.
+    pub l2: f64,
+    /// α for gradient descent. Default 0.1.
+    pub learning_rate: f64,
+    /// Default 1000.
+    pub max_iterations: usize,
+    /// Relative gradient tolerance. Default 1e-6.
+    pub tol: f64,
+    /// Standardise features (default on).
+    pub standardize: bool,
+    pub init: Init,
+    /// Stop after this many validation checks without a better accuracy (needs a validation
+    /// set). Default off.
+    pub patience: Option<usize>,
+    /// Iterations between validation checks. Default 100.
+    pub check_every: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            solver: Solver::Gd,
+            l2: 1e-4,
+            learning_rate: 0.1,
+            max_iterations: 1000,
+            tol: 1e-6,
+            standardize: true,
+            init: Init::Zeros,
+            patience: None,
+            check_every: 100,
+        }
+    }
+}
+
+/// One validation check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ValidationPoint {
+    pub iteration: usize,
+    /// J's data term (mean log loss) on the validation rows.
+    pub cost: f64,
+    pub accuracy: f64,
+}
+
+/// A trained model with its fit report and validation curve.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    pub model: Model,
+    pub report: FitReport,
+    pub validation: Vec<ValidationPoint>,
+}
+
+impl TrainOptions {
+    fn check(&self) -> Result<()> {
+        let bad = |name, value: f64, reason| {
+            Err(Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                reason,
+            })
+        };
+        if !(self.l2 >= 0.0 && self.l2.is_finite()) {
+            return bad("l2", self.l2, "must be a finite number ≥ 0");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad(
+                "learning rate",
+                self.learning_rate,
+                "must be a finite number > 0",
+            );
+        }
+        if !(self.tol >= 0.0 && self.tol.is_finite()) {
+            return bad("tol", self.tol, "must be a finite number ≥ 0");
+        }
+        if self.check_every == 0 {
+            return bad("check interval", 0.0, "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// The raw-scale model for standardised parameters θ.
+fn model_at(
+    data: &Dataset,
+    scaling: &Standardization,
+    standardized: bool,
+    theta: &[f64],
+    l2: f64,
+) -> Model {
+    let (weights, bias) = scaling.to_raw(theta);
+    Model {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        feature_names: data.feature_names.clone(),
+        weights,
+        bias,
+        target: data.target.clone(),
+        labels: data.labels.clone(),
+        standardization: standardized.then(|| scaling.clone()),
+        training: TrainingSummary {
+            solver: String::new(),
+            l2,
+            rows: data.n_rows(),
+            precision: if data.design().precision() == "f64" {
+                Precision::F64
+            } else {
+                Precision::F32
+            },
+            iterations: 0,
+            cost: f64::NAN,
+            gradient_norm: f64::NAN,
+            termination: Termination::MaxIterations,
+        },
+    }
+}
+
+/// Fits a model to `data`, calling `observer` after every iteration.
+pub fn train(
+    data: &Dataset,
+    validation: Option<&Dataset>,
+    options: &TrainOptions,
+    observer: &mut Observer,
+) -> Result<Trained> {
+    options.check()?;
+    if let Some(v) = validation {
+        if v.feature_names != data.feature_names {
+            return Err(Error::FeatureMismatch {
+                path: v.source.clone(),
+                reason: "the validation data's columns differ from the training data's".into(),
+            });
+        }
+    }
+    let n = data.n_features();
+    let scaling = if options.standardize {
+        Standardization::fit(data.design())
+    } else {
+        Standardization::identity(n)
+    };
+    let objective = Objective::new(data.design(), &data.y, options.l2, &scaling);
+    let theta0 = match options.init {
+        Init::Zeros => vec![0.0; n + 1],
+        Init::Random { seed } => {
+            let mut rng = SplitMix64::new(seed);
+            (0..=n).map(|_| 0.02 * rng.next_f64() - 0.01).collect()
+        }
+    };
+
+    let mut points = Vec::new();
+    let mut best = f64::NEG_INFINITY;
+    let mut stale = 0;
+    let mut watch = |p: &Progress| -> Control {
+        if let Some(v) = validation {
+            if p.iteration % options.check_every == 0 {
+                let model = model_at(data, &scaling, options.standardize, p.theta, options.l2);
+                let m = metrics::evaluate(&v.y, &model.logits(v.design()), 0.5);
+                points.push(ValidationPoint {
+                    iteration: p.iteration,
+                    cost: m.log_loss,
+                    accuracy: m.accuracy,
+                });
+                if m.accuracy > best {
+                    best = m.accuracy;
+                    stale = 0;
+                } else {
+                    stale += 1;
+                }
+                if options.patience.is_some_and(|k| stale >= k) {
+                    return Control::Stop(Termination::EarlyStopped);
+                }
+            }
+        }
+        observer(p)
+    };
+    let stopping = Stopping {
+        max_iterations: options.max_iterations,
+        tol: options.tol,
+    };
+    let solution = match options.solver {
+        Solver::Gd => GradientDescent {
+            learning_rate: options.learning_rate,
+            stopping,
+        }
+        .minimize(&objective, theta0, &mut watch),
+    };
+    let report = solution.report;
+    let mut model = model_at(
+        data,
+        &scaling,
+        options.standardize,
+        &solution.theta,
+        options.l2,
+    );
+    model.training.solver = report.solver.clone();
+    model.training.iterations = report.iterations;
+    model.training.cost = report.cost;
+    model.training.gradient_norm = report.gradient_norm;
+    model.training.termination = report.termination;
+    Ok(Trained {
+        model,
+        report,
+        validation: points,
+    })
+}
