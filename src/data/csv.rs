@@ -675,7 +675,7 @@ mod tests {
 
     #[test]
     fn chunks_end_on_line_breaks() {
-        let body: Vec<u8> = (0..300_000)
+        let body: Vec<u8> = (0..800_000)
             .flat_map(|i| format!("{i},1\n").into_bytes())
             .collect();
         let chunks = chunk_ranges(&body);
@@ -688,7 +688,7 @@ mod tests {
                 .iter()
                 .map(|c| count_rows(&body[c.clone()]))
                 .sum::<usize>(),
-            300_000
+            800_000
         );
     }
 }
