@@ -1,0 +1,410 @@
+//! The real `logreg` binary on small files in a temporary folder: the happy path of every
+//! subcommand, and every class of bad input with its message and exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        Dir(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+
+    /// Writes `text` to `name` and returns its path.
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_logreg"))
+            .args(args)
+            .current_dir(self.0.path())
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts a run failed with `code` and that stderr contains every one of `needles`.
+fn assert_fails(out: &Output, code: i32, needles: &[&str]) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(!err.contains("panicked"), "a panic: {err}");
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "failed: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// A small separable-ish dataset with a `label` column and string-free features.
+const SMALL: &str = "x1,x2,label\n0.1,1.0,0\n0.4,0.2,0\n1.2,0.3,1\n2.0,1.1,1\n0.3,0.4,0\n1.8,0.1,1\n0.9,0.9,1\n0.2,0.8,0\n";
+
+fn train_small(dir: &Dir) -> PathBuf {
+    let data = dir.file("small.csv", SMALL);
+    ok(&dir.run(&[
+        "train",
+        data.to_str().unwrap(),
+        "-o",
+        "model.json",
+        "--quiet",
+    ]));
+    dir.path("model.json")
+}
+
+#[test]
+fn train_predict_eval_explain_on_breast_cancer() {
+    let dir = Dir::new();
+    let out = dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "m.json",
+        "--target",
+        "diagnosis",
+        "--learning-rate",
+        "0.5",
+        "--max-iterations",
+        "300",
+        "--validation-fraction",
+        "0.2",
+        "--seed",
+        "1",
+    ]);
+    let stdout = ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("iteration 0: cost 0.693147"), "{stderr}");
+    assert!(stderr.contains("iteration 100: cost "), "{stderr}");
+    assert!(
+        stdout.contains("validation (113 rows): accuracy"),
+        "{stdout}"
+    );
+
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
+    assert_eq!(model["format"], "logreg-model");
+    assert_eq!(model["format_version"], 1);
+    assert_eq!(model["labels"]["positive"], "malignant");
+    assert_eq!(model["weights"].as_array().unwrap().len(), 30);
+
+    let eval = ok(&dir.run(&["eval", "m.json", BREAST_CANCER, "--json"]));
+    let metrics: serde_json::Value = serde_json::from_str(&eval).unwrap();
+    assert!(metrics["accuracy"].as_f64().unwrap() > 0.95);
+    assert_eq!(metrics["rows"], 569);
+
+    let predictions = ok(&dir.run(&["predict", "m.json", BREAST_CANCER, "--proba"]));
+    let lines: Vec<&str> = predictions.lines().collect();
+    assert_eq!(lines[0], "prediction,probability");
+    assert_eq!(lines.len(), 570);
+    assert!(lines[1].starts_with("malignant,"), "{}", lines[1]);
+
+    let explain = ok(&dir.run(&["explain", "m.json", BREAST_CANCER, "--row", "1"]));
+    for needle in [
+        "y = 1",
+        "z = w·x + b",
+        "a = σ(z)",
+        "da = dL/da",
+        "dz = dL/dz",
+        "dw1",
+        "db = dz",
+    ] {
+        assert!(
+            explain.contains(needle),
+            "explain lacks {needle:?}: {explain}"
+        );
+    }
+}
+
+#[test]
+fn predict_writes_a_file_in_input_order_and_ignores_the_target() {
+    let dir = Dir::new();
+    let model = train_small(&dir);
+    let unlabeled = dir.file("new.csv", "x2,x1\n1.0,0.0\n0.2,3.0\n");
+    ok(&dir.run(&[
+        "predict",
+        model.to_str().unwrap(),
+        unlabeled.to_str().unwrap(),
+        "-o",
+        "p.csv",
+    ]));
+    let p = std::fs::read_to_string(dir.path("p.csv")).unwrap();
+    assert_eq!(
+        p, "prediction\n0\n1\n",
+        "features are matched by name, not position"
+    );
+}
+
+#[test]
+fn c_matches_l2_by_the_documented_conversion() {
+    // C = 1/(λ·m): with m = 8 rows, C = 12.5 is λ = 0.01.
+    let dir = Dir::new();
+    let data = dir.file("small.csv", SMALL);
+    let d = data.to_str().unwrap();
+    ok(&dir.run(&["train", d, "-o", "a.json", "--quiet", "--l2", "0.01"]));
+    ok(&dir.run(&["train", d, "-o", "b.json", "--quiet", "--c", "12.5"]));
+    let weights = |f: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path(f)).unwrap()).unwrap();
+        v["weights"].clone()
+    };
+    assert_eq!(weights("a.json"), weights("b.json"));
+}
+
+#[test]
+fn model_floats_round_trip_bit_exact() {
+    let dir = Dir::new();
+    let model_path = train_small(&dir);
+    let model = logreg::Model::load(&model_path).unwrap();
+    model.save(&dir.path("again.json")).unwrap();
+    let again = logreg::Model::load(&dir.path("again.json")).unwrap();
+    assert_eq!(model, again);
+    for (a, b) in model.weights.iter().zip(&again.weights) {
+        assert_eq!(a.to_bits(), b.to_bits());
+    }
+}
+
+#[test]
+fn bad_training_data_names_file_line_and_column() {
+    let dir = Dir::new();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "missing.csv",
+            "a,b,label\n1,2,0\n3,,1\n",
+            &["missing.csv:3:2", "empty cell"],
+        ),
+        (
+            "word.csv",
+            "a,b,label\n1,2,0\n3,abc,1\n",
+            &["word.csv:3:2", "\"abc\"", "not", "number"],
+        ),
+        (
+            "ragged.csv",
+            "a,b,label\n1,2,0\n3,1\n",
+            &["ragged.csv:3:", "2 fields", "header has 3"],
+        ),
+        (
+            "nan.csv",
+            "a,b,label\n1,NaN,0\n3,1,1\n",
+            &["nan.csv:2:2", "not a finite number"],
+        ),
+        (
+            "inf.csv",
+            "a,b,label\n1,2,0\n-inf,1,1\n",
+            &["inf.csv:3:1", "not a finite number"],
+        ),
+        ("empty.csv", "", &["empty.csv", "empty"]),
+        ("header.csv", "a,b,label\n", &["header.csv", "no data rows"]),
+        (
+            "one.csv",
+            "a,b,label\n1,2,0\n3,1,0\n",
+            &["one.csv", "every row has the label \"0\""],
+        ),
+        (
+            "three.csv",
+            "a,label\n1,x\n2,y\n3,z\n",
+            &["three.csv:4", "third class \"z\""],
+        ),
+        (
+            "big.csv",
+            "a,label\n1e39,0\n2,1\n",
+            &["big.csv:2:1", "too large for f32", "--precision f64"],
+        ),
+    ];
+    for (name, body, needles) in cases {
+        let path = dir.file(name, body);
+        let out = dir.run(&["train", path.to_str().unwrap(), "-o", "m.json"]);
+        assert_fails(&out, 1, needles);
+        assert!(!dir.path("m.json").exists(), "{name} left a model");
+    }
+    let path = dir.file("ok.csv", SMALL);
+    let out = dir.run(&[
+        "train",
+        path.to_str().unwrap(),
+        "-o",
+        "m.json",
+        "--target",
+        "nope",
+    ]);
+    assert_fails(&out, 1, &["no column named \"nope\"", "x1, x2, label"]);
+}
+
+#[test]
+fn failing_train_leaves_an_existing_model_untouched() {
+    let dir = Dir::new();
+    let model = train_small(&dir);
+    let before = std::fs::read(&model).unwrap();
+    let bad = dir.file("bad.csv", "x1,x2,label\n1,2,0\n3,oops,1\n");
+    let out = dir.run(&[
+        "train",
+        bad.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert_fails(&out, 1, &["bad.csv:3:2"]);
+    // A diverging fit is a failure too, and must not overwrite the model either.
+    let data = dir.file("small.csv", SMALL);
+    let out = dir.run(&[
+        "train",
+        data.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+        "--learning-rate",
+        "1e6",
+        "--no-standardize",
+        "--l2",
+        "1",
+    ]);
+    assert_fails(&out, 1, &["diverged", "learning rate 1000000"]);
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.0.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn bad_model_files_and_mismatched_features() {
+    let dir = Dir::new();
+    let model = train_small(&dir);
+    let good = std::fs::read_to_string(&model).unwrap();
+    let data = dir.file("small.csv", SMALL);
+    let d = data.to_str().unwrap();
+
+    dir.file("truncated.json", &good[..good.len() / 2]);
+    assert_fails(
+        &dir.run(&["predict", "truncated.json", d]),
+        1,
+        &["truncated.json", "not a valid logreg model"],
+    );
+
+    dir.file(
+        "v2.json",
+        &good.replace("\"format_version\": 1", "\"format_version\": 2"),
+    );
+    assert_fails(
+        &dir.run(&["eval", "v2.json", d]),
+        1,
+        &["v2.json", "version 2 is not supported"],
+    );
+
+    let other = dir.file("other.csv", "x1,x3,label\n1,2,0\n");
+    assert_fails(
+        &dir.run(&["predict", "model.json", other.to_str().unwrap()]),
+        1,
+        &["other.csv", "missing: x2", "not in the model: x3"],
+    );
+    let unknown = dir.file("unknown.csv", "x1,x2,label\n1,2,0\n1,2,7\n");
+    assert_fails(
+        &dir.run(&["eval", "model.json", unknown.to_str().unwrap()]),
+        1,
+        &["unknown.csv:3:3", "label \"7\""],
+    );
+    assert_fails(
+        &dir.run(&["explain", "model.json", d, "--row", "9"]),
+        1,
+        &["row 9 does not exist", "8 data rows"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = Dir::new();
+    assert_fails(&dir.run(&["train"]), 2, &["Usage"]);
+    assert_fails(
+        &dir.run(&["train", "x.csv", "-o", "m.json", "--l2", "1", "--c", "1"]),
+        2,
+        &["--c"],
+    );
+    assert_fails(&dir.run(&["frobnicate"]), 2, &["unrecognized subcommand"]);
+}
+
+#[test]
+fn labels_in_other_spellings_and_a_chosen_positive_class() {
+    let dir = Dir::new();
+    let data = dir.file("pm.csv", "a,label\n-1,-1\n-2,-1\n1,+1\n2,+1\n");
+    ok(&dir.run(&["train", data.to_str().unwrap(), "-o", "m.json", "--quiet"]));
+    let p = ok(&dir.run(&["predict", "m.json", data.to_str().unwrap()]));
+    assert_eq!(p, "prediction\n-1\n-1\n+1\n+1\n");
+    let data = dir.file("tf.csv", "a,y\n-1,yes\n-2,yes\n1,no\n2,no\n");
+    ok(&dir.run(&[
+        "train",
+        data.to_str().unwrap(),
+        "-o",
+        "m.json",
+        "--quiet",
+        "--positive",
+        "no",
+    ]));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
+    assert_eq!(model["labels"]["positive"], "no");
+    assert!(
+        model["weights"][0].as_f64().unwrap() > 0.0,
+        "a is larger for the positive class"
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let dir = Dir::new();
+    ok(&dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "m.json",
+        "--quiet",
+        "--max-iterations",
+        "10",
+    ]));
+    // Make the output large enough to overflow the pipe buffer before we close it.
+    let big: String = std::iter::once(std::fs::read_to_string(BREAST_CANCER).unwrap())
+        .chain((0..40).map(|_| {
+            let t = std::fs::read_to_string(BREAST_CANCER).unwrap();
+            t.split_once('\n').unwrap().1.to_owned()
+        }))
+        .collect();
+    let path: &Path = &dir.file("big.csv", &big);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args(["predict", "m.json", path.to_str().unwrap(), "--proba"])
+        .current_dir(dir.0.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn demo_runs_and_reaches_the_accuracy_target() {
+    let out = Dir::new().run(&["demo"]);
+    let stdout = ok(&out);
+    assert!(stdout.contains("iteration 0: cost 0.693147"));
+    assert!(stdout.contains("iteration 2000: cost"));
+    let accuracy: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("accuracy"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(accuracy >= 0.95, "held-out accuracy {accuracy}");
+}
