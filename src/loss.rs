@@ -46,6 +46,26 @@ pub fn dz(z: f64, y: f64) -> f64 {
     sigmoid(z) - y
 }
 
+/// a = σ(z) and, if `with_loss`, L(a, y), sharing one exponential e^(−|z|): the form the
+/// training passes use. Returns (a, L), with L = 0 when not asked for.
+#[inline(always)]
+pub fn forward(z: f64, y: f64, with_loss: bool) -> (f64, f64) {
+    let e = (-z.abs()).exp();
+    let a = if z >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    let loss = if with_loss {
+        // softplus(±z) = max(±z, 0) + ln(1 + e^(−|z|))
+        let t = if y > 0.5 { -z } else { z };
+        t.max(0.0) + e.ln_1p()
+    } else {
+        0.0
+    };
+    (a, loss)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +94,19 @@ mod tests {
             4.248354255291589e-18,
             1e-12
         ));
+    }
+
+    #[test]
+    fn fused_forward_matches_the_separate_kernels() {
+        for &z in &[
+            -1e4, -800.0, -40.0, -3.0, -0.5, 0.0, 0.5, 3.0, 40.0, 800.0, 1e4,
+        ] {
+            for &y in &[0.0, 1.0] {
+                let (a, l) = forward(z, y, true);
+                assert!(close(a, sigmoid(z), 1e-15) || a == sigmoid(z));
+                assert!(close(l, loss_from_logit(z, y), 1e-15) || l == loss_from_logit(z, y));
+            }
+        }
     }
 
     #[test]

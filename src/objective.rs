@@ -1,29 +1,29 @@
-//! The vectorised cost J of the lesson and its gradient, in one pass over X.
+//! The vectorised cost J of the lesson and its derivatives, each in one pass over X.
 //!
 //! For m examples with labels y_i ∈ {0, 1} and parameters θ = (w, b):
 //!
 //! - forward:  z_i = w·x_i + b, a_i = σ(z_i)
 //! - cost:     J(w, b) = (1/m) Σ_i L(a_i, y_i) + (λ/2)‖w‖²     (the bias is not penalised)
 //! - backward: dz_i = a_i − y_i, dw = (1/m) Xᵀ dz + λw, db = (1/m) Σ_i dz_i
+//! - Hessian:  H = (1/m) X̃ᵀ D X̃ + λ·diag(1, …, 1, 0), D = diag(a_i(1 − a_i)), x̃_i = (x_i, 1)
 //!
 //! The loss is computed from the logit (see [`crate::loss`]) and everything is summed in f64.
-//! The pass runs over the fixed row tasks of [`crate::parallel`], so the result does not depend
+//! Each pass runs over the fixed row tasks of [`crate::parallel`], so the result does not depend
 //! on the number of threads. Within a task, rows are taken in small blocks: z for a block is
-//! computed, then the block is read again for Xᵀdz while it is still in cache.
+//! computed, then the block is read again for Xᵀdz while it is still in cache, so a pass reads X
+//! from memory once. A Newton solver's pass also keeps D and the Hessian's diagonal (for the
+//! preconditioner) from the same z, so the curvature costs no extra pass.
 //!
 //! θ lives in standardised coordinates (see [`crate::standardize`]); the data are raw, so each
 //! pass first maps θ to raw (w, b) and pulls the raw gradient back. With standardisation off the
 //! map is the identity.
-//!
-//! The Hessian of J is H = (1/m) X̃ᵀ D X̃ + λ·diag(1, …, 1, 0) with D = diag(a_i(1 − a_i)), over
-//! the augmented rows x̃_i = (x_i, 1); [`Hessian`] applies it to a vector without forming it.
 
 use crate::data::Design;
 use crate::loss;
 use crate::parallel;
 use crate::standardize::Standardization;
 
-/// Rows per block inside a task: small enough that a block of a wide dense row set stays in L2.
+/// Rows per block inside a task: small enough that a block of wide dense rows stays in L2.
 const BLOCK: usize = 256;
 
 /// J and ∇J at one point. `gradient` has n + 1 entries, the last being ∂J/∂b.
@@ -31,7 +31,13 @@ const BLOCK: usize = 256;
 pub struct Evaluation {
     pub cost: f64,
     pub gradient: Vec<f64>,
+    /// Rows on the wrong side of (or on) the decision boundary: y_i = 1 with z_i ≤ 0, or y_i = 0
+    /// with z_i ≥ 0. Zero with λ = 0 means the classes are separated and J has no minimum.
+    pub misclassified: usize,
 }
+
+/// D (per row) and the Hessian's diagonal, from a Newton pass.
+type Curvature = (Vec<f64>, Vec<f64>);
 
 /// The regularised cross-entropy cost over a dataset.
 #[derive(Clone, Copy)]
@@ -42,11 +48,51 @@ pub struct Objective<'a> {
     scaling: &'a Standardization,
 }
 
-/// Sums over a set of rows: the loss, Σ dz·x (raw scale) and Σ dz.
+/// What a pass should compute besides the loss gradient.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// J and ∇J.
+    CostAndGradient,
+    /// ∇J only (no per-row logarithms).
+    Gradient,
+    /// J only.
+    Cost,
+    /// J, ∇J, and the curvature D with the Hessian's diagonal.
+    Newton,
+}
+
+/// Sums over a set of rows.
 struct Partial {
     loss: f64,
+    /// Σ dz·x on the raw scale.
     dw: Vec<f64>,
+    /// Σ dz.
     db: f64,
+    /// Σ D (x − μ)² on the raw scale, for the Hessian's diagonal.
+    hw: Vec<f64>,
+    /// Σ D.
+    hb: f64,
+    misclassified: usize,
+    /// a(1 − a)/m for each row of the task, in row order.
+    d: Vec<f64>,
+}
+
+impl Partial {
+    /// Adds the sums; concatenates D (partials arrive in task order).
+    fn add(mut self, other: Partial) -> Partial {
+        self.d.extend_from_slice(&other.d);
+        self.loss += other.loss;
+        self.db += other.db;
+        self.hb += other.hb;
+        self.misclassified += other.misclassified;
+        for (a, p) in self.dw.iter_mut().zip(&other.dw) {
+            *a += p;
+        }
+        for (a, p) in self.hw.iter_mut().zip(&other.hw) {
+            *a += p;
+        }
+        self
+    }
 }
 
 impl<'a> Objective<'a> {
@@ -84,10 +130,15 @@ impl<'a> Objective<'a> {
         0.5 * self.l2 * theta[..n].iter().map(|w| w * w).sum::<f64>()
     }
 
-    /// One pass: the loss sum (if `with_loss`) and, if `with_gradient`, Σ dz·x and Σ dz.
-    fn pass(&self, w: &[f64], b: f64, with_loss: bool, with_gradient: bool) -> Partial {
+    /// One pass over X at raw (w, b).
+    fn pass(&self, w: &[f64], b: f64, want: Want) -> Partial {
         let n = w.len();
         let (x, y) = (self.x, self.y);
+        let with_loss = want != Want::Gradient;
+        let with_gradient = want != Want::Cost;
+        let newton = want == Want::Newton;
+        let inv_m = 1.0 / self.rows() as f64;
+        let mean = &self.scaling.mean;
         parallel::map_reduce(
             self.rows(),
             |rows| {
@@ -99,9 +150,14 @@ impl<'a> Objective<'a> {
                         Vec::new()
                     },
                     db: 0.0,
+                    hw: if newton { vec![0.0; n] } else { Vec::new() },
+                    hb: 0.0,
+                    misclassified: 0,
+                    d: Vec::with_capacity(if newton { rows.len() } else { 0 }),
                 };
                 let mut z = [0.0; BLOCK];
                 let mut dz = [0.0; BLOCK];
+                let mut curvature = [0.0; BLOCK];
                 let mut start = rows.start;
                 while start < rows.end {
                     let end = (start + BLOCK).min(rows.end);
@@ -110,106 +166,104 @@ impl<'a> Objective<'a> {
                     for k in 0..len {
                         let zk = z[k] + b;
                         let yk = y[start + k];
-                        if with_loss {
-                            part.loss += loss::loss_from_logit(zk, yk);
+                        let (a, l) = loss::forward(zk, yk, with_loss);
+                        part.loss += l;
+                        dz[k] = a - yk;
+                        if (yk > 0.5) != (zk > 0.0) || zk == 0.0 {
+                            part.misclassified += 1;
                         }
-                        dz[k] = loss::dz(zk, yk);
+                        if newton {
+                            curvature[k] = a * (1.0 - a) * inv_m;
+                        }
                     }
                     if with_gradient {
                         part.db += dz[..len].iter().sum::<f64>();
                         x.add_rows(start..end, &dz[..len], &mut part.dw);
                     }
+                    if newton {
+                        part.hb += curvature[..len].iter().sum::<f64>();
+                        x.add_squared_rows(start..end, &curvature[..len], mean, &mut part.hw);
+                        part.d.extend_from_slice(&curvature[..len]);
+                    }
                     start = end;
                 }
                 part
             },
-            |mut acc, part| {
-                acc.loss += part.loss;
-                acc.db += part.db;
-                for (a, p) in acc.dw.iter_mut().zip(&part.dw) {
-                    *a += p;
-                }
-                acc
-            },
+            Partial::add,
         )
     }
 
     /// J(θ) without the gradient.
     pub fn cost(&self, theta: &[f64]) -> f64 {
         let (w, b) = self.scaling.to_raw(theta);
-        let part = self.pass(&w, b, true, false);
+        let part = self.pass(&w, b, Want::Cost);
         part.loss / self.rows() as f64 + self.penalty(theta)
     }
 
     /// J(θ) and ∇J(θ) in one pass.
     pub fn evaluate(&self, theta: &[f64]) -> Evaluation {
-        Evaluation {
-            cost: 0.0,
-            gradient: Vec::new(),
-        }
-        .fill(self, theta, true)
+        self.finish(theta, Want::CostAndGradient).0
     }
 
     /// ∇J(θ) alone, skipping the per-row logarithms of the loss.
     pub fn gradient(&self, theta: &[f64]) -> Vec<f64> {
-        Evaluation {
-            cost: f64::NAN,
-            gradient: Vec::new(),
-        }
-        .fill(self, theta, false)
-        .gradient
+        self.finish(theta, Want::Gradient).0.gradient
+    }
+
+    /// J(θ), ∇J(θ) and the Hessian at θ, in one pass.
+    pub fn evaluate_with_hessian(&self, theta: &[f64]) -> (Evaluation, Hessian<'a>) {
+        let (eval, newton) = self.finish(theta, Want::Newton);
+        let (d, diagonal) = newton.expect("Newton passes compute the curvature");
+        let hessian = Hessian {
+            x: self.x,
+            d,
+            diagonal,
+            l2: self.l2,
+            scaling: self.scaling,
+        };
+        (eval, hessian)
     }
 
     /// The Hessian at θ, as an operator.
     pub fn hessian(&self, theta: &[f64]) -> Hessian<'a> {
-        let (w, b) = self.scaling.to_raw(theta);
-        let m = self.rows();
-        let x = self.x;
-        let mut d = vec![0.0; m];
-        let tasks = parallel::task_ranges(m);
-        // Each row's curvature a(1 − a)/m depends on that row only: no reduction, any order.
-        use rayon::prelude::*;
-        let mut slices = Vec::with_capacity(tasks.len());
-        let mut rest = d.as_mut_slice();
-        for r in &tasks {
-            let (head, tail) = rest.split_at_mut(r.len());
-            slices.push((r.clone(), head));
-            rest = tail;
-        }
-        slices.into_par_iter().for_each(|(rows, out)| {
-            x.dots(rows.clone(), &w, out);
-            for v in out.iter_mut() {
-                let a = loss::sigmoid(*v + b);
-                *v = a * (1.0 - a) / m as f64;
-            }
-        });
-        Hessian {
-            x,
-            d,
-            l2: self.l2,
-            scaling: self.scaling,
-        }
+        self.evaluate_with_hessian(theta).1
     }
-}
 
-impl Evaluation {
-    fn fill(mut self, objective: &Objective, theta: &[f64], with_loss: bool) -> Self {
-        let o = objective;
-        let n = o.dim() - 1;
-        let (w, b) = o.scaling.to_raw(theta);
-        let part = o.pass(&w, b, with_loss, true);
-        let inv_m = 1.0 / o.rows() as f64;
+    /// The evaluation at θ, and for Newton passes D and the Hessian's diagonal.
+    fn finish(&self, theta: &[f64], want: Want) -> (Evaluation, Option<Curvature>) {
+        let n = self.dim() - 1;
+        let (w, b) = self.scaling.to_raw(theta);
+        let part = self.pass(&w, b, want);
+        let inv_m = 1.0 / self.rows() as f64;
         let mut gradient: Vec<f64> = part.dw.iter().map(|g| g * inv_m).collect();
         gradient.push(part.db * inv_m);
-        o.scaling.pull_back(&mut gradient);
+        self.scaling.pull_back(&mut gradient);
         for (g, w) in gradient[..n].iter_mut().zip(&theta[..n]) {
-            *g += o.l2 * w;
+            *g += self.l2 * w;
         }
-        if with_loss {
-            self.cost = part.loss * inv_m + o.penalty(theta);
-        }
-        self.gradient = gradient;
-        self
+        let cost = if want == Want::Gradient {
+            f64::NAN
+        } else {
+            part.loss * inv_m + self.penalty(theta)
+        };
+        // H̃_jj = (1/s_j²) Σ_i D_i (x_ij − μ_j)² + λ, H̃_bb = Σ_i D_i.
+        let diagonal = (want == Want::Newton).then(|| {
+            let mut diag: Vec<f64> = part
+                .hw
+                .iter()
+                .zip(&self.scaling.scale)
+                .map(|(h, s)| h / (s * s) + self.l2)
+                .collect();
+            diag.push(part.hb);
+            diag
+        });
+        let newton = diagonal.map(|diag| (part.d, diag));
+        let eval = Evaluation {
+            cost,
+            gradient,
+            misclassified: part.misclassified,
+        };
+        (eval, newton)
     }
 }
 
@@ -218,6 +272,7 @@ pub struct Hessian<'a> {
     x: &'a dyn Design,
     /// a_i(1 − a_i)/m per row.
     d: Vec<f64>,
+    diagonal: Vec<f64>,
     l2: f64,
     scaling: &'a Standardization,
 }
@@ -260,26 +315,8 @@ impl Hessian<'_> {
         hv
     }
 
-    /// The diagonal of H (for a Jacobi preconditioner), in one pass.
-    pub fn diagonal(&self) -> Vec<f64> {
-        let n = self.scaling.mean.len();
-        let x = self.x;
-        let d = &self.d;
-        let mean = &self.scaling.mean;
-        // H̃_jj = (1/s_j²) Σ_i D_i (x_ij − μ_j)², H̃_bb = Σ_i D_i.
-        let (mut diag, db) = parallel::map_reduce(
-            d.len(),
-            |rows| {
-                let mut acc = vec![0.0; n];
-                x.add_squared_rows(rows.clone(), &d[rows.clone()], mean, &mut acc);
-                (acc, d[rows].iter().sum::<f64>())
-            },
-            |(a, ab), (p, pb)| (parallel::add_into(a, p), ab + pb),
-        );
-        for (h, s) in diag.iter_mut().zip(&self.scaling.scale) {
-            *h = *h / (s * s) + self.l2;
-        }
-        diag.push(db);
-        diag
+    /// The diagonal of H (for a Jacobi preconditioner).
+    pub fn diagonal(&self) -> &[f64] {
+        &self.diagonal
     }
 }

@@ -15,7 +15,8 @@ use crate::model::{FORMAT, FORMAT_VERSION, Model, TrainingSummary};
 use crate::objective::Objective;
 use crate::rng::SplitMix64;
 use crate::solver::{
-    Control, FitReport, GradientDescent, Observer, Progress, Stopping, Termination,
+    Control, FitReport, GradientDescent, Lbfgs, Observer, Progress, Stopping, Termination,
+    TrustRegion,
 };
 use crate::standardize::Standardization;
 use serde::{Deserialize, Serialize};
@@ -24,14 +25,34 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Solver {
+    /// Picks per problem (see [`Solver::resolve`]).
+    Auto,
     /// The lesson's batch gradient descent.
     Gd,
+    /// Trust-region Newton-CG (LIBLINEAR's TRON).
+    Newton,
+    /// Limited-memory BFGS with a strong-Wolfe line search.
+    Lbfgs,
 }
 
 impl Solver {
     pub fn name(self) -> &'static str {
         match self {
+            Solver::Auto => "auto",
             Solver::Gd => "gd",
+            Solver::Newton => "newton",
+            Solver::Lbfgs => "lbfgs",
+        }
+    }
+
+    /// The method `Auto` stands for: trust-region Newton. It reaches the optimum in the fewest
+    /// passes over the data on every problem we measured (see the README's performance
+    /// section), and its cost per iteration does not depend on the conditioning of J the way
+    /// L-BFGS's iteration count does.
+    pub fn resolve(self) -> Solver {
+        match self {
+            Solver::Auto => Solver::Newton,
+            other => other,
         }
     }
 }
@@ -68,7 +89,7 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            solver: Solver::Gd,
+            solver: Solver::Auto,
             l2: 1e-4,
             learning_rate: 0.1,
             max_iterations: 1000,
@@ -223,10 +244,20 @@ pub fn train(
         max_iterations: options.max_iterations,
         tol: options.tol,
     };
-    let solution = match options.solver {
+    let solution = match options.solver.resolve() {
         Solver::Gd => GradientDescent {
             learning_rate: options.learning_rate,
             stopping,
+        }
+        .minimize(&objective, theta0, &mut watch),
+        Solver::Lbfgs => Lbfgs {
+            memory: 10,
+            stopping,
+        }
+        .minimize(&objective, theta0, &mut watch),
+        Solver::Newton | Solver::Auto => TrustRegion {
+            stopping,
+            max_cg_iterations: 1000,
         }
         .minimize(&objective, theta0, &mut watch),
     };

@@ -77,6 +77,8 @@ fn train_predict_eval_explain_on_breast_cancer() {
         "m.json",
         "--target",
         "diagnosis",
+        "--solver",
+        "gd",
         "--learning-rate",
         "0.5",
         "--max-iterations",
@@ -263,6 +265,8 @@ fn failing_train_leaves_an_existing_model_untouched() {
         data.to_str().unwrap(),
         "-o",
         model.to_str().unwrap(),
+        "--solver",
+        "gd",
         "--learning-rate",
         "1e6",
         "--no-standardize",
@@ -407,4 +411,55 @@ fn demo_runs_and_reaches_the_accuracy_target() {
         .parse()
         .unwrap();
     assert!(accuracy >= 0.95, "held-out accuracy {accuracy}");
+}
+
+#[test]
+fn every_solver_from_the_command_line_and_strict_mode() {
+    let dir = Dir::new();
+    for solver in ["auto", "newton", "lbfgs"] {
+        let out = dir.run(&[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--solver",
+            solver,
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+        assert_eq!(report["report"]["termination"], "converged", "{solver}");
+        assert!(report["report"]["evaluations"]["passes"].as_u64().unwrap() > 0);
+    }
+    // Not converging is a warning, or with --strict an error that writes nothing.
+    let out = dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "limit.json",
+        "--solver",
+        "lbfgs",
+        "--max-iterations",
+        "2",
+    ]);
+    ok(&out);
+    assert!(text(&out.stderr).contains("iteration limit"));
+    let out = dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "strict.json",
+        "--max-iterations",
+        "2",
+        "--strict",
+    ]);
+    assert_fails(&out, 1, &["iteration limit", "--strict"]);
+    assert!(!dir.path("strict.json").exists());
+    // Separable classes without a penalty: stopped with a diagnosis instead of running forever.
+    let out = dir.run(&["train", BREAST_CANCER, "-o", "sep.json", "--l2", "0"]);
+    ok(&out);
+    assert!(
+        text(&out.stderr).contains("linearly separable"),
+        "{}",
+        text(&out.stderr)
+    );
 }

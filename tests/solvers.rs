@@ -120,6 +120,7 @@ fn gradient_descent_reaches_the_independent_optimum() {
 fn too_large_a_learning_rate_is_reported_as_divergence() {
     let data = breast_cancer();
     let options = TrainOptions {
+        solver: Solver::Gd,
         learning_rate: 50.0,
         standardize: false,
         ..TrainOptions::default()
@@ -138,6 +139,7 @@ fn early_stopping_on_validation_accuracy() {
         data.select_rows(&split.validation),
     );
     let options = TrainOptions {
+        solver: Solver::Gd,
         learning_rate: 0.5,
         max_iterations: 100_000,
         tol: 0.0,
@@ -177,4 +179,188 @@ fn random_initialisation_is_seeded() {
     };
     assert_eq!(run(3), run(3));
     assert_ne!(run(3), run(4));
+}
+
+/// J* for standardised breast-cancer data at λ = 1e-4, produced like
+/// [`BREAST_CANCER_OPTIMUM_L2_1E2`] (scikit-learn 1.9.1, newton-cholesky, tol 1e-14).
+const BREAST_CANCER_OPTIMUM_L2_1E4: f64 = 0.04261937303109118;
+
+fn exact_options(solver: Solver, l2: f64) -> TrainOptions {
+    TrainOptions {
+        solver,
+        l2,
+        tol: 1e-8,
+        max_iterations: 1000,
+        ..TrainOptions::default()
+    }
+}
+
+#[test]
+fn newton_and_lbfgs_reach_the_independent_optimum_and_agree() {
+    let data = breast_cancer();
+    for (l2, optimum) in [
+        (1e-2, BREAST_CANCER_OPTIMUM_L2_1E2),
+        (1e-4, BREAST_CANCER_OPTIMUM_L2_1E4),
+    ] {
+        let mut costs = Vec::new();
+        for solver in [Solver::Newton, Solver::Lbfgs, Solver::Auto] {
+            let r = logreg::train(&data, None, &exact_options(solver, l2), &mut no_observer())
+                .unwrap()
+                .report;
+            assert_eq!(
+                r.termination,
+                Termination::Converged,
+                "{solver:?} at λ = {l2}"
+            );
+            assert!(r.gradient_norm <= 1e-8 * r.initial_gradient_norm);
+            let gap = (r.cost - optimum) / optimum;
+            assert!(
+                gap.abs() <= 1e-6,
+                "{solver:?} at λ = {l2}: relative gap {gap:e}"
+            );
+            costs.push(r.cost);
+        }
+        let spread = costs
+            .iter()
+            .fold(0.0f64, |a, c| a.max((c - costs[0]).abs()))
+            / costs[0];
+        assert!(spread <= 1e-9, "solvers disagree by {spread:e}");
+    }
+}
+
+#[test]
+fn newton_needs_few_passes() {
+    // The point of a second-order method: the exact optimum in tens of passes, not thousands.
+    let data = breast_cancer();
+    let r = logreg::train(
+        &data,
+        None,
+        &exact_options(Solver::Newton, 1e-4),
+        &mut no_observer(),
+    )
+    .unwrap()
+    .report;
+    assert!(r.iterations <= 30, "{} iterations", r.iterations);
+    assert!(
+        r.evaluations.passes <= 300,
+        "{} passes",
+        r.evaluations.passes
+    );
+    assert!(r.evaluations.hessian_vector > 0);
+}
+
+#[test]
+fn separable_data_without_penalty_stops_with_a_diagnosis() {
+    // The Wisconsin data are linearly separable: with λ = 0 the weights would grow forever.
+    let data = breast_cancer();
+    for solver in [Solver::Newton, Solver::Lbfgs] {
+        let options = TrainOptions {
+            solver,
+            l2: 0.0,
+            max_iterations: 100_000,
+            learning_rate: 0.5,
+            ..TrainOptions::default()
+        };
+        let r = logreg::train(&data, None, &options, &mut no_observer())
+            .unwrap()
+            .report;
+        assert_eq!(r.termination, Termination::Separable, "{solver:?}");
+        assert!(r.iterations < 100_000);
+    }
+}
+
+/// A synthetic problem large enough to span many row tasks: x ~ U(−1, 1), y from a known
+/// logistic model, all from one seed.
+fn synthetic(m: usize, n: usize, precision: Precision) -> Dataset {
+    let mut rng = logreg::rng::SplitMix64::new(42);
+    let w: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+    let mut values = Vec::with_capacity(m * n);
+    let mut y = Vec::with_capacity(m);
+    for _ in 0..m {
+        let x: Vec<f64> = (0..n).map(|_| 2.0 * rng.next_f64() - 1.0).collect();
+        let z: f64 = x.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + 0.5;
+        y.push(f64::from(u8::from(
+            rng.next_f64() < logreg::loss::sigmoid(z),
+        )));
+        values.extend(x);
+    }
+    let features = match precision {
+        Precision::F32 => logreg::Features::Dense32(logreg::data::DenseMatrix::from_row_major(
+            values.iter().map(|&v| v as f32).collect(),
+            m,
+            n,
+        )),
+        Precision::F64 => {
+            logreg::Features::Dense64(logreg::data::DenseMatrix::from_row_major(values, m, n))
+        }
+    };
+    Dataset {
+        source: "synthetic".into(),
+        features,
+        y,
+        feature_names: (1..=n).map(|j| format!("x{j}")).collect(),
+        target: "label".into(),
+        labels: logreg::data::LabelMap {
+            negative: "0".into(),
+            positive: "1".into(),
+        },
+    }
+}
+
+#[test]
+fn the_thread_count_does_not_change_the_model() {
+    let data = synthetic(40_000, 12, Precision::F32);
+    assert!(logreg::parallel::task_ranges(data.n_rows()).len() > 1);
+    let fit = |threads: usize, solver: Solver| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            logreg::train(
+                &data,
+                None,
+                &exact_options(solver, 1e-4),
+                &mut no_observer(),
+            )
+            .unwrap()
+        })
+    };
+    for solver in [Solver::Newton, Solver::Lbfgs] {
+        let (one, two, three) = (fit(1, solver), fit(2, solver), fit(3, solver));
+        let bits = |t: &logreg::Trained| {
+            t.model
+                .weights
+                .iter()
+                .map(|w| w.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&one), bits(&two), "{solver:?}: 1 vs 2 threads");
+        assert_eq!(bits(&one), bits(&three), "{solver:?}: 1 vs 3 threads");
+        assert_eq!(one.model.bias.to_bits(), two.model.bias.to_bits());
+        assert_eq!(one.report.history, two.report.history);
+    }
+}
+
+#[test]
+fn f32_and_f64_storage_agree_to_single_precision() {
+    let (d32, d64) = (
+        synthetic(5_000, 8, Precision::F32),
+        synthetic(5_000, 8, Precision::F64),
+    );
+    let fit = |d: &Dataset| {
+        logreg::train(
+            d,
+            None,
+            &exact_options(Solver::Newton, 1e-4),
+            &mut no_observer(),
+        )
+        .unwrap()
+    };
+    let (a, b) = (fit(&d32), fit(&d64));
+    // The data differ by f32 rounding (relative 6e-8), so the optima differ at that level.
+    assert!((a.report.cost - b.report.cost).abs() <= 1e-6 * b.report.cost);
+    for (wa, wb) in a.model.weights.iter().zip(&b.model.weights) {
+        assert!((wa - wb).abs() <= 1e-5 * (1.0 + wb.abs()), "{wa} vs {wb}");
+    }
 }

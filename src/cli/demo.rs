@@ -67,6 +67,21 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     };
     let trained = logreg::train(&train, None, &options, &mut log)?;
     println!("\n{}", output::fit_summary(&trained.report));
+    // The same J, solved to the optimum by trust-region Newton.
+    let exact = TrainOptions {
+        solver: Solver::Newton,
+        tol: 1e-10,
+        ..options.clone()
+    };
+    let newton = logreg::train(&train, None, &exact, &mut |_: &logreg::solver::Progress| {
+        logreg::solver::Control::Continue
+    })?;
+    println!("{}", output::fit_summary(&newton.report));
+    println!(
+        "gradient descent's cost is {:.2e} above the exact optimum J* = {:.6}",
+        (trained.report.cost - newton.report.cost) / newton.report.cost,
+        newton.report.cost
+    );
     let m = metrics::evaluate(&test.y, &trained.model.logits(test.design()), 0.5);
     let mut out = std::io::stdout().lock();
     writeln!(

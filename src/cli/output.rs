@@ -18,10 +18,11 @@ pub fn cost_logger(every: usize, quiet: bool) -> impl FnMut(&Progress) -> Contro
 /// One line saying how the fit ended.
 pub fn fit_summary(report: &FitReport) -> String {
     format!(
-        "{} {} after {} iterations: cost {:.6}, gradient norm {:.3e} ({:.1e} of the start), {:.3} s",
+        "{} {} after {} iterations ({} passes over the data): cost {:.6}, gradient norm {:.3e} ({:.1e} of the start), {:.3} s",
         report.solver,
         report.termination,
         report.iterations,
+        report.evaluations.passes,
         report.cost,
         report.gradient_norm,
         report.gradient_norm / report.initial_gradient_norm.max(f64::MIN_POSITIVE),
@@ -43,7 +44,21 @@ pub fn fit_warning(report: &FitReport, learning_rate: f64) -> Option<String> {
                 String::new()
             }
         )),
-        _ => None,
+        Termination::Separable => Some(format!(
+            "warning: the training classes are linearly separable and λ = 0, so J has no minimum: \
+             the weights would grow without bound. Stopped after {} iterations with every row \
+             classified correctly; use --l2 > 0 for a well-defined model",
+            report.iterations
+        )),
+        Termination::Stalled => Some(format!(
+            "warning: {} could not reduce J further in floating point before the tolerance \
+             (gradient norm {:.3e}); the model is as close to the optimum as rounding allows",
+            report.solver, report.gradient_norm
+        )),
+        Termination::Converged
+        | Termination::Diverged
+        | Termination::EarlyStopped
+        | Termination::Interrupted => None,
     }
 }
 

@@ -76,7 +76,7 @@ impl<T: Element> DenseMatrix<T> {
 }
 
 /// x · w with eight partial sums added in a fixed order.
-#[inline]
+#[inline(always)]
 pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
     const LANES: usize = 8;
     let mut acc = [0.0f64; LANES];
@@ -96,10 +96,49 @@ pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
 }
 
 /// g += c · x.
-#[inline]
+#[inline(always)]
 pub fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
     for (gj, xj) in g.iter_mut().zip(x) {
         *gj += c * xj.to_f64();
+    }
+}
+
+#[inline(always)]
+fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
+    for (o, i) in out.iter_mut().zip(rows) {
+        *o = dot(x.row(i), w);
+    }
+}
+
+#[inline(always)]
+fn add_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
+    for (&c, i) in coef.iter().zip(rows) {
+        if c != 0.0 {
+            axpy(c, x.row(i), g);
+        }
+    }
+}
+
+/// The same kernels compiled for AVX2, chosen at run time. The arithmetic and its order are
+/// the same as the portable versions (no fused multiply-add), so results are identical.
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use super::{DenseMatrix, Element};
+    use std::ops::Range;
+
+    #[target_feature(enable = "avx2")]
+    pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
+        super::dots(x, rows, w, out)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub fn add_rows<T: Element>(
+        x: &DenseMatrix<T>,
+        rows: Range<usize>,
+        coef: &[f64],
+        g: &mut [f64],
+    ) {
+        super::add_rows(x, rows, coef, g)
     }
 }
 
@@ -113,17 +152,21 @@ impl<T: Element> Design for DenseMatrix<T> {
     }
 
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
-        for (o, i) in out.iter_mut().zip(rows) {
-            *o = dot(self.row(i), w);
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { wide::dots(self, rows, w, out) };
         }
+        dots(self, rows, w, out)
     }
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
-        for (&c, i) in coef.iter().zip(rows) {
-            if c != 0.0 {
-                axpy(c, self.row(i), g);
-            }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { wide::add_rows(self, rows, coef, g) };
         }
+        add_rows(self, rows, coef, g)
     }
 
     fn add_squared_rows(&self, rows: Range<usize>, coef: &[f64], shift: &[f64], g: &mut [f64]) {
