@@ -26,6 +26,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// A gzip stream that is corrupt or ends early.
+    #[error("{}: corrupt or truncated gzip stream: {reason}", path.display())]
+    Decompress { path: PathBuf, reason: String },
+
     /// The file holds no bytes at all (not even a header).
     #[error("{}: the file is empty", path.display())]
     EmptyFile { path: PathBuf },

@@ -138,7 +138,9 @@ impl<'a> Objective<'a> {
         let with_gradient = want != Want::Cost;
         let newton = want == Want::Newton;
         let inv_m = 1.0 / self.rows() as f64;
-        let mean = &self.scaling.mean;
+        // Centred coordinates need the shift; uncentred (sparse) ones keep zeros zero.
+        let shift =
+            (!self.scaling.mean.iter().all(|&m| m == 0.0)).then_some(&self.scaling.mean[..]);
         parallel::map_reduce(
             self.rows(),
             |rows| {
@@ -182,7 +184,7 @@ impl<'a> Objective<'a> {
                     }
                     if newton {
                         part.hb += curvature[..len].iter().sum::<f64>();
-                        x.add_squared_rows(start..end, &curvature[..len], mean, &mut part.hw);
+                        x.add_squared_rows(start..end, &curvature[..len], shift, &mut part.hw);
                         part.d.extend_from_slice(&curvature[..len]);
                     }
                     start = end;

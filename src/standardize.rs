@@ -11,10 +11,20 @@
 //! ∂J/∂w̃_j = (∂J/∂w_j − μ_j·∂J/∂b)/s_j and ∂J/∂b̃ = ∂J/∂b. Sparse data stay sparse this way.
 //! A constant column (s_j = 0) gets s_j = 1: its standardised value is 0 for every row, so its
 //! weight is decided by the penalty alone and stays 0.
+//!
+//! Sparse data are scaled without centering (μ_j taken as 0, s_j the column's standard
+//! deviation), as scikit-learn's `StandardScaler(with_mean=False)` does: centering would make
+//! every zero non-zero. For sparse columns the variance is E[x²] − E[x]², from one pass.
 
 use crate::data::Design;
 use crate::parallel;
 use serde::{Deserialize, Serialize};
+
+/// The standard deviation for a variance, or 1 for a constant column.
+fn scale_from_variance(variance: f64) -> f64 {
+    let sd = variance.max(0.0).sqrt();
+    if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
+}
 
 /// Column means and scales; the affine map between standardised and raw parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +39,36 @@ impl Standardization {
     pub fn fit(x: &dyn Design) -> Self {
         let (m, n) = (x.n_rows(), x.n_features());
         let ones = vec![1.0; m];
+        if x.is_sparse() {
+            let (sums, squares) = parallel::map_reduce(
+                m,
+                |rows| {
+                    let (mut s, mut q) = (vec![0.0; n], vec![0.0; n]);
+                    x.add_rows(rows.clone(), &ones[rows.clone()], &mut s);
+                    x.add_squared_rows(rows.clone(), &ones[rows], None, &mut q);
+                    (s, q)
+                },
+                |(a, b), (c, d)| (parallel::add_into(a, c), parallel::add_into(b, d)),
+            );
+            let scale = sums
+                .iter()
+                .zip(&squares)
+                .map(|(s, q)| {
+                    let (mean, square) = (s / m as f64, q / m as f64);
+                    // A spread below rounding noise of E[x²] is a constant column.
+                    let variance = square - mean * mean;
+                    scale_from_variance(if variance > 1e-12 * square {
+                        variance
+                    } else {
+                        0.0
+                    })
+                })
+                .collect();
+            return Standardization {
+                mean: vec![0.0; n],
+                scale,
+            };
+        }
         let sums = parallel::map_reduce(
             m,
             |rows| {
@@ -43,18 +83,14 @@ impl Standardization {
             m,
             |rows| {
                 let mut g = vec![0.0; n];
-                x.add_squared_rows(rows.clone(), &ones[rows], &mean, &mut g);
+                x.add_squared_rows(rows.clone(), &ones[rows], Some(&mean), &mut g);
                 g
             },
             parallel::add_into,
         );
         let scale = squares
             .iter()
-            .map(|s| {
-                let sd = (s / m as f64).sqrt();
-                // Relative to the mean: a column whose spread is rounding noise is constant.
-                if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
-            })
+            .map(|s| scale_from_variance(s / m as f64))
             .collect();
         Standardization { mean, scale }
     }

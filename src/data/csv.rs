@@ -12,37 +12,19 @@
 
 use super::dense::{DenseMatrix, Element};
 use super::labels::LabelMap;
+use super::source::{Source, chunk_ranges, is_blank, lines, trim_line};
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-
-/// Bytes per parse chunk (before moving the cut to the next line end).
-const CHUNK_BYTES: usize = 1 << 22;
+use std::path::Path;
 
 /// Most label values tracked per chunk; enough to find the first third class.
 const MAX_LABELS_PER_CHUNK: usize = 3;
 
-enum Bytes {
-    Mapped(memmap2::Mmap),
-    Static(&'static [u8]),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Mapped(m) => m,
-            Bytes::Static(b) => b,
-        }
-    }
-}
-
 /// An opened CSV file whose header has been read.
 pub struct CsvFile {
-    path: PathBuf,
-    bytes: Bytes,
+    source: Source,
     header: Vec<String>,
     body_start: usize,
 }
@@ -77,26 +59,20 @@ struct CellError {
 }
 
 impl CsvFile {
-    /// Maps the file and reads its header.
+    /// Opens the file (plain or gzip) and reads its header.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        let bytes = if len == 0 {
-            Bytes::Static(&[])
-        } else {
-            // SAFETY: the map is read-only; as with any reader, a file truncated by another
-            // process while we read it is outside what we can guard against.
-            Bytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?)
-        };
-        Self::from_bytes(path, bytes)
+        Self::from_source(Source::open(path)?)
     }
 
-    /// Reads CSV held in memory (such as the demo's embedded data); `name` is used in messages.
+    /// Reads CSV held in the binary (such as the demo's data); `name` is used in messages.
     pub fn from_static(name: &Path, bytes: &'static [u8]) -> Result<Self> {
-        Self::from_bytes(name, Bytes::Static(bytes))
+        Self::from_source(Source::from_static(name, bytes))
     }
 
-    fn from_bytes(path: &Path, bytes: Bytes) -> Result<Self> {
+    fn from_source(source: Source) -> Result<Self> {
+        let path = source.path().to_path_buf();
+        let path = path.as_path();
+        let bytes = source.bytes();
         let mut start = if bytes.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
@@ -116,7 +92,7 @@ impl CsvFile {
             let mut ranges = Vec::new();
             split_fields(line, &mut ranges).map_err(|column| Error::Parse {
                 path: path.into(),
-                line: line_of(&bytes, start),
+                line: source.line_of(start),
                 column,
                 reason: "unterminated quoted field in the header".into(),
             })?;
@@ -127,7 +103,7 @@ impl CsvFile {
             if let Some(column) = header.iter().position(|h| h.is_empty()) {
                 return Err(Error::Parse {
                     path: path.into(),
-                    line: line_of(&bytes, start),
+                    line: source.line_of(start),
                     column: column + 1,
                     reason: "empty column name in the header".into(),
                 });
@@ -136,7 +112,7 @@ impl CsvFile {
                 if header[..j].contains(name) {
                     return Err(Error::Parse {
                         path: path.into(),
-                        line: line_of(&bytes, start),
+                        line: source.line_of(start),
                         column: j + 1,
                         reason: format!("column name {name:?} appears twice in the header"),
                     });
@@ -144,8 +120,7 @@ impl CsvFile {
             }
             let body_start = (end + 1).min(bytes.len());
             return Ok(CsvFile {
-                path: path.into(),
-                bytes,
+                source,
                 header,
                 body_start,
             });
@@ -157,12 +132,12 @@ impl CsvFile {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.source.path()
     }
 
     /// Parses every data row, keeping the `columns` asked for.
     pub fn read<T: Element>(&self, columns: &Columns) -> Result<Table<T>> {
-        let body = &self.bytes[self.body_start..];
+        let body = &self.source.bytes()[self.body_start..];
         let chunks = chunk_ranges(body);
         let counts: Vec<usize> = chunks
             .par_iter()
@@ -175,7 +150,7 @@ impl CsvFile {
         let rows: usize = counts.iter().sum();
         if rows == 0 {
             return Err(Error::NoRows {
-                path: self.path.clone(),
+                path: self.path().into(),
             });
         }
         let n = columns.features.len();
@@ -241,81 +216,24 @@ impl CsvFile {
         })
     }
 
-    /// Lets the kernel drop the mapped pages of body range `range` once they are read, so peak
-    /// memory is the matrix plus the chunks in flight, not the matrix plus the whole file.
+    /// Releases body range `range` once read (see [`Source::release`]).
     fn release(&self, range: Range<usize>) {
-        if let Bytes::Mapped(map) = &self.bytes {
-            // SAFETY: the map is a read-only, file-backed mapping; after MADV_DONTNEED a later
-            // access reads the same bytes back from the file, so no Rust reference can observe
-            // a change. Failure only means the pages stay resident.
-            let _ = unsafe {
-                map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    self.body_start + range.start,
-                    range.len(),
-                )
-            };
-        }
+        self.source
+            .release(self.body_start + range.start..self.body_start + range.end);
     }
 
     /// The 1-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        line_of(&self.bytes, offset)
+        self.source.line_of(offset)
     }
 
     fn cell_error(&self, e: CellError) -> Error {
-        Error::Parse {
-            path: self.path.clone(),
-            line: self.line_of(e.offset),
-            column: e.column,
-            reason: e.reason,
-        }
+        self.source.error_at(e.offset, e.column, e.reason)
     }
-}
-
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count()
-}
-
-fn trim_line(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn trim(field: &[u8]) -> &[u8] {
     field.trim_ascii()
-}
-
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(u8::is_ascii_whitespace)
-}
-
-/// Cuts `body` into ranges of about [`CHUNK_BYTES`], each ending just after a line break.
-fn chunk_ranges(body: &[u8]) -> Vec<Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    while start < body.len() {
-        let mut end = (start + CHUNK_BYTES).min(body.len());
-        if end < body.len() {
-            end = memchr::memchr(b'\n', &body[end..]).map_or(body.len(), |p| end + p + 1);
-        }
-        ranges.push(start..end);
-        start = end;
-    }
-    ranges
-}
-
-/// The lines of `chunk`, each with its offset within the chunk, CR stripped.
-fn lines(chunk: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start >= chunk.len() {
-            return None;
-        }
-        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
-        let item = (start, trim_line(&chunk[start..end]));
-        start = end + 1;
-        Some(item)
-    })
 }
 
 fn count_rows(chunk: &[u8]) -> usize {
@@ -919,24 +837,5 @@ mod tests {
         assert_eq!(fast_decimal(b"."), None);
         assert_eq!(fast_decimal(b"1e"), None);
         assert_eq!(fast_decimal(b"nan"), None);
-    }
-
-    #[test]
-    fn chunks_end_on_line_breaks() {
-        let body: Vec<u8> = (0..800_000)
-            .flat_map(|i| format!("{i},1\n").into_bytes())
-            .collect();
-        let chunks = chunk_ranges(&body);
-        assert!(chunks.len() > 1);
-        for c in &chunks {
-            assert_eq!(body[c.end - 1], b'\n');
-        }
-        assert_eq!(
-            chunks
-                .iter()
-                .map(|c| count_rows(&body[c.clone()]))
-                .sum::<usize>(),
-            800_000
-        );
     }
 }

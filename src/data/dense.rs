@@ -65,6 +65,14 @@ impl<T: Element> DenseMatrix<T> {
         &self.values[i * self.cols..(i + 1) * self.cols]
     }
 
+    /// (non-zero entries, all entries).
+    pub fn count_nonzero(&self) -> (usize, usize) {
+        (
+            self.values.iter().filter(|v| v.to_f64() != 0.0).count(),
+            self.values.len(),
+        )
+    }
+
     /// The rows at `indices`, in that order, as a new matrix.
     pub fn select_rows(&self, indices: &[usize]) -> Self {
         let mut values = Vec::with_capacity(indices.len() * self.cols);
@@ -169,7 +177,21 @@ impl<T: Element> Design for DenseMatrix<T> {
         add_rows(self, rows, coef, g)
     }
 
-    fn add_squared_rows(&self, rows: Range<usize>, coef: &[f64], shift: &[f64], g: &mut [f64]) {
+    fn add_squared_rows(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        shift: Option<&[f64]>,
+        g: &mut [f64],
+    ) {
+        let zeros;
+        let shift = match shift {
+            Some(s) => s,
+            None => {
+                zeros = vec![0.0; self.cols];
+                &zeros
+            }
+        };
         for (&c, i) in coef.iter().zip(rows) {
             for ((gj, xj), s) in g.iter_mut().zip(self.row(i)).zip(shift) {
                 let d = xj.to_f64() - s;

@@ -8,6 +8,8 @@
 pub mod csv;
 pub mod dense;
 pub mod labels;
+pub mod source;
+pub mod sparse;
 pub mod split;
 
 use std::ops::Range;
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use dense::{DenseMatrix, Element};
 pub use labels::LabelMap;
+pub use sparse::CsrMatrix;
 
 /// The operations on X that the objective, the solvers and prediction use.
 pub trait Design: Sync {
@@ -25,12 +28,22 @@ pub trait Design: Sync {
     /// g += Σ_k coef[k] · x_{rows.start + k}.
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]);
     /// g_j += Σ_k coef[k]·(x_ij − shift_j)² over the rows i in `rows` (column variances, the
-    /// Hessian's diagonal).
-    fn add_squared_rows(&self, rows: Range<usize>, coef: &[f64], shift: &[f64], g: &mut [f64]);
+    /// Hessian's diagonal); no shift means zero.
+    fn add_squared_rows(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        shift: Option<&[f64]>,
+        g: &mut [f64],
+    );
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
     /// The storage element type, "f32" or "f64".
     fn precision(&self) -> &'static str;
+    /// Does the storage keep only non-zeros (so centering would destroy its sparsity)?
+    fn is_sparse(&self) -> bool {
+        false
+    }
 }
 
 /// How feature values are stored in memory. Sums are always f64.
@@ -49,6 +62,8 @@ pub enum Precision {
 pub enum Features {
     Dense32(DenseMatrix<f32>),
     Dense64(DenseMatrix<f64>),
+    Sparse32(CsrMatrix<f32>),
+    Sparse64(CsrMatrix<f64>),
 }
 
 impl Features {
@@ -57,6 +72,8 @@ impl Features {
         match self {
             Features::Dense32(m) => m,
             Features::Dense64(m) => m,
+            Features::Sparse32(m) => m,
+            Features::Sparse64(m) => m,
         }
     }
 
@@ -65,6 +82,37 @@ impl Features {
         match self {
             Features::Dense32(m) => Features::Dense32(m.select_rows(indices)),
             Features::Dense64(m) => Features::Dense64(m.select_rows(indices)),
+            Features::Sparse32(m) => Features::Sparse32(m.select_rows(indices)),
+            Features::Sparse64(m) => Features::Sparse64(m.select_rows(indices)),
+        }
+    }
+
+    /// Stored entries over all entries: 1 for dense storage.
+    pub fn density(&self) -> f64 {
+        let d = self.design();
+        let all = (d.n_rows() * d.n_features()).max(1) as f64;
+        match self {
+            Features::Dense32(_) | Features::Dense64(_) => 1.0,
+            Features::Sparse32(m) => m.nnz() as f64 / all,
+            Features::Sparse64(m) => m.nnz() as f64 / all,
+        }
+    }
+
+    /// Dense storage as CSR when at most `threshold` of its entries are non-zero: the sparse
+    /// kernels then read less memory than the dense ones.
+    pub fn sparsify_if_below(self, threshold: f64) -> Features {
+        let nonzero_fraction = |values: &dyn Fn() -> (usize, usize)| {
+            let (nz, all) = values();
+            nz as f64 <= threshold * all.max(1) as f64
+        };
+        match self {
+            Features::Dense32(m) if nonzero_fraction(&|| m.count_nonzero()) => {
+                Features::Sparse32(CsrMatrix::from_dense(&m))
+            }
+            Features::Dense64(m) if nonzero_fraction(&|| m.count_nonzero()) => {
+                Features::Sparse64(CsrMatrix::from_dense(&m))
+            }
+            other => other,
         }
     }
 }
