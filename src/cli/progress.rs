@@ -6,13 +6,13 @@
 //! `Control::Stop(Termination::Interrupted)`, the solver returns, and the caller writes nothing
 //! (see [`interrupted_message`]). A second Ctrl-C exits at once with status 130.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use logreg::FitReport;
 use logreg::solver::{Control, Progress, Termination};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The exit status of a process stopped by SIGINT (128 + 2), as shells report it.
 pub const INTERRUPTED_EXIT: u8 = 130;
@@ -60,6 +60,9 @@ pub fn loading<T>(path: &Path, show: bool, load: impl FnOnce() -> T) -> T {
 /// iterations (unless `quiet`); stops on Ctrl-C.
 pub struct Watch {
     bar: Option<ProgressBar>,
+    /// When the bar's cost was last updated (formatting it every iteration is wasted work on
+    /// fast iterations; the bar redraws at most 20 times a second anyway).
+    updated: Option<Instant>,
     every: usize,
     quiet: bool,
 }
@@ -73,14 +76,25 @@ impl Watch {
             );
             b.set_style(
                 ProgressStyle::with_template(
-                    "training [{bar:30.cyan/blue}] iteration {pos}/{len}  cost {msg}  {per_sec}  eta {eta}",
+                    "training [{bar:24.cyan/blue}] {pos}/{len}  J {msg}  {rate}  eta {eta}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} it/s", state.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             b
         });
-        Watch { bar, every, quiet }
+        Watch {
+            bar,
+            updated: None,
+            every,
+            quiet,
+        }
     }
 
     /// The observer to hand to `logreg::train`.
@@ -88,7 +102,13 @@ impl Watch {
         match &self.bar {
             Some(bar) => {
                 bar.set_position(p.iteration as u64);
-                bar.set_message(format!("{:.6}", p.cost));
+                if self
+                    .updated
+                    .is_none_or(|t| t.elapsed() >= Duration::from_millis(50))
+                {
+                    bar.set_message(format!("{:.6}", p.cost));
+                    self.updated = Some(Instant::now());
+                }
             }
             None => {
                 if !self.quiet && self.every > 0 && p.iteration % self.every == 0 {
