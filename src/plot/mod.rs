@@ -311,3 +311,66 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
     }
     figures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renders(figure: &Figure) {
+        let png = figure.render(Format::Png).expect("PNG renders");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, right after the 8-byte signature and 8-byte header.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), SIZE.0);
+        assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), SIZE.1);
+        let svg = String::from_utf8(figure.render(Format::Svg).expect("SVG renders")).unwrap();
+        assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn degenerate_data_still_draws() {
+        // One cost value, a flat cost, a diverged (infinite) cost, zero cost.
+        for history in [
+            vec![0.693],
+            vec![0.5; 10],
+            vec![0.7, 0.6, f64::INFINITY],
+            vec![0.0, 0.0],
+        ] {
+            renders(&cost_figure(&history, &[]));
+        }
+        renders(&Figure::Roc(Roc {
+            points: vec![CurvePoint { x: 0.0, y: 0.0 }, CurvePoint { x: 1.0, y: 1.0 }],
+            auc: 0.5,
+        }));
+        renders(&Figure::Calibration(Calibration {
+            bins: Vec::new(),
+            brier: 0.0,
+        }));
+        renders(&Figure::Weights(Weights {
+            names: vec!["only".into()],
+            values: vec![0.0],
+            standardized: false,
+            positive: "1".into(),
+        }));
+        // All examples on one point, and w = 0: no boundary line, no panic.
+        renders(&Figure::Boundary(Boundary {
+            names: ["a".into(), "b".into()],
+            x1: vec![1.0, 1.0],
+            x2: vec![2.0, 2.0],
+            y: vec![0.0, 1.0],
+            labels: ["no".into(), "yes".into()],
+            weights: [0.0, 0.0],
+            bias: 0.0,
+        }));
+    }
+
+    #[test]
+    fn svg_keeps_titles_and_axis_labels_as_text() {
+        let svg = cost_figure(&[0.693, 0.4, 0.3], &[])
+            .render(Format::Svg)
+            .unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        for text in ["Cost J per iteration", "iteration", "cost J"] {
+            assert!(svg.contains(text), "{text}");
+        }
+    }
+}
