@@ -317,7 +317,11 @@ where
         EmptyElement::at((b.mean_predicted, b.fraction_positive))
             + Text::new(
                 format!("{}", b.count),
-                (7, -20),
+                // Below the dot near the top edge, above it elsewhere; left of it at the right.
+                (
+                    if b.mean_predicted > 0.95 { -24 } else { 7 },
+                    if b.fraction_positive > 0.9 { 8 } else { -20 },
+                ),
                 (FONT, 14).into_font().color(&BLACK),
             )
     }))?;
