@@ -106,6 +106,13 @@ pub enum Error {
         row: usize,
         rows: usize,
     },
+
+    /// A figure that could not be drawn or encoded.
+    #[error("cannot draw the {figure} plot: {reason}")]
+    Plot {
+        figure: &'static str,
+        reason: String,
+    },
 }
 
 /// Shorthand for results whose error is [`Error`].

@@ -12,17 +12,23 @@
 //! | standardised features, model on the raw scale | [`standardize`] |
 //! | accuracy, precision, recall, F1, log loss, ROC AUC | [`metrics`] |
 //! | the saved model | [`model`] |
+//! | the graph drawn: forward values on nodes, dL/du on edges | [`graph_dot`] |
+//! | cost curve, ROC, precision–recall, reliability diagram, weights, decision boundary | [`plot`] |
+//! | one self-contained HTML training report | [`report`] |
 //!
 //! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
 
 pub mod data;
 pub mod error;
 pub mod graph;
+pub mod graph_dot;
 pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod objective;
 pub mod parallel;
+pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod solver;
 pub mod standardize;

@@ -1,14 +1,14 @@
 //! `logreg demo`: the lesson end to end on the Wisconsin breast-cancer data built into the
 //! binary: gradient descent lowering the cost, then metrics on a held-out split.
 
-use super::output;
+use super::{output, plotting, progress};
 use anyhow::Result;
 use clap::Args;
 use logreg::data::csv::{self, CsvFile, TrainingCsv};
 use logreg::data::split;
 use logreg::{Init, Precision, Solver, TrainOptions, metrics};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), as shipped in scikit-learn.
@@ -26,6 +26,10 @@ pub struct DemoArgs {
     test_fraction: f64,
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
+    /// Write the cost curve and the ROC, precision-recall, calibration and weight plots on the
+    /// held-out rows (PNG and SVG) into this folder.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
 }
 
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
@@ -59,13 +63,26 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "one neuron: z = w·x + b, a = σ(z); gradient descent with α = {}, λ = {}, standardised features\n",
         options.learning_rate, options.l2
     );
+    progress::catch_interrupt();
     let mut log = |p: &logreg::solver::Progress| {
         if p.iteration % 100 == 0 {
             println!("iteration {}: cost {:.6}", p.iteration, p.cost);
         }
-        logreg::solver::Control::Continue
+        if progress::interrupted() {
+            logreg::solver::Control::Stop(logreg::Termination::Interrupted)
+        } else {
+            logreg::solver::Control::Continue
+        }
     };
-    let trained = logreg::train(&train, None, &options, &mut log)?;
+    // The held-out rows double as a validation set, so the cost plot shows both curves.
+    let trained = logreg::train(&train, Some(&test), &options, &mut log)?;
+    if trained.report.termination == logreg::Termination::Interrupted {
+        eprintln!(
+            "logreg: {}",
+            progress::interrupted_message(&trained.report, "no plots written")
+        );
+        return Ok(ExitCode::from(progress::INTERRUPTED_EXIT));
+    }
     println!("\n{}", output::fit_summary(&trained.report));
     // The same J, solved to the optimum by trust-region Newton.
     let exact = TrainOptions {
@@ -90,5 +107,10 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         all.labels.positive
     )?;
     output::write_metrics(&mut out, &m, &all.labels)?;
+    drop(out);
+    if let Some(dir) = &args.plot {
+        plotting::training(dir, &trained, false)?;
+        plotting::evaluation(dir, &trained.model, test.design(), &test.y, false)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `logreg eval`: a model's metrics on labelled data.
 
-use super::output;
+use super::{output, plotting};
 use anyhow::{Result, bail};
 use clap::Args;
 use logreg::data::csv;
@@ -21,6 +21,10 @@ pub struct EvalArgs {
     /// Print the metrics as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write ROC, precision-recall, calibration and weight plots (PNG and SVG) into this
+    /// folder, and the decision boundary for two-feature data.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
@@ -51,6 +55,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
     } else {
         output::write_metrics(&mut out, &m, &model.labels)?;
+    }
+    if let Some(dir) = &args.plot {
+        plotting::evaluation(dir, &model, x.design(), &y, args.json)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,10 @@ pub struct ExplainArgs {
     /// Which data row to explain, counting from 1 (the header is not a row).
     #[arg(long, value_name = "K")]
     pub row: usize,
+    /// Print the computation graph as Graphviz DOT instead (render it with
+    /// `dot -Tsvg -o graph.svg`): forward values on the nodes, backward derivatives on the edges.
+    #[arg(long)]
+    pub dot: bool,
 }
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode> {
@@ -50,6 +54,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     let t = neuron.trace();
     let label = model.labels.decode(y > 0.5);
     let mut out = std::io::stdout().lock();
+    if args.dot {
+        out.write_all(logreg::graph_dot::to_dot(&neuron, &model.feature_names, label).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     writeln!(
         out,
         "row {} of {}: label {label:?}, so y = {y}",

@@ -4,7 +4,10 @@ mod demo;
 mod eval;
 mod explain;
 mod output;
+mod plotting;
 mod predict;
+mod progress;
+mod report;
 mod train;
 
 use anyhow::Result;
@@ -34,6 +37,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Train on the embedded Wisconsin breast-cancer data and show the lesson end to end.
     Demo(demo::DemoArgs),
+    /// Write one self-contained HTML page: model, fit, metrics and plots.
+    Report(report::ReportArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -49,6 +54,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

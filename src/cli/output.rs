@@ -1,19 +1,8 @@
 //! Shared printing: the lesson's cost log, fit summaries and metric tables.
 
 use logreg::metrics::Metrics;
-use logreg::solver::{Control, Progress};
 use logreg::{FitReport, Termination};
 use std::io::Write;
-
-/// An observer that prints `iteration K: cost J` every `every` iterations to stderr.
-pub fn cost_logger(every: usize, quiet: bool) -> impl FnMut(&Progress) -> Control {
-    move |p: &Progress| {
-        if !quiet && every > 0 && p.iteration % every == 0 {
-            eprintln!("iteration {}: cost {:.6}", p.iteration, p.cost);
-        }
-        Control::Continue
-    }
-}
 
 /// One line saying how the fit ended.
 pub fn fit_summary(report: &FitReport) -> String {

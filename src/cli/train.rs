@@ -1,6 +1,6 @@
 //! `logreg train`: fit a model to a CSV file and save it atomically.
 
-use super::output;
+use super::{output, plotting, progress};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use logreg::data::csv::{self, TrainingCsv};
@@ -83,6 +83,9 @@ pub struct TrainArgs {
     /// error: exit 1 and write no model.
     #[arg(long)]
     pub strict: bool,
+    /// Write the cost curve (PNG and SVG) and fit.json into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 /// How to fit: solver, objective and stopping rule.
@@ -163,7 +166,11 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         positive: args.positive.as_deref(),
         precision: args.fit.precision.into(),
     };
-    let all = csv::read_training(&args.data, &options)?;
+    progress::catch_interrupt();
+    let bars = progress::bars_wanted(args.quiet, args.json);
+    let all = progress::loading(&args.data, bars, || {
+        csv::read_training(&args.data, &options)
+    })?;
     let (data, validation) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
             let s = split::stratified(&all.y, f, args.fit.seed)?;
@@ -203,9 +210,18 @@ fn fit_and_save(
 ) -> Result<ExitCode> {
     let options = args.fit.options(data.n_rows(), args.patience)?;
     let quiet = args.quiet;
-    let mut log = output::cost_logger(args.fit.log_every, quiet);
-    let trained = logreg::train(data, validation, &options, &mut log)?;
+    let bars = progress::bars_wanted(quiet, args.json);
+    let mut watch = progress::Watch::new(options.max_iterations, args.fit.log_every, quiet, bars);
+    let trained = logreg::train(data, validation, &options, &mut |p| watch.observe(p))?;
+    watch.finish();
     let report = &trained.report;
+    if report.termination == Termination::Interrupted {
+        eprintln!(
+            "logreg: {}",
+            progress::interrupted_message(report, "no model written")
+        );
+        return Ok(ExitCode::from(progress::INTERRUPTED_EXIT));
+    }
     if report.termination == Termination::Diverged {
         bail!(
             "{}",
@@ -220,6 +236,9 @@ fn fit_and_save(
         .model
         .save(&args.output)
         .with_context(|| format!("cannot write the model to {}", args.output.display()))?;
+    if let Some(dir) = &args.plot {
+        plotting::training(dir, &trained, quiet || args.json)?;
+    }
     if let Some(w) = warning {
         eprintln!("logreg: {w}");
     }

@@ -1,0 +1,84 @@
+//! `logreg report`: one self-contained HTML page with the model, its fit, its metrics on
+//! labelled data and every plot inline.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use logreg::data::csv;
+use logreg::report::{FitRecord, Report};
+use logreg::{Model, Precision, metrics, plot};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A model written by `logreg train`.
+    pub model: PathBuf,
+    /// CSV laid out like the training file, with its target column.
+    pub data: PathBuf,
+    /// Where to write the page (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The fit record: `fit.json` from `logreg train --plot DIR`, or the output of
+    /// `logreg train --json`. Adds the fit report and the cost curve.
+    #[arg(long, value_name = "FILE")]
+    pub fit: Option<PathBuf>,
+    /// Predict the positive class when its probability is at least T.
+    #[arg(long, value_name = "T", default_value_t = 0.5)]
+    pub threshold: f64,
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!(
+            "--threshold must be between 0 and 1, not {}",
+            args.threshold
+        );
+    }
+    let model = Model::load(&args.model)?;
+    let fit: Option<FitRecord> = match &args.fit {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .with_context(|| format!("cannot read the fit record {}", path.display()))?;
+            Some(serde_json::from_slice(&text).with_context(|| {
+                format!(
+                    "{}: not a fit record (the JSON of `logreg train --json` or fit.json)",
+                    path.display()
+                )
+            })?)
+        }
+        None => None,
+    };
+    let (x, labels) = csv::read_for_model(
+        &args.data,
+        &model.feature_names,
+        &model.target,
+        Precision::F64,
+    )?;
+    let Some((raw, file)) = labels else {
+        bail!(
+            "{}: no target column {:?}: the report needs the true labels",
+            args.data.display(),
+            model.target
+        );
+    };
+    let y = csv::encode_labels(&raw, &file, &model.target, &model.labels)?;
+    let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
+    let mut figures = Vec::new();
+    if let Some(f) = &fit {
+        figures.push(plot::cost_figure(&f.report.history, &f.validation));
+    }
+    figures.extend(plot::evaluation_figures(&model, x.design(), &y));
+    let page = Report {
+        model: &model,
+        model_source: args.model.display().to_string(),
+        data_source: args.data.display().to_string(),
+        metrics: &m,
+        fit: fit.as_ref(),
+        figures,
+    }
+    .to_html()?;
+    logreg::model::write_atomically(&args.output, page.as_bytes())
+        .with_context(|| format!("cannot write the report to {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(ExitCode::SUCCESS)
+}

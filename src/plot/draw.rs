@@ -1,0 +1,454 @@
+//! Drawing each [`Figure`] on any plotters backend (bitmap or SVG).
+//!
+//! Every chart has a title that says what is shown, labelled axes, and a legend when it holds
+//! more than one series. Colours: the model's curves in blue, validation in orange, reference
+//! lines (chance, perfect calibration, base rate) in grey.
+
+use super::{Boundary, Calibration, Cost, Figure, PrecisionRecall, Roc, Weights, curves};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::error::Error as StdError;
+
+type DrawResult = Result<(), Box<dyn StdError>>;
+
+/// The model's curve.
+pub const CURVE: RGBColor = RGBColor(31, 119, 180);
+/// Validation.
+pub const VALIDATION: RGBColor = RGBColor(255, 127, 14);
+/// Reference lines (chance diagonal, perfect calibration, base rate).
+pub const REFERENCE: RGBColor = RGBColor(128, 128, 128);
+/// The positive class in scatter plots and positive weights.
+pub const POSITIVE: RGBColor = RGBColor(214, 39, 40);
+
+/// Grid lines: major ticks, and the minor lines between them.
+const GRID: RGBColor = RGBColor(215, 215, 215);
+const MINOR_GRID: RGBColor = RGBColor(243, 243, 243);
+
+const FONT: &str = "sans-serif";
+const TITLE: u32 = 24;
+const AXIS: u32 = 18;
+const LABEL: u32 = 15;
+
+/// Draws `figure` on `backend` and flushes it.
+pub fn figure<DB: DrawingBackend>(figure: &Figure, backend: DB) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+    match figure {
+        Figure::Cost(c) => cost(&root, c)?,
+        Figure::Roc(r) => roc(&root, r)?,
+        Figure::PrecisionRecall(p) => precision_recall(&root, p)?,
+        Figure::Calibration(c) => calibration(&root, c)?,
+        Figure::Weights(w) => weights(&root, w)?,
+        Figure::Boundary(b) => boundary(&root, b)?,
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, LABEL))
+        .draw()?;
+    Ok(())
+}
+
+/// Draws J per iteration on a chart whose y axis may be linear or logarithmic.
+fn cost_series<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    c: &Cost,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(LineSeries::new(
+            c.history.iter().enumerate().map(|(k, &j)| (k as f64, j)),
+            CURVE.stroke_width(2),
+        ))?
+        .label("training J (log loss + L2 term)")
+        .legend(legend_line(CURVE));
+    if !c.validation.is_empty() {
+        let points: Vec<(f64, f64)> = c
+            .validation
+            .iter()
+            .map(|v| (v.iteration as f64, v.cost))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), VALIDATION.stroke_width(2)))?
+            .label("validation log loss")
+            .legend(legend_line(VALIDATION));
+        chart.draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, 4, VALIDATION.filled())),
+        )?;
+    }
+    legend(chart, SeriesLabelPosition::UpperRight)
+}
+
+fn cost<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Cost) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let values: Vec<f64> = c
+        .history
+        .iter()
+        .copied()
+        .chain(c.validation.iter().map(|v| v.cost))
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let last = c.history.len().saturating_sub(1).max(1) as f64;
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80);
+    if curves::log_scale_helps(&values) {
+        builder.caption(
+            "Cost J per iteration (log scale): gradient descent lowering the cost",
+            (FONT, TITLE - 4),
+        );
+        let (lo, hi) = (lo * 0.9, hi * 1.1);
+        let mut chart = builder.build_cartesian_2d(
+            0.0..last,
+            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+        )?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(MINOR_GRID)
+            .x_desc("iteration")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("cost J (log scale)")
+            .y_label_formatter(&|v| format!("{v:.3}"))
+            .axis_desc_style((FONT, AXIS))
+            .label_style((FONT, LABEL))
+            .draw()?;
+        cost_series(&mut chart, c)
+    } else {
+        builder.caption(
+            "Cost J per iteration: gradient descent lowering the cost",
+            (FONT, TITLE - 4),
+        );
+        let pad = ((hi - lo) * 0.05).max(1e-3);
+        let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(MINOR_GRID)
+            .x_desc("iteration")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("cost J")
+            .y_label_formatter(&|v| format!("{v:.3}"))
+            .axis_desc_style((FONT, AXIS))
+            .label_style((FONT, LABEL))
+            .draw()?;
+        cost_series(&mut chart, c)
+    }
+}
+
+/// Tick values 1, 2, 3, 5 × 10^k inside [lo, hi] (lo > 0), for a log axis.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powi(lo.log10().floor() as i32);
+    while decade <= hi && ticks.len() < 64 {
+        for m in [1.0, 2.0, 3.0, 5.0] {
+            let t = m * decade;
+            if t >= lo && t <= hi {
+                ticks.push(t);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+/// A chart on the unit square with the given title and axis names.
+fn unit_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn StdError>,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, TITLE))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.02)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    Ok(chart)
+}
+
+fn roc<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Roc) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = unit_chart(
+        root,
+        &format!("ROC curve (AUC = {:.4})", r.auc),
+        "false positive rate FP/N",
+        "true positive rate (recall) TP/P",
+    )?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 0.0), (1.0, 1.0)],
+            REFERENCE.stroke_width(1),
+        ))?
+        .label("chance (AUC = 0.5)")
+        .legend(legend_line(REFERENCE));
+    chart
+        .draw_series(LineSeries::new(
+            r.points.iter().map(|p| (p.x, p.y)),
+            CURVE.stroke_width(3),
+        ))?
+        .label(format!("model (AUC = {:.4})", r.auc))
+        .legend(legend_line(CURVE));
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
+}
+
+fn precision_recall<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    p: &PrecisionRecall,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = unit_chart(
+        root,
+        &format!(
+            "Precision–recall curve (average precision = {:.4})",
+            p.average_precision
+        ),
+        "recall TP/P",
+        "precision TP/(TP + FP)",
+    )?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, p.base_rate), (1.0, p.base_rate)],
+            REFERENCE.stroke_width(1),
+        ))?
+        .label(format!("base rate P/m = {:.3}", p.base_rate))
+        .legend(legend_line(REFERENCE));
+    chart
+        .draw_series(LineSeries::new(
+            p.points.iter().map(|q| (q.x, q.y)),
+            CURVE.stroke_width(3),
+        ))?
+        .label(format!("model (AP = {:.4})", p.average_precision))
+        .legend(legend_line(CURVE));
+    legend(&mut chart, SeriesLabelPosition::LowerLeft)
+}
+
+fn calibration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = unit_chart(
+        root,
+        &format!("Reliability diagram (Brier score = {:.4})", c.brier),
+        "mean predicted probability a (10 bins)",
+        "fraction of positives",
+    )?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 0.0), (1.0, 1.0)],
+            REFERENCE.stroke_width(1),
+        ))?
+        .label("perfectly calibrated")
+        .legend(legend_line(REFERENCE));
+    let points: Vec<(f64, f64)> = c
+        .bins
+        .iter()
+        .map(|b| (b.mean_predicted, b.fraction_positive))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points.clone(), CURVE.stroke_width(3)))?
+        .label("model (one dot per bin, with its row count)")
+        .legend(legend_line(CURVE));
+    chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, CURVE.filled())))?;
+    chart.draw_series(c.bins.iter().map(|b| {
+        EmptyElement::at((b.mean_predicted, b.fraction_positive))
+            + Text::new(
+                format!("{}", b.count),
+                // Below the dot near the top edge, above it elsewhere; left of it at the right.
+                (
+                    if b.mean_predicted > 0.95 { -24 } else { 7 },
+                    if b.fraction_positive > 0.9 { 8 } else { -20 },
+                ),
+                (FONT, 14).into_font().color(&BLACK),
+            )
+    }))?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+}
+
+fn weights<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, w: &Weights) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let k = w.values.len();
+    let m = w
+        .values
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1e-12)
+        * 1.1;
+    let longest = w.names.iter().map(|n| n.chars().count()).max().unwrap_or(1) as u32;
+    let title = if w.standardized {
+        format!("The {k} largest weights (on standardised features)")
+    } else {
+        format!("The {k} largest weights")
+    };
+    // Bar i (from the bottom) is the (k − i)-th largest, so the largest is on top.
+    let name_of = |i: usize| {
+        k.checked_sub(i + 1)
+            .and_then(|j| w.names.get(j))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, TITLE))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size((longest * 8 + 20).clamp(60, 320))
+        .build_cartesian_2d(-m..m, (0..k.saturating_sub(1)).into_segmented())?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .disable_y_mesh()
+        .y_labels(k.max(1))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => name_of(*i),
+            _ => String::new(),
+        })
+        .x_desc(format!("weight w_j (> 0 pushes towards {:?})", w.positive))
+        .y_desc("feature")
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    chart.draw_series((0..k).map(|i| {
+        let v = w.values[k - 1 - i];
+        let color = if v > 0.0 { POSITIVE } else { CURVE };
+        let mut bar = Rectangle::new(
+            [
+                (0.0, SegmentValue::Exact(i)),
+                (v, SegmentValue::Exact(i + 1)),
+            ],
+            color.filled(),
+        );
+        bar.set_margin(3, 3, 0, 0);
+        bar
+    }))?;
+    Ok(())
+}
+
+fn boundary<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Boundary) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let range = |v: &[f64]| {
+        let lo = v
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::INFINITY, f64::min);
+        let hi = v
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        if !(lo.is_finite() && hi.is_finite()) {
+            return (0.0, 1.0);
+        }
+        let pad = ((hi - lo) * 0.05).max(1e-9);
+        (lo - pad, hi + pad)
+    };
+    let (r1, r2) = (range(&b.x1), range(&b.x2));
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Decision boundary w1·x1 + w2·x2 + b = 0 (a = 0.5) over the examples",
+            (FONT, TITLE - 4),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(r1.0..r1.1, r2.0..r2.1)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc(format!("x1: {}", b.names[0]))
+        .y_desc(format!("x2: {}", b.names[1]))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    let class = |positive: bool| {
+        b.x1.iter()
+            .zip(&b.x2)
+            .zip(&b.y)
+            .filter(move |(_, y)| (**y > 0.5) == positive)
+            .map(|((x1, x2), _)| (*x1, *x2))
+    };
+    chart
+        .draw_series(class(false).map(|p| Circle::new(p, 4, CURVE.mix(0.7).filled())))?
+        .label(format!("y = 0 ({})", b.labels[0]))
+        .legend(|(x, y)| Circle::new((x + 12, y), 4, CURVE.filled()));
+    chart
+        .draw_series(class(true).map(|p| TriangleMarker::new(p, 5, POSITIVE.mix(0.7).filled())))?
+        .label(format!("y = 1 ({})", b.labels[1]))
+        .legend(|(x, y)| TriangleMarker::new((x + 12, y), 5, POSITIVE.filled()));
+    if let Some([p, q]) = curves::boundary_segment(b.weights, b.bias, r1, r2) {
+        chart
+            .draw_series(LineSeries::new([p, q], BLACK.stroke_width(3)))?
+            .label("decision boundary z = 0")
+            .legend(legend_line(BLACK));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}

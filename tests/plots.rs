@@ -1,0 +1,420 @@
+//! The plots, the DOT graph, progress output and Ctrl-C, through the real binary: files are
+//! produced, parse as PNG and SVG, and show what their titles claim.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
+
+fn logreg(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the logreg binary runs")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = logreg(dir, args);
+    assert!(
+        out.status.success(),
+        "logreg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Decodes a PNG and returns its (width, height), checking every pixel row is there.
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: not a PNG: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size().expect("a sane PNG size")];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: truncated PNG: {e}", path.display()));
+    // Not a blank image: more than one colour.
+    let first = &buf[..3];
+    assert!(
+        buf[..info.buffer_size()].chunks(3).any(|p| p != first),
+        "{}: the image is one flat colour",
+        path.display()
+    );
+    (info.width, info.height)
+}
+
+/// All text of an SVG file (which must parse as XML with an `<svg>` root).
+fn svg_text(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{}: not XML: {e}", path.display()));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Checks DIR/NAME.png and DIR/NAME.svg, and that the SVG shows every one of `texts`.
+fn check_figure(dir: &Path, name: &str, texts: &[&str]) -> String {
+    assert_eq!(png_size(&dir.join(format!("{name}.png"))), (800, 600));
+    let text = svg_text(&dir.join(format!("{name}.svg")));
+    for t in texts {
+        assert!(
+            text.contains(t),
+            "{name}.svg lacks {t:?}; its text is:\n{text}"
+        );
+    }
+    text
+}
+
+/// The points of every `<polyline>` in an SVG, with its stroke colour.
+fn polylines(path: &Path) -> Vec<(String, Vec<(f64, f64)>)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .map(|n| {
+            let points = n
+                .attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').expect("x,y");
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            (n.attribute("stroke").unwrap_or("").to_uppercase(), points)
+        })
+        .collect()
+}
+
+fn train_breast_cancer(dir: &Path, extra: &[&str]) -> PathBuf {
+    let mut args = vec![
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "model.json",
+        "--target",
+        "diagnosis",
+        "--learning-rate",
+        "0.5",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    ok(dir, &args);
+    dir.join("model.json")
+}
+
+#[test]
+fn demo_leaves_readable_plots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(tmp.path(), &["demo", "--plot", "plots"]);
+    let dir = tmp.path().join("plots");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("roc.png"), "lists the files: {stderr}");
+    let cost = check_figure(
+        &dir,
+        "cost",
+        &[
+            "Cost J per iteration",
+            "iteration",
+            "cost J",
+            "training J",
+            "validation log loss",
+        ],
+    );
+    assert!(cost.contains("log scale"), "J falls tenfold: log scale");
+    check_figure(
+        &dir,
+        "roc",
+        &[
+            "ROC curve (AUC = 0.",
+            "false positive rate",
+            "true positive rate",
+            "chance",
+        ],
+    );
+    check_figure(
+        &dir,
+        "precision_recall",
+        &[
+            "Precision–recall curve",
+            "recall TP/P",
+            "precision",
+            "base rate",
+        ],
+    );
+    check_figure(
+        &dir,
+        "calibration",
+        &[
+            "Reliability diagram",
+            "mean predicted probability",
+            "fraction of positives",
+        ],
+    );
+    check_figure(
+        &dir,
+        "weights",
+        &[
+            "largest weights",
+            "standardised",
+            "feature",
+            "worst_texture",
+        ],
+    );
+    assert!(
+        !dir.join("decision_boundary.png").exists(),
+        "30 features: no boundary picture"
+    );
+    let fit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(fit["report"]["history"].as_array().unwrap().len(), 2001);
+    assert_eq!(fit["validation"].as_array().unwrap().len(), 21);
+}
+
+#[test]
+fn roc_area_from_the_drawn_curve_is_the_auc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = train_breast_cancer(tmp.path(), &["--max-iterations", "300"]);
+    let out = ok(
+        tmp.path(),
+        &[
+            "eval",
+            model.to_str().unwrap(),
+            BREAST_CANCER,
+            "--json",
+            "--plot",
+            "p",
+        ],
+    );
+    let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let auc = metrics["roc_auc"].as_f64().unwrap();
+    let svg = tmp.path().join("p/roc.svg");
+    let text = svg_text(&svg);
+    assert!(text.contains(&format!("AUC = {auc:.4}")), "{text}");
+    // The chance diagonal runs from (0, 0) to (1, 1): its ends give the pixel frame.
+    let lines = polylines(&svg);
+    let diagonal = lines
+        .iter()
+        .find(|(stroke, p)| {
+            stroke == "#808080" && p.len() == 2 && p[0].0 != p[1].0 && p[0].1 != p[1].1
+        })
+        .expect("the chance diagonal");
+    let ((x0, y0), (x1, y1)) = (diagonal.1[0], diagonal.1[1]);
+    let curve = lines
+        .iter()
+        .filter(|(stroke, _)| stroke == "#1F77B4")
+        .max_by_key(|(_, p)| p.len())
+        .expect("the ROC curve");
+    let unit: Vec<(f64, f64)> = curve
+        .1
+        .iter()
+        .map(|&(x, y)| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0)))
+        .collect();
+    let area: f64 = unit
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+        .sum();
+    // Pixels are whole numbers: about 1/480 of the axis.
+    assert!((area - auc).abs() < 5e-3, "area {area} vs AUC {auc}");
+}
+
+#[test]
+fn two_features_show_the_decision_boundary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("height,weight,label\n");
+    for i in 0..60 {
+        let y = i % 2;
+        let t = i as f64 / 60.0;
+        csv.push_str(&format!(
+            "{:.3},{:.3},{}\n",
+            (t * 7.0).sin() + 1.5 * y as f64,
+            (t * 11.0).cos() - y as f64,
+            if y == 1 { "tall" } else { "short" }
+        ));
+    }
+    std::fs::write(tmp.path().join("two.csv"), csv).unwrap();
+    ok(
+        tmp.path(),
+        &["train", "two.csv", "-o", "m.json", "-q", "--plot", "p"],
+    );
+    check_figure(&tmp.path().join("p"), "cost", &["iteration", "cost J"]);
+    ok(tmp.path(), &["eval", "m.json", "two.csv", "--plot", "p"]);
+    check_figure(
+        &tmp.path().join("p"),
+        "decision_boundary",
+        &[
+            "Decision boundary",
+            "x1: height",
+            "x2: weight",
+            "y = 1 (tall)",
+            "y = 0 (short)",
+        ],
+    );
+}
+
+#[test]
+fn explain_dot_shows_forward_values_and_derivatives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = train_breast_cancer(tmp.path(), &["--max-iterations", "50"]);
+    let out = ok(
+        tmp.path(),
+        &[
+            "explain",
+            model.to_str().unwrap(),
+            BREAST_CANCER,
+            "--row",
+            "1",
+            "--dot",
+        ],
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph neuron {"));
+    for part in [
+        "x1 mean_radius",
+        "z = w·x + b",
+        "a = σ(z)",
+        "L(a, y)",
+        "dw30 = x30·dz",
+        "db = dz",
+        "dz = a − y",
+        "da = ",
+    ] {
+        assert!(dot.contains(part), "DOT lacks {part:?}");
+    }
+    if let Ok(render) = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        let mut render = render;
+        render
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(dot.as_bytes())
+            .unwrap();
+        let out = render.wait_with_output().unwrap();
+        assert!(out.status.success(), "Graphviz rejects the DOT");
+    }
+}
+
+#[test]
+fn piped_stderr_gets_plain_cost_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(
+        tmp.path(),
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+            "--solver",
+            "gd",
+            "--max-iterations",
+            "200",
+        ],
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("iteration 0: cost 0.693147"), "{stderr}");
+    assert!(stderr.contains("iteration 200: cost"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no terminal escapes in a pipe: {stderr:?}"
+    );
+    let quiet = ok(
+        tmp.path(),
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+            "--solver",
+            "gd",
+            "--max-iterations",
+            "200",
+            "-q",
+        ],
+    );
+    assert!(
+        !String::from_utf8(quiet.stderr)
+            .unwrap()
+            .contains("iteration 0:")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_training_and_writes_nothing() {
+    use std::io::{BufRead, BufReader, Read};
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args([
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "model.json",
+            "--target",
+            "diagnosis",
+        ])
+        .args([
+            "--solver",
+            "gd",
+            "--max-iterations",
+            "1000000000",
+            "--tol",
+            "0",
+            "--log-every",
+            "100",
+        ])
+        .args(["--plot", "p"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // Wait until training is under way (the handler is installed before loading).
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "ended early: {seen}"
+        );
+        seen.push_str(&line);
+        if line.starts_with("iteration 200:") {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    stderr.read_to_string(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}");
+    let last = seen.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("logreg: interrupted at iteration ")
+            && last.ends_with("; no model written"),
+        "{seen}"
+    );
+    assert!(!model.exists(), "no model file after Ctrl-C");
+    assert!(!tmp.path().join("p").exists(), "no plots after Ctrl-C");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(leftovers.is_empty(), "nothing half-written: {leftovers:?}");
+}

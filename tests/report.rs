@@ -1,0 +1,261 @@
+//! `logreg report`: the page is self-contained, holds the model, fit and metrics, its images
+//! are valid PNGs, and it opens in headless Chromium without console errors with every image
+//! decoded.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the logreg binary runs");
+    assert!(
+        out.status.success(),
+        "logreg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Trains on the breast-cancer data with a validation split, then writes the report; returns
+/// the page and the metrics `eval --json` reports on the same data.
+fn make_report(dir: &Path) -> (String, serde_json::Value) {
+    ok(
+        dir,
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "model.json",
+            "--target",
+            "diagnosis",
+            "--validation-fraction",
+            "0.2",
+            "--learning-rate",
+            "0.5",
+            "--max-iterations",
+            "500",
+            "-q",
+            "--plot",
+            "plots",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "report",
+            "model.json",
+            BREAST_CANCER,
+            "-o",
+            "report.html",
+            "--fit",
+            "plots/fit.json",
+        ],
+    );
+    let eval = ok(dir, &["eval", "model.json", BREAST_CANCER, "--json"]);
+    (
+        std::fs::read_to_string(dir.join("report.html")).unwrap(),
+        serde_json::from_slice(&eval.stdout).unwrap(),
+    )
+}
+
+/// Standard base64 (with padding) back to bytes.
+fn unbase64(s: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let n = chunk
+            .iter()
+            .take_while(|&&c| c != b'=')
+            .fold((0u32, 0usize), |(n, k), &c| {
+                ((n << 6) | u32::from(value(c)), k + 1)
+            });
+        let (bits, count) = (n.0 << (6 * (4 - n.1)), n.1);
+        let bytes = [(bits >> 16) as u8, (bits >> 8) as u8, bits as u8];
+        out.extend_from_slice(&bytes[..count.saturating_sub(1)]);
+    }
+    out
+}
+
+#[test]
+fn report_is_self_contained_and_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (html, metrics) = make_report(tmp.path());
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Content-Security-Policy"));
+    for external in [
+        "http://",
+        "https://",
+        "src=\"/",
+        "href=\"http",
+        "@import",
+        "url(",
+    ] {
+        assert!(
+            !html.contains(external),
+            "the page refers outside: {external}"
+        );
+    }
+    for section in [
+        "<h2>Model</h2>",
+        "<h2>Fit</h2>",
+        "<h2>Metrics on",
+        "<h2>Plots</h2>",
+        "<h2>Weights</h2>",
+    ] {
+        assert!(html.contains(section), "missing {section}");
+    }
+    let accuracy = format!("{:.4}", metrics["accuracy"].as_f64().unwrap());
+    let auc = format!("{:.4}", metrics["roc_auc"].as_f64().unwrap());
+    assert!(html.contains(&format!("<th>accuracy</th><td class=\"n\">{accuracy}</td>")));
+    assert!(html.contains(&format!("<th>ROC AUC</th><td class=\"n\">{auc}</td>")));
+    assert!(html.contains(&format!("ROC curve, AUC = {auc}")));
+    assert!(html.contains("last validation check"));
+    // Every image is an inline PNG that decodes.
+    let images: Vec<&str> = html.split("src=\"data:image/png;base64,").skip(1).collect();
+    let ids: Vec<&str> = html
+        .split("<figure id=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        ids,
+        ["cost", "roc", "precision_recall", "calibration", "weights"]
+    );
+    assert_eq!(images.len(), ids.len());
+    for image in images {
+        let bytes = unbase64(&image[..image.find('"').unwrap()]);
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).expect("a whole PNG");
+        assert_eq!((info.width, info.height), (800, 600));
+    }
+}
+
+#[test]
+fn report_without_fit_record_says_how_to_add_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(
+        tmp.path(),
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+            "--max-iterations",
+            "50",
+            "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &["report", "m.json", BREAST_CANCER, "-o", "r.html"],
+    );
+    let html = std::fs::read_to_string(tmp.path().join("r.html")).unwrap();
+    assert!(html.contains("No fit record given"));
+    assert!(!html.contains("<figure id=\"cost\""));
+    assert!(html.contains("<figure id=\"roc\""));
+}
+
+#[test]
+fn report_rejects_a_bad_fit_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(
+        tmp.path(),
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+            "--max-iterations",
+            "5",
+            "-q",
+        ],
+    );
+    std::fs::write(tmp.path().join("bad.json"), "{\"report\": 3}").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args([
+            "report",
+            "m.json",
+            BREAST_CANCER,
+            "-o",
+            "r.html",
+            "--fit",
+            "bad.json",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json: not a fit record"));
+    assert!(!tmp.path().join("r.html").exists());
+}
+
+#[test]
+fn report_opens_cleanly_in_headless_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{CHROMIUM} is missing; CI must install it (see .ci/needs-chromium)");
+        }
+        eprintln!("skipped: {CHROMIUM} is not installed (apt-get install -y chromium)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    make_report(tmp.path());
+    let profile = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("report.html");
+    let out = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    // The page logs nothing when all is well: any console message (a script error, a blocked
+    // load, an image that failed) is a failure.
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(
+        dom.contains("data-images-ok=\"5/5\""),
+        "not every image decoded; body: {}",
+        dom.lines()
+            .find(|l| l.contains("<body"))
+            .unwrap_or("(no body)")
+    );
+}
