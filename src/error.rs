@@ -30,6 +30,14 @@ pub enum Error {
     #[error("{}: corrupt or truncated gzip stream: {reason}", path.display())]
     Decompress { path: PathBuf, reason: String },
 
+    /// A format this build was compiled without.
+    #[error("{}: reading {format} needs logreg built with the `{feature}` feature: cargo install --features {feature} (or cargo build --release --features {feature})", path.display())]
+    FormatUnavailable {
+        path: PathBuf,
+        format: &'static str,
+        feature: &'static str,
+    },
+
     /// The file holds no bytes at all (not even a header).
     #[error("{}: the file is empty", path.display())]
     EmptyFile { path: PathBuf },

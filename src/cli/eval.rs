@@ -3,8 +3,7 @@
 use super::{output, plotting};
 use anyhow::{Result, bail};
 use clap::Args;
-use logreg::data::csv;
-use logreg::{Model, Precision, metrics};
+use logreg::{Model, metrics};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +12,7 @@ use std::process::ExitCode;
 pub struct EvalArgs {
     /// A model written by `logreg train`.
     pub model: PathBuf,
-    /// CSV laid out like the training file, with its target column.
+    /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
     /// Predict the positive class when its probability is at least T.
     #[arg(long, value_name = "T", default_value_t = 0.5)]
@@ -25,6 +24,10 @@ pub struct EvalArgs {
     /// folder, and the decision boundary for two-feature data.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
+    /// optionally .gz; otherwise CSV].
+    #[arg(long, value_enum)]
+    pub format: Option<super::FormatArg>,
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
@@ -35,20 +38,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         );
     }
     let model = Model::load(&args.model)?;
-    let (x, labels) = csv::read_for_model(
-        &args.data,
-        &model.feature_names,
-        &model.target,
-        Precision::F64,
-    )?;
-    let Some((raw, file)) = labels else {
-        bail!(
-            "{}: no target column {:?}: eval needs the true labels",
-            args.data.display(),
-            model.target
-        );
-    };
-    let y = csv::encode_labels(&raw, &file, &model.target, &model.labels)?;
+    let (x, y) = super::labelled_data(&args.data, args.format, &model, "eval")?;
     let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -1,10 +1,9 @@
 //! `logreg explain`: one example's forward and backward pass through the neuron's graph.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
-use logreg::data::csv;
 use logreg::graph::Neuron;
-use logreg::{Error, Model, Precision};
+use logreg::{Error, Model};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +12,7 @@ use std::process::ExitCode;
 pub struct ExplainArgs {
     /// A model written by `logreg train`.
     pub model: PathBuf,
-    /// CSV laid out like the training file, with its target column.
+    /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
     /// Which data row to explain, counting from 1 (the header is not a row).
     #[arg(long, value_name = "K")]
@@ -22,16 +21,15 @@ pub struct ExplainArgs {
     /// `dot -Tsvg -o graph.svg`): forward values on the nodes, backward derivatives on the edges.
     #[arg(long)]
     pub dot: bool,
+    /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
+    /// optionally .gz; otherwise CSV].
+    #[arg(long, value_enum)]
+    pub format: Option<super::FormatArg>,
 }
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let (x, labels) = csv::read_for_model(
-        &args.data,
-        &model.feature_names,
-        &model.target,
-        Precision::F64,
-    )?;
+    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the backward pass")?;
     let rows = x.design().n_rows();
     if args.row == 0 || args.row > rows {
         return Err(Error::RowOutOfRange {
@@ -41,14 +39,7 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         }
         .into());
     }
-    let Some((raw, file)) = labels else {
-        bail!(
-            "{}: no target column {:?}: the backward pass needs the true label y",
-            args.data.display(),
-            model.target
-        );
-    };
-    let y = csv::encode_labels(&raw, &file, &model.target, &model.labels)?[args.row - 1];
+    let y = y[args.row - 1];
     let xi = x.design().row_values(args.row - 1);
     let neuron = Neuron::new(&xi, y, &model.weights, model.bias);
     let t = neuron.trace();

@@ -41,6 +41,42 @@ enum Command {
     Report(report::ReportArgs),
 }
 
+/// `--format`: the data file's format, when its name does not say.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Libsvm,
+    Parquet,
+}
+
+impl FormatArg {
+    pub fn resolve(format: Option<FormatArg>) -> Option<logreg::data::Format> {
+        format.map(|f| match f {
+            FormatArg::Csv => logreg::data::Format::Csv,
+            FormatArg::Libsvm => logreg::data::Format::LibSvm,
+            FormatArg::Parquet => logreg::data::Format::Parquet,
+        })
+    }
+}
+
+/// Features and true labels of a file for `model`; `purpose` says why labels are needed.
+pub fn labelled_data(
+    path: &std::path::Path,
+    format: Option<FormatArg>,
+    model: &logreg::Model,
+    purpose: &str,
+) -> Result<(logreg::Features, Vec<f64>)> {
+    let (x, y) = logreg::data::load_for_model(path, FormatArg::resolve(format), model)?;
+    let Some(y) = y else {
+        anyhow::bail!(
+            "{}: no target column {:?}: {purpose} needs the true labels",
+            path.display(),
+            model.target
+        );
+    };
+    Ok((x, y))
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(threads) = cli.threads {
         rayon::ThreadPoolBuilder::new()

@@ -2,8 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use logreg::data::csv;
-use logreg::{Model, Precision};
+use logreg::Model;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +11,7 @@ use std::process::ExitCode;
 pub struct PredictArgs {
     /// A model written by `logreg train`.
     pub model: PathBuf,
-    /// CSV laid out like the training file; its target column, if present, is ignored.
+    /// Data laid out like the training file; its target column, if present, is ignored.
     pub data: PathBuf,
     /// Write the predictions here (atomically) instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -20,16 +19,16 @@ pub struct PredictArgs {
     /// Add a column with the probability of the positive class.
     #[arg(long)]
     pub proba: bool,
+    /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
+    /// optionally .gz; otherwise CSV].
+    #[arg(long, value_enum)]
+    pub format: Option<super::FormatArg>,
 }
 
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let (x, _) = csv::read_for_model(
-        &args.data,
-        &model.feature_names,
-        &model.target,
-        Precision::F64,
-    )?;
+    let (x, _) =
+        logreg::data::load_for_model(&args.data, super::FormatArg::resolve(args.format), &model)?;
     let a = model.probabilities(x.design());
     let mut text = Vec::with_capacity(a.len() * 24);
     if args.proba {

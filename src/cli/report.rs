@@ -3,9 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use logreg::data::csv;
 use logreg::report::{FitRecord, Report};
-use logreg::{Model, Precision, metrics, plot};
+use logreg::{Model, metrics, plot};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ use std::process::ExitCode;
 pub struct ReportArgs {
     /// A model written by `logreg train`.
     pub model: PathBuf,
-    /// CSV laid out like the training file, with its target column.
+    /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
     /// Where to write the page (atomically).
     #[arg(short, long, value_name = "FILE")]
@@ -25,6 +24,10 @@ pub struct ReportArgs {
     /// Predict the positive class when its probability is at least T.
     #[arg(long, value_name = "T", default_value_t = 0.5)]
     pub threshold: f64,
+    /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
+    /// optionally .gz; otherwise CSV].
+    #[arg(long, value_enum)]
+    pub format: Option<super::FormatArg>,
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
@@ -48,20 +51,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let (x, labels) = csv::read_for_model(
-        &args.data,
-        &model.feature_names,
-        &model.target,
-        Precision::F64,
-    )?;
-    let Some((raw, file)) = labels else {
-        bail!(
-            "{}: no target column {:?}: the report needs the true labels",
-            args.data.display(),
-            model.target
-        );
-    };
-    let y = csv::encode_labels(&raw, &file, &model.target, &model.labels)?;
+    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the report")?;
     let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
     let mut figures = Vec::new();
     if let Some(f) = &fit {

@@ -3,8 +3,8 @@
 use super::{output, plotting, progress};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use logreg::data::csv::{self, TrainingCsv};
 use logreg::data::split;
+use logreg::data::{LoadOptions, Schema};
 use logreg::metrics;
 use logreg::{Dataset, Init, Precision, Solver, Termination, TrainOptions};
 use std::io::Write;
@@ -49,7 +49,7 @@ impl From<PrecisionArg> for Precision {
 /// The data-reading options shared by `train` and `demo`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Training data: CSV with a header row.
+    /// Training data: CSV with a header row, LIBSVM, or Parquet.
     pub data: PathBuf,
     /// Where to write the model (JSON). An existing file is replaced only on success.
     #[arg(short, long, value_name = "MODEL")]
@@ -76,6 +76,10 @@ pub struct TrainArgs {
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
+    /// optionally .gz; otherwise CSV].
+    #[arg(long, value_enum)]
+    pub format: Option<super::FormatArg>,
     /// Print the fit report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -161,7 +165,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     if args.patience.is_some() && args.validation.is_none() && args.validation_fraction.is_none() {
         bail!("--patience needs a validation set (--validation FILE or --validation-fraction F)");
     }
-    let options = TrainingCsv {
+    let options = LoadOptions {
+        format: super::FormatArg::resolve(args.format),
         target: args.target.as_deref(),
         positive: args.positive.as_deref(),
         precision: args.fit.precision.into(),
@@ -169,7 +174,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
     let all = progress::loading(&args.data, bars, || {
-        csv::read_training(&args.data, &options)
+        logreg::data::load_training(&args.data, &options)
     })?;
     let (data, validation) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
@@ -180,22 +185,26 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             )
         }
         (None, Some(path)) => {
-            let v = csv::read_training(
-                path,
-                &TrainingCsv {
-                    target: Some(&all.target),
-                    positive: Some(&all.labels.positive),
-                    ..options
-                },
-            )?;
-            if v.labels != all.labels {
+            let schema = Schema {
+                feature_names: &all.feature_names,
+                target: &all.target,
+                labels: &all.labels,
+            };
+            let (features, y) =
+                logreg::data::load_matching(path, options.format, &schema, options.precision)?;
+            let Some(y) = y else {
                 bail!(
-                    "{}: the validation labels {:?} differ from the training labels {:?}",
+                    "{}: no target column {:?} in the validation data",
                     path.display(),
-                    [&v.labels.negative, &v.labels.positive],
-                    [&all.labels.negative, &all.labels.positive]
+                    all.target
                 );
-            }
+            };
+            let v = Dataset {
+                source: path.clone(),
+                features,
+                y,
+                ..all.clone_schema()
+            };
             (all, Some(v))
         }
         (None, None) => (all, None),

@@ -11,16 +11,13 @@
 //! wrong with the cell: empty, not a number, not finite, or too large for f32 storage.
 
 use super::dense::{DenseMatrix, Element};
-use super::labels::LabelMap;
+use super::labels::{ChunkLabels, LabelMap, RawLabels};
 use super::source::{Source, chunk_ranges, is_blank, lines, trim_line};
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::path::Path;
-
-/// Most label values tracked per chunk; enough to find the first third class.
-const MAX_LABELS_PER_CHUNK: usize = 3;
 
 /// An opened CSV file whose header has been read.
 pub struct CsvFile {
@@ -34,15 +31,6 @@ pub struct CsvFile {
 pub struct Columns {
     pub features: Vec<usize>,
     pub target: Option<usize>,
-}
-
-/// The distinct label values of a file, each with the byte offset of its first row, in order of
-/// first appearance, and each row's index into them.
-#[derive(Debug, Clone)]
-pub struct RawLabels {
-    pub values: Vec<String>,
-    pub first_offset: Vec<usize>,
-    pub ids: Vec<u32>,
 }
 
 /// What a parse returns: the chosen feature columns, and the raw target column if asked for.
@@ -168,7 +156,7 @@ impl CsvFile {
             rest_ids = lr;
             jobs.push((range.clone(), v, l));
         }
-        let results: Vec<Result<Vec<(String, usize)>, CellError>> = jobs
+        let results: Vec<Result<ChunkLabels, CellError>> = jobs
             .into_par_iter()
             .map(|(range, v, l)| {
                 let offset = self.body_start + range.start;
@@ -178,38 +166,11 @@ impl CsvFile {
             })
             .collect();
 
-        // Merge chunk-local label tables in file order.
-        let mut labels = RawLabels {
-            values: Vec::new(),
-            first_offset: Vec::new(),
-            ids,
-        };
-        let mut row = 0;
-        for (result, &count) in results.into_iter().zip(&counts) {
-            let local = result.map_err(|e| self.cell_error(e))?;
-            if columns.target.is_none() {
-                continue;
-            }
-            let remap: Vec<u32> = local
-                .into_iter()
-                .map(
-                    |(value, offset)| match labels.values.iter().position(|v| *v == value) {
-                        Some(p) => p as u32,
-                        None => {
-                            labels.values.push(value);
-                            labels.first_offset.push(offset);
-                            (labels.values.len() - 1) as u32
-                        }
-                    },
-                )
-                .collect();
-            for id in &mut labels.ids[row..row + count] {
-                // Rows past the per-chunk limit keep u32::MAX; the caller rejects such a file
-                // for its third class before reading them.
-                *id = remap.get(*id as usize).copied().unwrap_or(u32::MAX);
-            }
-            row += count;
-        }
+        let locals = results
+            .into_iter()
+            .map(|r| r.map_err(|e| self.cell_error(e)))
+            .collect::<Result<Vec<_>>>()?;
+        let labels = RawLabels::merge(locals, &counts, ids);
         Ok(Table {
             features: DenseMatrix::from_row_major(values, rows, n),
             labels: columns.target.map(|_| labels),
@@ -368,7 +329,7 @@ fn fast_decimal(s: &[u8]) -> Option<f64> {
 }
 
 /// Parses one numeric cell.
-fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, String> {
+pub(crate) fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, String> {
     let text = trim(cell);
     if text.is_empty() {
         return Err("empty cell (a missing value)".into());
@@ -408,25 +369,6 @@ fn roles(width: usize, columns: &Columns) -> Vec<Role> {
         roles[t] = Role::Target;
     }
     roles
-}
-
-/// Chunk-local label values, each with the byte offset of its first row.
-#[derive(Default)]
-struct ChunkLabels(Vec<(String, usize)>);
-
-impl ChunkLabels {
-    /// The id of `text`, adding it if new (up to [`MAX_LABELS_PER_CHUNK`], then `u32::MAX`).
-    fn id(&mut self, text: &[u8], offset: usize) -> u32 {
-        match self.0.iter().position(|(v, _)| v.as_bytes() == text) {
-            Some(p) => p as u32,
-            None if self.0.len() < MAX_LABELS_PER_CHUNK => {
-                self.0
-                    .push((String::from_utf8_lossy(text).into_owned(), offset));
-                (self.0.len() - 1) as u32
-            }
-            None => u32::MAX,
-        }
-    }
 }
 
 /// The fast path for an unquoted line of plain decimals: fields are split and parsed in one
@@ -475,7 +417,7 @@ fn parse_chunk<T: Element>(
     header: &[String],
     values: &mut [T],
     ids: &mut [u32],
-) -> std::result::Result<Vec<(String, usize)>, CellError> {
+) -> std::result::Result<ChunkLabels, CellError> {
     let width = header.len();
     let n = columns.features.len();
     let roles = roles(width, columns);
@@ -509,7 +451,7 @@ fn parse_chunk<T: Element>(
         }
         row += 1;
     }
-    Ok(labels.0)
+    Ok(labels)
 }
 
 /// Reads one line field by field, with an error naming the column for any bad cell. Returns the
@@ -604,37 +546,11 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         .collect();
     let (features, raw) = read_features(&file, &columns, options.precision)?;
     let raw = raw.expect("target column requested");
-    let labels = match raw.values.len() {
-        1 => {
-            return Err(Error::SingleClass {
-                path: path.into(),
-                label: raw.values[0].clone(),
-            });
-        }
-        2 => LabelMap::from_values(&raw.values[0], &raw.values[1], options.positive)?,
-        _ => {
-            return Err(Error::TooManyClasses {
-                path: path.into(),
-                line: file.line_of(raw.first_offset[2]),
-                first: raw.values[0].clone(),
-                second: raw.values[1].clone(),
-                third: raw.values[2].clone(),
-            });
-        }
-    };
-    let positive_id = raw
-        .values
-        .iter()
-        .position(|v| *v == labels.positive)
-        .unwrap() as u32;
+    let (labels, y) = raw.classes(&file.source, options.positive)?;
     Ok(Dataset {
         source: path.into(),
         features,
-        y: raw
-            .ids
-            .iter()
-            .map(|&id| f64::from(u8::from(id == positive_id)))
-            .collect(),
+        y,
         feature_names,
         target: header[target].clone(),
         labels,
@@ -648,8 +564,9 @@ pub fn read_for_model(
     path: &Path,
     feature_names: &[String],
     target: &str,
+    labels: &LabelMap,
     precision: Precision,
-) -> Result<(Features, Option<(RawLabels, CsvFile)>)> {
+) -> Result<(Features, Option<Vec<f64>>)> {
     let file = CsvFile::open(path)?;
     let header = file.header();
     let missing: Vec<&str> = feature_names
@@ -687,7 +604,11 @@ pub fn read_for_model(
         target: header.iter().position(|h| h == target),
     };
     let (features, raw) = read_features(&file, &columns, precision)?;
-    Ok((features, raw.map(|r| (r, file))))
+    let y = match (raw, columns.target) {
+        (Some(raw), Some(t)) => Some(raw.encode(&file.source, t + 1, labels)?),
+        _ => None,
+    };
+    Ok((features, y))
 }
 
 fn read_features(
@@ -705,49 +626,6 @@ fn read_features(
             (Features::Dense64(t.features), t.labels)
         }
     })
-}
-
-/// Encodes raw labels with a model's label map; the first unknown label is an error naming
-/// its line and column.
-pub fn encode_labels(
-    raw: &RawLabels,
-    file: &CsvFile,
-    target: &str,
-    labels: &LabelMap,
-) -> Result<Vec<f64>> {
-    let mut codes = Vec::with_capacity(raw.values.len());
-    for (value, &offset) in raw.values.iter().zip(&raw.first_offset) {
-        match labels.encode(value) {
-            Some(y) => codes.push(y),
-            None => {
-                return Err(Error::UnknownLabel {
-                    path: file.path().into(),
-                    line: file.line_of(offset),
-                    column: file
-                        .header()
-                        .iter()
-                        .position(|h| h == target)
-                        .map_or(0, |c| c + 1),
-                    label: value.clone(),
-                    negative: labels.negative.clone(),
-                    positive: labels.positive.clone(),
-                });
-            }
-        }
-    }
-    // Every id is below MAX_LABELS_PER_CHUNK once all known values were encoded above, unless a
-    // chunk saw more distinct values than tracked, which means a third value that was reported.
-    raw.ids
-        .iter()
-        .map(|&id| {
-            codes.get(id as usize).copied().ok_or_else(|| Error::Parse {
-                path: file.path().into(),
-                line: 0,
-                column: 0,
-                reason: "more than two distinct labels".into(),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

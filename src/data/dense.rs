@@ -204,6 +204,14 @@ impl<T: Element> Design for DenseMatrix<T> {
         self.row(i).iter().map(|v| v.to_f64()).collect()
     }
 
+    fn for_each_nonzero(&self, i: usize, f: &mut dyn FnMut(usize, f64)) {
+        for (j, v) in self.row(i).iter().enumerate() {
+            if v.to_f64() != 0.0 {
+                f(j, v.to_f64());
+            }
+        }
+    }
+
     fn precision(&self) -> &'static str {
         T::NAME
     }

@@ -5,8 +5,132 @@
 //! both values are numbers, the larger is positive; otherwise the later in byte order
 //! ("malignant" after "benign", "true" after "false", "yes" after "no").
 
+use super::source::Source;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+
+/// Most label values tracked per parse chunk: any file with more distinct values than the two
+/// classes shows a third one among the first few values of some chunk.
+const MAX_LABELS_PER_CHUNK: usize = 8;
+
+/// The distinct label values of one parse chunk, each with the byte offset of its first row.
+#[derive(Debug, Default)]
+pub struct ChunkLabels(Vec<(String, usize)>);
+
+impl ChunkLabels {
+    /// The chunk-local id of `text`, adding it if new (past the tracking limit: `u32::MAX`).
+    pub fn id(&mut self, text: &[u8], offset: usize) -> u32 {
+        match self.0.iter().position(|(v, _)| v.as_bytes() == text) {
+            Some(p) => p as u32,
+            None if self.0.len() < MAX_LABELS_PER_CHUNK => {
+                self.0
+                    .push((String::from_utf8_lossy(text).into_owned(), offset));
+                (self.0.len() - 1) as u32
+            }
+            None => u32::MAX,
+        }
+    }
+}
+
+/// The label column as read: distinct values in order of first appearance (each with the byte
+/// offset of its first row) and each row's index into them.
+#[derive(Debug, Clone)]
+pub struct RawLabels {
+    pub values: Vec<String>,
+    pub first_offset: Vec<usize>,
+    pub ids: Vec<u32>,
+}
+
+impl RawLabels {
+    /// Merges chunk-local tables, given in file order with `counts` rows each, remapping the
+    /// chunk-local `ids` to file-wide ones.
+    pub fn merge(chunks: Vec<ChunkLabels>, counts: &[usize], mut ids: Vec<u32>) -> RawLabels {
+        let (mut values, mut first_offset): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
+        let mut row = 0;
+        for (local, &count) in chunks.into_iter().zip(counts) {
+            let remap: Vec<u32> = local
+                .0
+                .into_iter()
+                .map(
+                    |(value, offset)| match values.iter().position(|v| *v == value) {
+                        Some(p) => p as u32,
+                        None => {
+                            values.push(value);
+                            first_offset.push(offset);
+                            (values.len() - 1) as u32
+                        }
+                    },
+                )
+                .collect();
+            // (No ids at all when the file has no label column.)
+            for id in ids.get_mut(row..row + count).unwrap_or_default() {
+                *id = remap.get(*id as usize).copied().unwrap_or(u32::MAX);
+            }
+            row += count;
+        }
+        RawLabels {
+            values,
+            first_offset,
+            ids,
+        }
+    }
+
+    /// The two classes of training data and y for every row; one class, or a third one, is an
+    /// error naming the file (and the line of the third class).
+    pub fn classes(&self, source: &Source, positive: Option<&str>) -> Result<(LabelMap, Vec<f64>)> {
+        let path = source.path();
+        let labels = match self.values.len() {
+            0 => return Err(Error::NoRows { path: path.into() }),
+            1 => {
+                return Err(Error::SingleClass {
+                    path: path.into(),
+                    label: self.values[0].clone(),
+                });
+            }
+            2 => LabelMap::from_values(&self.values[0], &self.values[1], positive)?,
+            _ => {
+                return Err(Error::TooManyClasses {
+                    path: path.into(),
+                    line: source.line_of(self.first_offset[2]),
+                    first: self.values[0].clone(),
+                    second: self.values[1].clone(),
+                    third: self.values[2].clone(),
+                });
+            }
+        };
+        let y = self.encode(source, 1, &labels)?;
+        Ok((labels, y))
+    }
+
+    /// y for every row under a model's classes; the first unknown label is an error naming its
+    /// line and `column`.
+    pub fn encode(&self, source: &Source, column: usize, labels: &LabelMap) -> Result<Vec<f64>> {
+        let unknown = |value: &str, offset: usize| Error::UnknownLabel {
+            path: source.path().into(),
+            line: source.line_of(offset),
+            column,
+            label: value.to_owned(),
+            negative: labels.negative.clone(),
+            positive: labels.positive.clone(),
+        };
+        let codes = self
+            .values
+            .iter()
+            .zip(&self.first_offset)
+            .map(|(v, &offset)| labels.encode(v).ok_or_else(|| unknown(v, offset)))
+            .collect::<Result<Vec<f64>>>()?;
+        // An untracked id (u32::MAX) is a value beyond the chunk limit: more than two classes.
+        self.ids
+            .iter()
+            .map(|&id| {
+                codes
+                    .get(id as usize)
+                    .copied()
+                    .ok_or_else(|| unknown("(one of many)", 0))
+            })
+            .collect()
+    }
+}
 
 /// Which label value is y = 0 and which is y = 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,10 +4,14 @@
 //! and the mapping from the file's two label values to 0 and 1. Solvers and metrics see X only
 //! through [`Design`], the two kernels of the lesson's vectorised passes, so dense and (later)
 //! sparse storage share every solver.
+//!
+//! [`load_training`] and [`load_for_model`] read any supported format ([`Format`]), detected
+//! from the file name unless given.
 
 pub mod csv;
 pub mod dense;
 pub mod labels;
+pub mod libsvm;
 pub mod source;
 pub mod sparse;
 pub mod split;
@@ -38,6 +42,8 @@ pub trait Design: Sync {
     );
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
+    /// Calls `f(j, x_ij)` for every non-zero of row i, in column order.
+    fn for_each_nonzero(&self, i: usize, f: &mut dyn FnMut(usize, f64));
     /// The storage element type, "f32" or "f64".
     fn precision(&self) -> &'static str;
     /// Does the storage keep only non-zeros (so centering would destroy its sparsity)?
@@ -148,6 +154,19 @@ impl Dataset {
         &self.source
     }
 
+    /// No rows, with this dataset's columns, target and classes (to build another dataset of
+    /// the same layout).
+    pub fn clone_schema(&self) -> Dataset {
+        Dataset {
+            source: self.source.clone(),
+            features: self.features.select_rows(&[]),
+            y: Vec::new(),
+            feature_names: self.feature_names.clone(),
+            target: self.target.clone(),
+            labels: self.labels.clone(),
+        }
+    }
+
     /// The rows at `indices` as a new dataset with the same columns and labels.
     pub fn select_rows(&self, indices: &[usize]) -> Dataset {
         Dataset {
@@ -159,4 +178,159 @@ impl Dataset {
             labels: self.labels.clone(),
         }
     }
+}
+
+/// A data file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// LIBSVM / SVMlight `label index:value ...`.
+    LibSvm,
+    /// Apache Parquet (with the `parquet` cargo feature).
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name implies: `.csv`; `.svm`, `.libsvm`, `.svmlight`; `.parquet`
+    /// (each optionally followed by `.gz`). Anything else is read as CSV.
+    pub fn from_path(path: &Path) -> Format {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        match name.rsplit('.').next() {
+            Some("svm" | "libsvm" | "svmlight") => Format::LibSvm,
+            Some("parquet" | "pq") => Format::Parquet,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// How to read training data.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions<'a> {
+    /// The format; detected from the file name when None.
+    pub format: Option<Format>,
+    /// The target column (CSV, Parquet); default `label`, else the last column.
+    pub target: Option<&'a str>,
+    /// The label value that is y = 1.
+    pub positive: Option<&'a str>,
+    pub precision: Precision,
+}
+
+/// Dense CSV data at most this dense are stored as CSR.
+pub const SPARSE_DENSITY: f64 = 0.1;
+
+/// Reads training data in any format. CSV whose non-zeros are at most [`SPARSE_DENSITY`] of
+/// its entries is stored sparse.
+pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Dataset> {
+    match options.format.unwrap_or_else(|| Format::from_path(path)) {
+        Format::Csv => {
+            let csv_options = csv::TrainingCsv {
+                target: options.target,
+                positive: options.positive,
+                precision: options.precision,
+            };
+            let mut data = csv::read_training(path, &csv_options)?;
+            data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
+            Ok(data)
+        }
+        Format::LibSvm => libsvm::read_training(path, options.positive, options.precision),
+        Format::Parquet => parquet_training(path, options),
+    }
+}
+
+/// Features (in the model's order) and, when the file has the target, y under the model's
+/// classes, for predicting or evaluating a model. Values are read as f64.
+pub fn load_for_model(
+    path: &Path,
+    format: Option<Format>,
+    model: &crate::Model,
+) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    let schema = Schema {
+        feature_names: &model.feature_names,
+        target: &model.target,
+        labels: &model.labels,
+    };
+    load_matching(path, format, &schema, Precision::F64)
+}
+
+/// The columns and classes a file must match (a model's, or the training data's).
+#[derive(Debug, Clone, Copy)]
+pub struct Schema<'a> {
+    pub feature_names: &'a [String],
+    pub target: &'a str,
+    pub labels: &'a LabelMap,
+}
+
+/// Reads a file laid out like `schema`: features in its order, y if the target is present.
+pub fn load_matching(
+    path: &Path,
+    format: Option<Format>,
+    schema: &Schema,
+    precision: Precision,
+) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    match format.unwrap_or_else(|| Format::from_path(path)) {
+        Format::Csv => {
+            let (x, y) = csv::read_for_model(
+                path,
+                schema.feature_names,
+                schema.target,
+                schema.labels,
+                precision,
+            )?;
+            Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
+        }
+        Format::LibSvm => {
+            let n = schema.feature_names.len();
+            if schema.feature_names != libsvm::feature_names(n) {
+                return Err(crate::Error::FeatureMismatch {
+                    path: path.into(),
+                    reason: "the features have names, but a LIBSVM file only has indices 1..n; use the format the model was trained on".into(),
+                });
+            }
+            let (x, y) = libsvm::read_for_model(path, n, schema.labels, precision)?;
+            Ok((x, Some(y)))
+        }
+        Format::Parquet => parquet_matching(path, schema, precision),
+    }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_training(path: &Path, options: &LoadOptions) -> crate::Result<Dataset> {
+    parquet::read_training(path, options)
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_matching(
+    path: &Path,
+    schema: &Schema,
+    precision: Precision,
+) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    parquet::read_matching(path, schema, precision)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_unavailable(path: &Path) -> crate::Error {
+    crate::Error::FormatUnavailable {
+        path: path.into(),
+        format: "Parquet",
+        feature: "parquet",
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_training(path: &Path, _: &LoadOptions) -> crate::Result<Dataset> {
+    Err(parquet_unavailable(path))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_matching(
+    path: &Path,
+    _: &Schema,
+    _: Precision,
+) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    Err(parquet_unavailable(path))
 }

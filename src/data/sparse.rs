@@ -175,6 +175,13 @@ impl<T: Element> Design for CsrMatrix<T> {
         dense
     }
 
+    fn for_each_nonzero(&self, i: usize, f: &mut dyn FnMut(usize, f64)) {
+        let (idx, val) = self.row(i);
+        for (&j, v) in idx.iter().zip(val) {
+            f(j as usize, v.to_f64());
+        }
+    }
+
     fn precision(&self) -> &'static str {
         T::NAME
     }

@@ -1,0 +1,334 @@
+//! LIBSVM / SVMlight text format, read and written.
+//!
+//! One example per line: `label index:value index:value ... [# comment]`, indices 1-based and
+//! strictly increasing, zeros omitted. A `qid:N` token (ranking data) is accepted and ignored,
+//! `#` starts a comment, blank lines are skipped. Labels may be 0/1, −1/+1 or any two values.
+//! Feature j (0-based) of the model is index j + 1 of the file, and is named `"j+1"`.
+//!
+//! Reading is parallel like CSV's: a first pass over the chunks counts rows and an upper bound
+//! on the non-zeros (the colons), the CSR arrays are allocated once, each chunk parses into its
+//! own region, and the regions are then closed up. Errors name the file, the line and the byte
+//! position in the line.
+
+use super::dense::Element;
+use super::labels::{ChunkLabels, LabelMap, RawLabels};
+use super::source::{Source, chunk_ranges, is_blank, lines};
+use super::sparse::CsrMatrix;
+use super::{Dataset, Features, Precision};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::io::Write;
+use std::ops::Range;
+use std::path::Path;
+
+/// What one chunk found.
+struct Chunk {
+    labels: ChunkLabels,
+    /// Non-zeros written into the chunk's region.
+    nnz: usize,
+    /// Largest 1-based index seen (0 if none).
+    max_index: u32,
+}
+
+/// A failure at byte `offset` of the file, position `column` in its line.
+struct LineError {
+    offset: usize,
+    column: usize,
+    reason: String,
+}
+
+/// The part of a line before any `#` comment, right-trimmed.
+fn content(line: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b'#', line).unwrap_or(line.len());
+    line[..end].trim_ascii_end()
+}
+
+/// Rows (lines with content) and colons of a chunk.
+fn count(chunk: &[u8]) -> (usize, usize) {
+    let mut rows = 0;
+    let mut colons = 0;
+    for (_, line) in lines(chunk) {
+        let c = content(line);
+        if !is_blank(c) {
+            rows += 1;
+            colons += memchr::memchr_iter(b':', c).count();
+        }
+    }
+    (rows, colons)
+}
+
+/// Tokens of a line separated by spaces or tabs, with their start positions.
+fn tokens(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < line.len() && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        if i >= line.len() {
+            return None;
+        }
+        let start = i;
+        while i < line.len() && line[i] != b' ' && line[i] != b'\t' {
+            i += 1;
+        }
+        Some((start, &line[start..i]))
+    })
+}
+
+/// Parses one chunk into its regions of `indices`/`values`, its rows' lengths and label ids.
+#[allow(clippy::too_many_arguments)]
+fn parse_chunk<T: Element>(
+    chunk: &[u8],
+    chunk_offset: usize,
+    max_features: Option<usize>,
+    indices: &mut [u32],
+    values: &mut [T],
+    lengths: &mut [usize],
+    ids: &mut [u32],
+) -> std::result::Result<Chunk, LineError> {
+    let mut found = Chunk {
+        labels: ChunkLabels::default(),
+        nnz: 0,
+        max_index: 0,
+    };
+    let mut row = 0;
+    for (start, line) in lines(chunk) {
+        let line = content(line);
+        if is_blank(line) {
+            continue;
+        }
+        let offset = chunk_offset + start;
+        let fail = |position: usize, reason: String| LineError {
+            offset,
+            column: position + 1,
+            reason,
+        };
+        let mut toks = tokens(line);
+        let (_, label) = toks.next().expect("a line with content has a token");
+        if label.contains(&b':') {
+            return Err(fail(
+                0,
+                "the line starts with an index:value pair, not a label".into(),
+            ));
+        }
+        ids[row] = found.labels.id(label, offset);
+        let row_start = found.nnz;
+        let mut previous = 0u32;
+        for (position, tok) in toks {
+            let Some(colon) = memchr::memchr(b':', tok) else {
+                return Err(fail(
+                    position,
+                    format!(
+                        "expected index:value, found {:?}",
+                        String::from_utf8_lossy(tok)
+                    ),
+                ));
+            };
+            let (index, value) = (&tok[..colon], &tok[colon + 1..]);
+            if index == b"qid" {
+                continue;
+            }
+            let show = || String::from_utf8_lossy(tok).into_owned();
+            let index: u32 = std::str::from_utf8(index)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| {
+                    fail(
+                        position,
+                        format!("{:?}: the index is not a positive integer", show()),
+                    )
+                })?;
+            if index == 0 {
+                return Err(fail(position, format!("{:?}: indices start at 1", show())));
+            }
+            if index <= previous {
+                return Err(fail(
+                    position,
+                    format!(
+                        "{:?}: index {index} after {previous}; indices must increase",
+                        show()
+                    ),
+                ));
+            }
+            if let Some(n) = max_features.filter(|&n| index as usize > n) {
+                return Err(fail(
+                    position,
+                    format!("feature index {index}, but the model has {n} features"),
+                ));
+            }
+            let value_position = position + colon + 1;
+            let v = super::csv::parse_number::<T>(value)
+                .map_err(|reason| fail(value_position, format!("feature {index}: {reason}")))?;
+            indices[found.nnz] = index - 1;
+            values[found.nnz] = v;
+            found.nnz += 1;
+            previous = index;
+        }
+        found.max_index = found.max_index.max(previous);
+        lengths[row] = found.nnz - row_start;
+        row += 1;
+    }
+    Ok(found)
+}
+
+/// The matrix and raw labels of a LIBSVM source.
+fn read<T: Element>(
+    source: &Source,
+    max_features: Option<usize>,
+) -> Result<(CsrMatrix<T>, RawLabels)> {
+    let bytes = source.bytes();
+    if is_blank(bytes) {
+        return Err(Error::EmptyFile {
+            path: source.path().into(),
+        });
+    }
+    let chunks = chunk_ranges(bytes);
+    let counts: Vec<(usize, usize)> = chunks
+        .par_iter()
+        .map(|r| {
+            let c = count(&bytes[r.clone()]);
+            source.release(r.clone());
+            c
+        })
+        .collect();
+    let rows: usize = counts.iter().map(|c| c.0).sum();
+    let bound: usize = counts.iter().map(|c| c.1).sum();
+    if rows == 0 {
+        return Err(Error::NoRows {
+            path: source.path().into(),
+        });
+    }
+    let mut indices = vec![0u32; bound];
+    let mut values = vec![T::default(); bound];
+    let mut lengths = vec![0usize; rows];
+    let mut ids = vec![0u32; rows];
+    let mut jobs = Vec::with_capacity(chunks.len());
+    {
+        let (mut ri, mut rv, mut rl, mut rd) = (
+            &mut indices[..],
+            &mut values[..],
+            &mut lengths[..],
+            &mut ids[..],
+        );
+        for (range, &(r, c)) in chunks.iter().zip(&counts) {
+            let (i, ti) = ri.split_at_mut(c);
+            let (v, tv) = rv.split_at_mut(c);
+            let (l, tl) = rl.split_at_mut(r);
+            let (d, td) = rd.split_at_mut(r);
+            (ri, rv, rl, rd) = (ti, tv, tl, td);
+            jobs.push((range.clone(), i, v, l, d));
+        }
+    }
+    let results: Vec<std::result::Result<Chunk, LineError>> = jobs
+        .into_par_iter()
+        .map(|(range, i, v, l, d)| {
+            let parsed = parse_chunk(&bytes[range.clone()], range.start, max_features, i, v, l, d);
+            source.release(range);
+            parsed
+        })
+        .collect();
+    // Close up each chunk's region of the CSR arrays, in order.
+    let mut found = Vec::with_capacity(results.len());
+    let (mut write, mut region): (usize, usize) = (0, 0);
+    let mut max_index = 0;
+    for (result, &(_, bound)) in results.into_iter().zip(&counts) {
+        let chunk = result.map_err(|e| source.error_at(e.offset, e.column, e.reason))?;
+        indices.copy_within(region..region + chunk.nnz, write);
+        values.copy_within(region..region + chunk.nnz, write);
+        write += chunk.nnz;
+        region += bound;
+        max_index = max_index.max(chunk.max_index);
+        found.push(chunk.labels);
+    }
+    indices.truncate(write);
+    values.truncate(write);
+    let mut indptr = Vec::with_capacity(rows + 1);
+    indptr.push(0);
+    for len in &lengths {
+        indptr.push(indptr.last().unwrap() + len);
+    }
+    let cols = max_features.unwrap_or(max_index as usize);
+    let row_counts: Vec<usize> = counts.iter().map(|c| c.0).collect();
+    let labels = RawLabels::merge(found, &row_counts, ids);
+    Ok((CsrMatrix::from_parts(indptr, indices, values, cols), labels))
+}
+
+fn read_features(
+    source: &Source,
+    max_features: Option<usize>,
+    precision: Precision,
+) -> Result<(Features, RawLabels)> {
+    Ok(match precision {
+        Precision::F32 => {
+            let (m, l) = read::<f32>(source, max_features)?;
+            (Features::Sparse32(m), l)
+        }
+        Precision::F64 => {
+            let (m, l) = read::<f64>(source, max_features)?;
+            (Features::Sparse64(m), l)
+        }
+    })
+}
+
+/// The names LIBSVM features get: "1", "2", … "n".
+pub fn feature_names(n: usize) -> Vec<String> {
+    (1..=n).map(|j| j.to_string()).collect()
+}
+
+/// Reads training data from a LIBSVM file (plain or gzip).
+pub fn read_training(path: &Path, positive: Option<&str>, precision: Precision) -> Result<Dataset> {
+    let source = Source::open(path)?;
+    let (features, raw) = read_features(&source, None, precision)?;
+    let (labels, y) = raw.classes(&source, positive)?;
+    let n = features.design().n_features();
+    Ok(Dataset {
+        source: path.into(),
+        features,
+        y,
+        feature_names: feature_names(n),
+        target: "label".into(),
+        labels,
+    })
+}
+
+/// Reads data for a model with `n` features: the file may use fewer, but an index above n is
+/// an error. Labels are encoded with the model's classes.
+pub fn read_for_model(
+    path: &Path,
+    n: usize,
+    labels: &LabelMap,
+    precision: Precision,
+) -> Result<(Features, Vec<f64>)> {
+    let source = Source::open(path)?;
+    let (features, raw) = read_features(&source, Some(n), precision)?;
+    let y = raw.encode(&source, 1, labels)?;
+    Ok((features, y))
+}
+
+/// Writes rows `rows` of X with labels y (1 → the positive label) in LIBSVM format, values in
+/// their shortest round-trip decimal form, so reading the file back gives the same numbers.
+pub fn write_rows(
+    out: &mut impl Write,
+    x: &dyn super::Design,
+    y: &[f64],
+    labels: &LabelMap,
+    rows: Range<usize>,
+) -> std::io::Result<()> {
+    let single = x.precision() == "f32";
+    for i in rows {
+        out.write_all(labels.decode(y[i] > 0.5).as_bytes())?;
+        let mut result = Ok(());
+        x.for_each_nonzero(i, &mut |j, v| {
+            if result.is_ok() {
+                result = if single {
+                    write!(out, " {}:{}", j + 1, v as f32)
+                } else {
+                    write!(out, " {}:{}", j + 1, v)
+                };
+            }
+        });
+        result?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
