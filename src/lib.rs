@@ -12,6 +12,7 @@
 //! | standardised features, model on the raw scale | [`standardize`] |
 //! | accuracy, precision, recall, F1, log loss, ROC AUC | [`metrics`] |
 //! | the saved model | [`model`] |
+//! | synthetic data from a known w*, b* | [`synthetic`] |
 //!
 //! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
 
@@ -26,6 +27,7 @@ pub mod parallel;
 pub mod rng;
 pub mod solver;
 pub mod standardize;
+pub mod synthetic;
 pub mod train;
 
 pub use data::{Dataset, Design, Features, Precision};

@@ -3,6 +3,7 @@
 mod demo;
 mod eval;
 mod explain;
+mod generate;
 mod output;
 mod predict;
 mod train;
@@ -34,6 +35,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Train on the embedded Wisconsin breast-cancer data and show the lesson end to end.
     Demo(demo::DemoArgs),
+    /// Write synthetic data drawn from a known logistic model (CSV, or LIBSVM when sparse).
+    Generate(generate::GenerateArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }
 
