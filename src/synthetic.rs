@@ -2,10 +2,11 @@
 //!
 //! The model: true weights w* and bias b*, then for each row i
 //!
-//! - features x_i: dense, x_ij ~ N(0, 1); or, with density P < 1, sparse and tf-idf-like: each
-//!   column is present independently with probability P (so about P·n non-zeros per row, at
-//!   least one), a present entry is (1 + ln(1 + c))·idf_j with a count c = ⌊E⌋, E ~ Exp(mean 2),
-//!   and a column weight idf_j = 1 + Exp(1); the row is then scaled to unit L2 norm;
+//! - features x_i: dense, x_ij ~ N(0, 1) (Box–Muller, both deviates of each draw); or, with
+//!   density P < 1, sparse and tf-idf-like: each column is present independently with
+//!   probability P (so about P·n non-zeros per row, at least one); a present entry is
+//!   (1 + ln(1 + c))·idf_j with a count c = ⌊E⌋, E ~ Exp(mean 2), and a column weight
+//!   idf_j = 1 + Exp(1); the row is then scaled to unit L2 norm;
 //! - every value is rounded to `decimals` decimal places (the file holds exactly these values);
 //! - z_i = w*·x_i + b*, y_i ~ Bernoulli(σ(z_i)), computed from the rounded values, so the file is
 //!   an exact sample from the model.
@@ -170,11 +171,12 @@ impl Spec {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".logreg-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".logreg-").suffix(".tmp");
+        // A data file is for sharing: rw-r--r-- rather than the temporary file's rw-------.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, tmp);
         let summary = self.write_to(&mut out).map_err(|e| Error::io(path, e))?;
         let tmp = out
@@ -257,10 +259,13 @@ impl Spec {
                     z += model.weights[j] * (qv as f64 / unit);
                 }
             } else {
-                for w in &model.weights {
-                    let qv = (rng.normal() * unit).round() as i64;
-                    q.push(qv);
-                    z += w * (qv as f64 / unit);
+                for pair in model.weights.chunks(2) {
+                    let (g0, g1) = normal_pair(&mut rng);
+                    for (w, g) in pair.iter().zip([g0, g1]) {
+                        let qv = (g * unit).round() as i64;
+                        q.push(qv);
+                        z += w * (qv as f64 / unit);
+                    }
                 }
             }
             let positive = rng.next_f64() < sigmoid(z);
@@ -297,6 +302,15 @@ impl Spec {
 fn stream(seed: u64, id: u64) -> SplitMix64 {
     let mut mixer = SplitMix64::new(seed ^ id.wrapping_mul(0xD1B5_4A32_D192_ED03));
     SplitMix64::new(mixer.next_u64())
+}
+
+/// Two independent N(0, 1) deviates from one Box–Muller draw (both the cosine and the sine).
+fn normal_pair(rng: &mut SplitMix64) -> (f64, f64) {
+    let u1 = 1.0 - rng.next_f64();
+    let u2 = rng.next_f64();
+    let r = (-2.0 * u1.ln()).sqrt();
+    let (sin, cos) = (2.0 * std::f64::consts::PI * u2).sin_cos();
+    (r * cos, r * sin)
 }
 
 /// An Exp(1) deviate.
