@@ -17,11 +17,8 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
-import objective
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+OBJECTIVE = os.path.join(HERE, "objective.py")
 FULL_CASES = ["100000x100:1e-4", "100000x100:1e-6", "1000000x100:1e-4", "1000000x100:1e-6"]
 QUICK_CASES = ["100000x100:1e-4", "100000x100:1e-6"]
 PEERS = ["sklearn-lbfgs", "sklearn-newton-cg", "sklearn-newton-cholesky", "liblinear"]
@@ -134,11 +131,13 @@ def run_case(args, case, log):
                         str(features), "--density", repr(density), "--seed", str(args.seed),
                         "-o", data], check=True)
     log(f"case {case}: {data}")
-    x, y = objective.load(data)
-    m = len(y)
+    # The data are read and scored in child processes only: Linux carries a parent's peak RSS
+    # into each child it starts (across exec), so a driver holding X would inflate every tool's.
+    counts = json.loads(subprocess.run([sys.executable, OBJECTIVE, "count", data], check=True,
+                                       capture_output=True, text=True).stdout)
+    m, positives = counts["rows"], counts["positives"]
     # LIBLINEAR stops at ||grad f|| <= e * min(pos, neg)/m * ||grad f(0)||: choose e so that its
     # relative tolerance equals logreg's.
-    positives = int(y.sum())
     liblinear_eps = args.tol * m / min(positives, m - positives)
     results = []
     with tempfile.TemporaryDirectory(prefix="logreg-bench-") as workdir:
@@ -153,15 +152,19 @@ def run_case(args, case, log):
             if r:
                 results.append(r)
                 log(f"  {peer}: fit {r['fit_seconds']:.3f} s, {r['iterations']} iterations")
-    for r in results:
-        r["cost"] = objective.cost(x, y, r["weights"], r["bias"], l2)
-    best = min(results, key=lambda r: r["cost"])
-    j_ref, _, _, gnorm = objective.reference(x, y, l2, (best["weights"], best["bias"]))
-    j_star = min(j_ref, best["cost"])
-    for r in results:
-        r["gap"] = (r["cost"] - j_star) / j_star
+        solutions = os.path.join(workdir, "solutions.json")
+        scores = os.path.join(workdir, "scores.json")
+        with open(solutions, "w") as f:
+            json.dump([{"weights": r["weights"], "bias": r["bias"]} for r in results], f)
+        subprocess.run([sys.executable, OBJECTIVE, "score", data, repr(l2), solutions, scores],
+                       check=True)
+        with open(scores) as f:
+            scored = json.load(f)
+    j_star, gnorm = scored["j_star"], scored["gradient_norm"]
+    for r, c in zip(results, scored["costs"]):
+        r["cost"] = c
+        r["gap"] = (c - j_star) / j_star
     probe = bandwidth(args, rows, features) if density >= 1.0 else None
-    del x
     return {
         "case": case,
         "rows": rows,

@@ -97,3 +97,36 @@ def reference(x, y, l2, start, max_iterations=50):
         if np.linalg.norm(g) <= 1e-15 * max(1.0, j):
             break
     return j, theta[:-1], theta[-1], float(np.linalg.norm(g))
+
+
+def main():
+    """Scores solutions in a process of its own, so the driver stays small (see bench.py).
+
+    objective.py count DATA            -> {"rows", "positives"}
+    objective.py score DATA L2 IN OUT  -> IN: [{"weights", "bias"}, ...]; OUT: costs, J*
+    """
+    import json
+    import sys
+
+    if sys.argv[1] == "count":
+        if sys.argv[2].endswith(".csv"):
+            import pandas as pd
+
+            y = pd.read_csv(sys.argv[2], usecols=["label"], engine="c")["label"].to_numpy()
+        else:
+            _, y = load(sys.argv[2])
+        print(json.dumps({"rows": int(len(y)), "positives": int((y > 0).sum())}))
+        return
+    data, l2, solutions, out = sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+    with open(solutions) as f:
+        solutions = json.load(f)
+    x, y = load(data)
+    costs = [cost(x, y, s["weights"], s["bias"], l2) for s in solutions]
+    best = solutions[int(np.argmin(costs))]
+    j_ref, _, _, gnorm = reference(x, y, l2, (best["weights"], best["bias"]))
+    with open(out, "w") as f:
+        json.dump({"costs": costs, "j_star": min(j_ref, min(costs)), "gradient_norm": gnorm}, f)
+
+
+if __name__ == "__main__":
+    main()
