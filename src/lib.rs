@@ -15,6 +15,7 @@
 //! | the graph drawn: forward values on nodes, dL/du on edges | [`graph_dot`] |
 //! | cost curve, ROC, precision–recall, reliability diagram, weights, decision boundary | [`plot`] |
 //! | one self-contained HTML training report | [`report`] |
+//! | synthetic data from a known w*, b* | [`synthetic`] |
 //!
 //! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
 
@@ -32,6 +33,7 @@ pub mod report;
 pub mod rng;
 pub mod solver;
 pub mod standardize;
+pub mod synthetic;
 pub mod train;
 
 pub use data::{Dataset, Design, Features, Precision};

@@ -3,6 +3,7 @@
 mod demo;
 mod eval;
 mod explain;
+mod generate;
 mod output;
 mod plotting;
 mod predict;
@@ -27,9 +28,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Train a model on a CSV file and save it.
+    /// Train a model on a data file (CSV, LIBSVM, Parquet) and save it.
     Train(train::TrainArgs),
-    /// Predict the label (and probability) of every row of a CSV file.
+    /// Predict the label (and probability) of every row of a data file.
     Predict(predict::PredictArgs),
     /// Measure a model on labelled data: accuracy, precision, recall, F1, log loss, ROC AUC.
     Eval(eval::EvalArgs),
@@ -39,6 +40,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Write one self-contained HTML page: model, fit, metrics and plots.
     Report(report::ReportArgs),
+    /// Write synthetic data drawn from a known logistic model (CSV, or LIBSVM when sparse).
+    Generate(generate::GenerateArgs),
 }
 
 /// `--format`: the data file's format, when its name does not say.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }
 

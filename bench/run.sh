@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# logreg against scikit-learn and LIBLINEAR: same data, same objective J. See bench/README.md.
+#
+#   bench/run.sh                     # all cases: 100k and 1M rows × 100, λ = 1e-4 and 1e-6
+#   bench/run.sh --quick             # the 100k × 100 cases only
+#   bench/run.sh --cases 20000x20:1e-4 --solvers gd --logreg-args "--max-iterations 20000 --learning-rate 1"
+#
+# Environment: BENCH_VENV (default bench/.venv, created from PyPI if missing), LOGREG_SOLVERS,
+# LOGREG_ARGS, CARGO_BUILD_JOBS. Every other flag goes to bench/bench.py (--help lists them).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+venv=${BENCH_VENV:-$here/.venv}
+
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import sklearn, liblinear, pandas, scipy" 2>/dev/null; then
+    echo "bench: creating $venv from PyPI" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    # The versions the table in bench/README.md was measured with.
+    "$venv/bin/python" -m pip install --quiet \
+        "scikit-learn==1.9.1" "liblinear-official==2.50.0" "pandas==3.1.1" "numpy==2.4.6" "scipy==1.17.1"
+fi
+
+echo "bench: building logreg (release)" >&2
+(cd "$root" && CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --quiet --release --bin logreg --example bandwidth)
+
+exec "$venv/bin/python" "$here/bench.py" \
+    --logreg "$root/target/release/logreg" \
+    --bandwidth "$root/target/release/examples/bandwidth" "$@"
