@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SolverArg {
-    /// Trust-region Newton (the fastest to the exact optimum on every case measured).
+    /// L-BFGS for dense data, trust-region Newton for sparse data.
     Auto,
     /// The lesson's batch gradient descent (uses --learning-rate).
     Gd,

@@ -19,6 +19,12 @@ pub trait Element: Copy + Send + Sync + Default + std::fmt::Debug + 'static {
     fn to_f64(self) -> f64;
     /// Converts a parsed value, or `None` if it does not fit (f32 overflow).
     fn from_f64(v: f64) -> Option<Self>;
+    /// Four consecutive values widened to f64 lanes.
+    ///
+    /// # Safety
+    /// `p..p + 4` must be readable and the CPU must have AVX.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d;
 }
 
 impl Element for f32 {
@@ -31,6 +37,13 @@ impl Element for f32 {
         let x = v as f32;
         x.is_finite().then_some(x)
     }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d {
+        use std::arch::x86_64::{_mm_loadu_ps, _mm256_cvtps_pd};
+        // SAFETY: forwarded to the caller.
+        unsafe { _mm256_cvtps_pd(_mm_loadu_ps(p)) }
+    }
 }
 
 impl Element for f64 {
@@ -41,6 +54,12 @@ impl Element for f64 {
     }
     fn from_f64(v: f64) -> Option<Self> {
         v.is_finite().then_some(v)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d {
+        // SAFETY: forwarded to the caller.
+        unsafe { std::arch::x86_64::_mm256_loadu_pd(p) }
     }
 }
 
@@ -83,10 +102,13 @@ impl<T: Element> DenseMatrix<T> {
     }
 }
 
-/// x · w with eight partial sums added in a fixed order.
+/// Partial sums of the dot product: lane k adds the products at positions ≡ k (mod 16).
+const LANES: usize = 16;
+
+/// x · w with sixteen partial sums combined in a fixed tree, then the tail: the same numbers,
+/// in the same order, as the AVX2 version in `wide`, so both give identical results.
 #[inline(always)]
 pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
-    const LANES: usize = 8;
     let mut acc = [0.0f64; LANES];
     let xs = x.chunks_exact(LANES);
     let ws = w.chunks_exact(LANES);
@@ -100,7 +122,8 @@ pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
     for (xv, wv) in x_tail.iter().zip(w_tail) {
         tail += xv.to_f64() * wv;
     }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    let v: [f64; 4] = std::array::from_fn(|k| (acc[k] + acc[8 + k]) + (acc[4 + k] + acc[12 + k]));
+    ((v[0] + v[1]) + (v[2] + v[3])) + tail
 }
 
 /// g += c · x.
@@ -127,16 +150,75 @@ fn add_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, coef: &[f64], g:
     }
 }
 
-/// The same kernels compiled for AVX2, chosen at run time. The arithmetic and its order are
-/// the same as the portable versions (no fused multiply-add), so results are identical.
+/// The same kernels written with AVX2 intrinsics, chosen at run time. The arithmetic and its
+/// order are those of the portable [`dot`] and [`axpy`] (no fused multiply-add), so results are
+/// identical on every machine.
 #[cfg(target_arch = "x86_64")]
 mod wide {
-    use super::{DenseMatrix, Element};
+    use super::{DenseMatrix, Element, LANES};
+    use std::arch::x86_64::*;
     use std::ops::Range;
 
     #[target_feature(enable = "avx2")]
+    fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
+        let n = x.len().min(w.len());
+        let body = n / LANES * LANES;
+        let (xp, wp) = (x.as_ptr(), w.as_ptr());
+        let mut acc = [_mm256_setzero_pd(); 4];
+        let mut i = 0;
+        while i < body {
+            for (q, a) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 4q + 4 ≤ body ≤ n, within both slices; the CPU has AVX2.
+                let (xv, wv) = unsafe {
+                    (
+                        T::load4(xp.add(i + 4 * q)),
+                        _mm256_loadu_pd(wp.add(i + 4 * q)),
+                    )
+                };
+                *a = _mm256_add_pd(*a, _mm256_mul_pd(xv, wv));
+            }
+            i += LANES;
+        }
+        let mut tail = 0.0;
+        for j in body..n {
+            tail += x[j].to_f64() * w[j];
+        }
+        // acc[q] lane k is the portable acc[4q + k].
+        let v = _mm256_add_pd(_mm256_add_pd(acc[0], acc[2]), _mm256_add_pd(acc[1], acc[3]));
+        let mut l = [0.0; 4];
+        // SAFETY: l has room for four lanes.
+        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), v) };
+        ((l[0] + l[1]) + (l[2] + l[3])) + tail
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
+        let n = x.len().min(g.len());
+        let body = n / 4 * 4;
+        let cv = _mm256_set1_pd(c);
+        let (xp, gp) = (x.as_ptr(), g.as_mut_ptr());
+        let mut j = 0;
+        while j < body {
+            // SAFETY: j + 4 ≤ body ≤ n, within both slices; the CPU has AVX2.
+            unsafe {
+                let sum = _mm256_add_pd(
+                    _mm256_loadu_pd(gp.add(j)),
+                    _mm256_mul_pd(cv, T::load4(xp.add(j))),
+                );
+                _mm256_storeu_pd(gp.add(j), sum);
+            }
+            j += 4;
+        }
+        for k in body..n {
+            g[k] += c * x[k].to_f64();
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
     pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
-        super::dots(x, rows, w, out)
+        for (o, i) in out.iter_mut().zip(rows) {
+            *o = dot(x.row(i), w);
+        }
     }
 
     #[target_feature(enable = "avx2")]
@@ -146,7 +228,11 @@ mod wide {
         coef: &[f64],
         g: &mut [f64],
     ) {
-        super::add_rows(x, rows, coef, g)
+        for (&c, i) in coef.iter().zip(rows) {
+            if c != 0.0 {
+                axpy(c, x.row(i), g);
+            }
+        }
     }
 }
 
@@ -220,6 +306,34 @@ impl<T: Element> Design for DenseMatrix<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_kernels_are_bit_identical_to_portable_ones() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let (m, n) = (7, 53);
+        let values: Vec<f32> = (0..m * n)
+            .map(|k| ((k * 7919) % 997) as f32 / 97.0 - 5.0)
+            .collect();
+        let x = DenseMatrix::from_row_major(values, m, n);
+        let w: Vec<f64> = (0..n).map(|j| (j as f64).sin()).collect();
+        let (mut a, mut b) = (vec![0.0; m], vec![0.0; m]);
+        dots(&x, 0..m, &w, &mut a);
+        // SAFETY: AVX2 detected above.
+        unsafe { wide::dots(&x, 0..m, &w, &mut b) };
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        let coef: Vec<f64> = (0..m).map(|i| i as f64 * 0.37 - 1.0).collect();
+        let (mut ga, mut gb) = (vec![0.5; n], vec![0.5; n]);
+        add_rows(&x, 0..m, &coef, &mut ga);
+        // SAFETY: AVX2 detected above.
+        unsafe { wide::add_rows(&x, 0..m, &coef, &mut gb) };
+        assert_eq!(ga, gb);
+    }
 
     #[test]
     fn dot_matches_naive_sum_for_every_tail_length() {
