@@ -1,0 +1,299 @@
+//! Data formats: LIBSVM reading, writing and rejecting bad input; gzip; the same model from dense
+//! and sparse storage; wide data with more features than rows.
+
+use logreg::data::{self, Format, LoadOptions, libsvm};
+use logreg::solver::{Control, Progress};
+use logreg::{Dataset, Precision, Solver, TrainOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HEART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/heart_scale.svm");
+const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
+
+fn options(precision: Precision) -> LoadOptions<'static> {
+    LoadOptions {
+        precision,
+        ..LoadOptions::default()
+    }
+}
+
+fn no_observer() -> impl FnMut(&Progress) -> Control {
+    |_: &Progress| Control::Continue
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn heart_scale_reads_as_sparse_with_its_labels() {
+    let d = data::load_training(Path::new(HEART), &options(Precision::F64)).unwrap();
+    assert_eq!((d.n_rows(), d.n_features()), (270, 13));
+    assert!(d.design().is_sparse());
+    assert_eq!(
+        (d.labels.negative.as_str(), d.labels.positive.as_str()),
+        ("0", "1")
+    );
+    assert_eq!(d.y.iter().filter(|&&y| y == 1.0).count(), 120);
+    // First line: "1 1:0.708333 2:1 3:1.0 4:-0.320755 ... 12:1.0 13:-1.0" (11 is absent).
+    let row = d.design().row_values(0);
+    assert_eq!(row[0], 0.708333);
+    assert_eq!(row[10], 0.0);
+    assert_eq!(row[12], -1.0);
+}
+
+/// J* for heart_scale with standardisation off and λ = 1e-3, from scikit-learn 1.9.1:
+/// `LogisticRegression(C=1/(1e-3·270), solver="newton-cholesky", tol=1e-14)` on
+/// `load_svmlight_file("heart_scale.svm")` (densified), then
+/// J = mean(logaddexp(0, z) − y·z) + λ/2·‖w‖².
+const HEART_OPTIMUM_L2_1E3: f64 = 0.33854451996555884;
+
+#[test]
+fn heart_scale_optimum_matches_the_independent_computation() {
+    let d = data::load_training(Path::new(HEART), &options(Precision::F64)).unwrap();
+    for solver in [Solver::Newton, Solver::Lbfgs, Solver::Gd] {
+        let o = TrainOptions {
+            solver,
+            l2: 1e-3,
+            tol: 1e-9,
+            max_iterations: 200_000,
+            learning_rate: 1.0,
+            standardize: false,
+            ..TrainOptions::default()
+        };
+        let r = logreg::train(&d, None, &o, &mut no_observer())
+            .unwrap()
+            .report;
+        let gap = (r.cost - HEART_OPTIMUM_L2_1E3) / HEART_OPTIMUM_L2_1E3;
+        assert!(gap.abs() <= 1e-6, "{solver:?}: relative gap {gap:e}");
+    }
+}
+
+/// The same data stored densely.
+fn densified(d: &Dataset) -> Dataset {
+    let (m, n) = (d.n_rows(), d.n_features());
+    let values: Vec<f64> = (0..m).flat_map(|i| d.design().row_values(i)).collect();
+    Dataset {
+        features: logreg::Features::Dense64(logreg::data::DenseMatrix::from_row_major(
+            values, m, n,
+        )),
+        ..d.clone()
+    }
+}
+
+#[test]
+fn dense_and_sparse_storage_give_the_same_model() {
+    let sparse = data::load_training(Path::new(HEART), &options(Precision::F64)).unwrap();
+    let dense = densified(&sparse);
+    assert!(!dense.design().is_sparse());
+    for solver in [Solver::Newton, Solver::Lbfgs, Solver::Gd] {
+        for standardize in [false, true] {
+            let o = TrainOptions {
+                solver,
+                standardize,
+                tol: 1e-8,
+                max_iterations: 100_000,
+                learning_rate: 0.5,
+                ..TrainOptions::default()
+            };
+            let a = logreg::train(&sparse, None, &o, &mut no_observer()).unwrap();
+            let b = logreg::train(&dense, None, &o, &mut no_observer()).unwrap();
+            // Sparse data are scaled without centering, dense data centred too: the penalty
+            // then applies to the same w̃ only when the means are zero, so compare the
+            // unstandardised fits exactly and the standardised ones by their predictions.
+            if !standardize {
+                for (wa, wb) in a.model.weights.iter().zip(&b.model.weights) {
+                    assert!(
+                        (wa - wb).abs() <= 1e-9 * (1.0 + wb.abs()),
+                        "{solver:?}: {wa} vs {wb}"
+                    );
+                }
+                assert!((a.report.cost - b.report.cost).abs() <= 1e-12 * b.report.cost);
+            } else {
+                let pa = a.model.probabilities(sparse.design());
+                let pb = b.model.probabilities(dense.design());
+                let agree = pa
+                    .iter()
+                    .zip(&pb)
+                    .filter(|(x, y)| (**x >= 0.5) == (**y >= 0.5))
+                    .count();
+                assert!(
+                    agree as f64 >= 0.97 * pa.len() as f64,
+                    "{solver:?}: {agree} of {}",
+                    pa.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn libsvm_round_trip_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for precision in [Precision::F32, Precision::F64] {
+        let d = data::load_training(Path::new(HEART), &options(precision)).unwrap();
+        let mut text = Vec::new();
+        libsvm::write_rows(&mut text, d.design(), &d.y, &d.labels, 0..d.n_rows()).unwrap();
+        let path = dir.path().join("again.svm");
+        std::fs::write(&path, &text).unwrap();
+        let again = data::load_training(&path, &options(precision)).unwrap();
+        assert_eq!(again.y, d.y);
+        assert_eq!(again.labels, d.labels);
+        assert_eq!(again.features, d.features, "{precision:?}");
+    }
+}
+
+#[test]
+fn gzip_input_is_decompressed_and_a_truncated_stream_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read(HEART).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    let path = dir.path().join("heart.svm.gz");
+    std::fs::write(&path, &gz).unwrap();
+    assert_eq!(Format::from_path(&path), Format::LibSvm);
+    let a = data::load_training(&path, &options(Precision::F64)).unwrap();
+    let b = data::load_training(Path::new(HEART), &options(Precision::F64)).unwrap();
+    assert_eq!(a.features, b.features);
+
+    let cut = dir.path().join("cut.svm.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let err = data::load_training(&cut, &options(Precision::F64))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cut.svm.gz") && err.contains("truncated gzip"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_libsvm_is_rejected_with_line_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "1 1:0.5 2:1\n0 3:abc\n",
+            &["bad.svm:2:5", "feature 3", "cannot read \"abc\""],
+        ),
+        ("1 1:0.5\n0 0:1\n", &["bad.svm:2:3", "indices start at 1"]),
+        ("1 2:0.5 1:1\n0 1:1\n", &["bad.svm:1:9", "index 1 after 2"]),
+        ("1 2:0.5 2:1\n0 1:1\n", &["bad.svm:1:9", "index 2 after 2"]),
+        (
+            "1 1:0.5 7\n0 1:1\n",
+            &["bad.svm:1:9", "expected index:value"],
+        ),
+        (
+            "1 x:0.5\n0 1:1\n",
+            &["bad.svm:1:3", "not a positive integer"],
+        ),
+        ("1 1:nan\n0 1:1\n", &["bad.svm:1:5", "not a finite number"]),
+        ("1:2 3:4\n", &["bad.svm:1:1", "not a label"]),
+        ("1 1:1\n1 2:1\n", &["every row has the label \"1\""]),
+        ("1 1:1\n2 2:1\n3 1:1\n", &["bad.svm:3", "third class \"3\""]),
+        ("# only a comment\n\n", &["no data rows"]),
+    ];
+    for (text, needles) in cases {
+        let path = write(dir.path(), "bad.svm", text);
+        let err = data::load_training(&path, &options(Precision::F32))
+            .unwrap_err()
+            .to_string();
+        for n in *needles {
+            assert!(err.contains(n), "{text:?}: {err:?} lacks {n:?}");
+        }
+    }
+    // Comments, qid and blank lines are fine.
+    let ok = write(
+        dir.path(),
+        "ok.svm",
+        "# header\n1 qid:3 1:0.5 # first\n\n-1 qid:3 2:1\n",
+    );
+    let d = data::load_training(&ok, &options(Precision::F32)).unwrap();
+    assert_eq!((d.n_rows(), d.n_features()), (2, 2));
+}
+
+#[test]
+fn more_features_than_rows_trains_and_predicts() {
+    // 6 rows, 40 features: each class has its own block of indicator features.
+    let mut text = String::new();
+    for i in 0..6 {
+        let label = if i % 2 == 0 { "+1" } else { "-1" };
+        let base = if i % 2 == 0 { 1 } else { 21 };
+        text += &format!(
+            "{label} {}:1 {}:0.5 {}:0.25\n",
+            base + i,
+            base + i + 5,
+            base + 12
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "wide.svm", &text);
+    let bin = env!("CARGO_BIN_EXE_logreg");
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "train", "wide.svm", "-o", "m.json", "--l2", "0.01", "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model = logreg::Model::load(&dir.path().join("m.json")).unwrap();
+    assert_eq!(model.weights.len(), 33, "features up to the largest index");
+    let out = run(&["eval", "m.json", path.to_str().unwrap(), "--json"]);
+    let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(metrics["accuracy"], 1.0);
+    // Prediction data may use fewer features than the model, but not more.
+    write(dir.path(), "few.svm", "+1 1:1\n");
+    let out = run(&["predict", "m.json", "few.svm"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "prediction\n+1\n");
+    write(dir.path(), "more.svm", "+1 1:1 40:1\n");
+    let out = run(&["predict", "m.json", "more.svm"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("more.svm:1:8") && err.contains("feature index 40, but the model has 33"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sparse_csv_is_stored_as_csr() {
+    let mut text = String::from("a,b,c,d,e,f,g,h,i,j,k,label\n");
+    for i in 0..50 {
+        let mut row = vec!["0"; 11];
+        row[i % 11] = "1.5";
+        text += &format!("{},{}\n", row.join(","), i % 2);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "sparse.csv", &text);
+    let d = data::load_training(&path, &options(Precision::F32)).unwrap();
+    assert!(d.design().is_sparse(), "1 in 11 entries non-zero");
+    let dense = data::load_training(Path::new(BREAST_CANCER), &options(Precision::F32)).unwrap();
+    assert!(!dense.design().is_sparse());
+}
+
+#[test]
+fn parquet_without_the_feature_says_how_to_enable_it() {
+    if cfg!(feature = "parquet") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.parquet", "PAR1");
+    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .args(["train", "x.parquet", "-o", "m.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features parquet"));
+}
