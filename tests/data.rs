@@ -270,7 +270,7 @@ fn more_features_than_rows_trains_and_predicts() {
 fn sparse_csv_is_stored_as_csr() {
     let mut text = String::from("a,b,c,d,e,f,g,h,i,j,k,label\n");
     for i in 0..50 {
-        let mut row = vec!["0"; 11];
+        let mut row = ["0"; 11];
         row[i % 11] = "1.5";
         text += &format!("{},{}\n", row.join(","), i % 2);
     }
