@@ -30,7 +30,7 @@ pub struct NodeId(usize);
 pub enum Op {
     /// An input or parameter: no inputs, no local derivatives.
     Leaf,
-    /// Σ_j weights[j]·inputs[j]; ∂/∂weights[j] = inputs[j], ∂/∂inputs[j] = weights[j].
+    /// Σ_j weights\[j\]·inputs\[j\]; ∂/∂weights\[j\] = inputs\[j\], ∂/∂inputs\[j\] = weights\[j\].
     Dot {
         weights: Vec<NodeId>,
         inputs: Vec<NodeId>,

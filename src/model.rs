@@ -128,6 +128,22 @@ impl Model {
     }
 }
 
+#[cfg(unix)]
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions() -> std::fs::Permissions {
+    let mut p = tempfile::tempfile()
+        .and_then(|f| f.metadata())
+        .map(|m| m.permissions())
+        .expect("a temporary file");
+    p.set_readonly(false);
+    p
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
@@ -140,6 +156,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    // The temporary file is private (0600); give the result the permissions of the file it
+    // replaces, or the usual rw-r--r-- for a new one.
+    let permissions = match std::fs::metadata(path) {
+        Ok(existing) => existing.permissions(),
+        Err(_) => new_file_permissions(),
+    };
+    tmp.as_file()
+        .set_permissions(permissions)
+        .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;

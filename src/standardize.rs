@@ -14,7 +14,7 @@
 //!
 //! Sparse data are scaled without centering (μ_j taken as 0, s_j the column's standard
 //! deviation), as scikit-learn's `StandardScaler(with_mean=False)` does: centering would make
-//! every zero non-zero. For sparse columns the variance is E[x²] − E[x]², from one pass.
+//! every zero non-zero. For sparse columns the variance is E\[x²\] − E\[x\]², from one pass.
 
 use crate::data::Design;
 use crate::parallel;

@@ -463,3 +463,28 @@ fn every_solver_from_the_command_line_and_strict_mode() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn model_files_are_readable_by_others_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let model = train_small(&dir);
+    let mode = std::fs::metadata(&model).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}
+
+#[test]
+fn demo_into_a_closed_pipe_exits_cleanly() {
+    let dir = Dir::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
+        .arg("demo")
+        .current_dir(dir.0.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}

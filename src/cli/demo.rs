@@ -52,21 +52,30 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         init: Init::Zeros,
         ..TrainOptions::default()
     };
-    println!(
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
         "Wisconsin breast cancer: {} rows × {} features; training on {}, testing on {} held-out rows",
         all.n_rows(),
         all.n_features(),
         train.n_rows(),
         test.n_rows()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "one neuron: z = w·x + b, a = σ(z); gradient descent with α = {}, λ = {}, standardised features\n",
         options.learning_rate, options.l2
-    );
+    )?;
     progress::catch_interrupt();
     let mut log = |p: &logreg::solver::Progress| {
         if p.iteration % 100 == 0 {
-            println!("iteration {}: cost {:.6}", p.iteration, p.cost);
+            // A closed pipe is reported by the next write after training.
+            let _ = writeln!(
+                std::io::stdout(),
+                "iteration {}: cost {:.6}",
+                p.iteration,
+                p.cost
+            );
         }
         if progress::interrupted() {
             logreg::solver::Control::Stop(logreg::Termination::Interrupted)
@@ -83,7 +92,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(progress::INTERRUPTED_EXIT));
     }
-    println!("\n{}", output::fit_summary(&trained.report));
+    writeln!(out, "\n{}", output::fit_summary(&trained.report))?;
     // The same J, solved to the optimum by trust-region Newton.
     let exact = TrainOptions {
         solver: Solver::Newton,
@@ -93,14 +102,15 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let newton = logreg::train(&train, None, &exact, &mut |_: &logreg::solver::Progress| {
         logreg::solver::Control::Continue
     })?;
-    println!("{}", output::fit_summary(&newton.report));
-    println!(
+    writeln!(out, "{}", output::fit_summary(&newton.report))?;
+    writeln!(
+        out,
         "gradient descent's cost is {:.2e} above the exact optimum J* = {:.6}",
         (trained.report.cost - newton.report.cost) / newton.report.cost,
         newton.report.cost
-    );
+    )?;
     let m = metrics::evaluate(&test.y, &trained.model.logits(test.design()), 0.5);
-    let mut out = std::io::stdout().lock();
+    let mut out = out.lock();
     writeln!(
         out,
         "\nheld-out metrics (positive class: {}):",

@@ -27,11 +27,11 @@ pub use sparse::CsrMatrix;
 pub trait Design: Sync {
     fn n_rows(&self) -> usize;
     fn n_features(&self) -> usize;
-    /// out[k] = x_{rows.start + k} · w for every row in `rows`.
+    /// out\[k\] = x_{rows.start + k} · w for every row in `rows`.
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]);
-    /// g += Σ_k coef[k] · x_{rows.start + k}.
+    /// g += Σ_k coef\[k\] · x_{rows.start + k}.
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]);
-    /// g_j += Σ_k coef[k]·(x_ij − shift_j)² over the rows i in `rows` (column variances, the
+    /// g_j += Σ_k coef\[k\]·(x_ij − shift_j)² over the rows i in `rows` (column variances, the
     /// Hessian's diagonal); no shift means zero.
     fn add_squared_rows(
         &self,

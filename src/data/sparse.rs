@@ -1,10 +1,10 @@
 //! Compressed sparse rows: f32 (or f64) values, u32 column indices, f64 sums.
 //!
-//! Row i holds the pairs (indices[k], values[k]) for k in indptr[i]..indptr[i + 1], columns in
+//! Row i holds the pairs (indices\[k\], values\[k\]) for k in indptr\[i\]..indptr\[i + 1\], columns in
 //! increasing order. The kernels touch only the stored entries:
 //!
-//! - `dots`:     out_i = Σ_k values[k]·w[indices[k]]
-//! - `add_rows`: g[indices[k]] += c_i·values[k]
+//! - `dots`:     out_i = Σ_k values\[k\]·w\[indices[k\]]
+//! - `add_rows`: g\[indices[k\]] += c_i·values\[k\]
 //!
 //! so a pass costs O(non-zeros), never O(rows × features). Standardisation of sparse data
 //! scales without centering (see [`crate::standardize`]), which keeps zeros zero.
