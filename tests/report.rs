@@ -213,7 +213,7 @@ fn report_rejects_a_bad_fit_record() {
 fn report_opens_cleanly_in_headless_chromium() {
     if !Path::new(CHROMIUM).exists() {
         if std::env::var_os("CI").is_some() {
-            panic!("{CHROMIUM} is missing; CI must install it (see .ci/needs-chromium)");
+            panic!("{CHROMIUM} is missing; CI must install it (.ci/run does)");
         }
         eprintln!("skipped: {CHROMIUM} is not installed (apt-get install -y chromium)");
         return;
