@@ -226,31 +226,51 @@ where
     Ok(chart)
 }
 
+/// A curve on the unit square with a thin reference line under it (chance, base rate).
+struct UnitCurve<'a> {
+    title: String,
+    x_desc: &'a str,
+    y_desc: &'a str,
+    reference: [(f64, f64); 2],
+    reference_label: String,
+    points: Vec<(f64, f64)>,
+    label: String,
+    legend_at: SeriesLabelPosition,
+}
+
+fn unit_curve<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: UnitCurve) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = unit_chart(root, &c.title, c.x_desc, c.y_desc)?;
+    chart
+        .draw_series(LineSeries::new(c.reference, REFERENCE.stroke_width(1)))?
+        .label(c.reference_label)
+        .legend(legend_line(REFERENCE));
+    chart
+        .draw_series(LineSeries::new(c.points, CURVE.stroke_width(3)))?
+        .label(c.label)
+        .legend(legend_line(CURVE));
+    legend(&mut chart, c.legend_at)
+}
+
 fn roc<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Roc) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = unit_chart(
+    unit_curve(
         root,
-        &format!("ROC curve (AUC = {:.4})", r.auc),
-        "false positive rate FP/N",
-        "true positive rate (recall) TP/P",
-    )?;
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, 0.0), (1.0, 1.0)],
-            REFERENCE.stroke_width(1),
-        ))?
-        .label("chance (AUC = 0.5)")
-        .legend(legend_line(REFERENCE));
-    chart
-        .draw_series(LineSeries::new(
-            r.points.iter().map(|p| (p.x, p.y)),
-            CURVE.stroke_width(3),
-        ))?
-        .label(format!("model (AUC = {:.4})", r.auc))
-        .legend(legend_line(CURVE));
-    legend(&mut chart, SeriesLabelPosition::LowerRight)
+        UnitCurve {
+            title: format!("ROC curve (AUC = {:.4})", r.auc),
+            x_desc: "false positive rate FP/N",
+            y_desc: "true positive rate (recall) TP/P",
+            reference: [(0.0, 0.0), (1.0, 1.0)],
+            reference_label: "chance (AUC = 0.5)".into(),
+            points: r.points.iter().map(|p| (p.x, p.y)).collect(),
+            label: format!("model (AUC = {:.4})", r.auc),
+            legend_at: SeriesLabelPosition::LowerRight,
+        },
+    )
 }
 
 fn precision_recall<DB: DrawingBackend>(
@@ -260,30 +280,22 @@ fn precision_recall<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = unit_chart(
+    unit_curve(
         root,
-        &format!(
-            "Precision–recall curve (average precision = {:.4})",
-            p.average_precision
-        ),
-        "recall TP/P",
-        "precision TP/(TP + FP)",
-    )?;
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, p.base_rate), (1.0, p.base_rate)],
-            REFERENCE.stroke_width(1),
-        ))?
-        .label(format!("base rate P/m = {:.3}", p.base_rate))
-        .legend(legend_line(REFERENCE));
-    chart
-        .draw_series(LineSeries::new(
-            p.points.iter().map(|q| (q.x, q.y)),
-            CURVE.stroke_width(3),
-        ))?
-        .label(format!("model (AP = {:.4})", p.average_precision))
-        .legend(legend_line(CURVE));
-    legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        UnitCurve {
+            title: format!(
+                "Precision–recall curve (average precision = {:.4})",
+                p.average_precision
+            ),
+            x_desc: "recall TP/P",
+            y_desc: "precision TP/(TP + FP)",
+            reference: [(0.0, p.base_rate), (1.0, p.base_rate)],
+            reference_label: format!("base rate P/m = {:.3}", p.base_rate),
+            points: p.points.iter().map(|q| (q.x, q.y)).collect(),
+            label: format!("model (AP = {:.4})", p.average_precision),
+            legend_at: SeriesLabelPosition::LowerLeft,
+        },
+    )
 }
 
 fn calibration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration) -> DrawResult
