@@ -24,7 +24,7 @@ use crate::parallel;
 use crate::standardize::Standardization;
 
 /// Rows per block inside a task: small enough that a block of wide dense rows stays in L2.
-const BLOCK: usize = 256;
+const BLOCK: usize = loss::block::MAX_BLOCK;
 
 /// J and ∇J at one point. `gradient` has n + 1 entries, the last being ∂J/∂b.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,18 +165,18 @@ impl<'a> Objective<'a> {
                     let end = (start + BLOCK).min(rows.end);
                     let len = end - start;
                     x.dots(start..end, w, &mut z[..len]);
+                    let yb = &y[start..end];
+                    // dz starts as a = σ(z) and becomes a − y.
+                    part.loss += loss::block::forward(&z[..len], b, yb, &mut dz[..len], with_loss);
                     for k in 0..len {
-                        let zk = z[k] + b;
-                        let yk = y[start + k];
-                        let (a, l) = loss::forward(zk, yk, with_loss);
-                        part.loss += l;
-                        dz[k] = a - yk;
-                        if (yk > 0.5) != (zk > 0.0) || zk == 0.0 {
+                        let (zk, a) = (z[k] + b, dz[k]);
+                        if (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0 {
                             part.misclassified += 1;
                         }
                         if newton {
                             curvature[k] = a * (1.0 - a) * inv_m;
                         }
+                        dz[k] = a - yb[k];
                     }
                     if with_gradient {
                         part.db += dz[..len].iter().sum::<f64>();

@@ -12,6 +12,11 @@
 //! Computing `log(sigmoid(z))` instead gives −inf once σ(z) rounds to 0 (z ≲ −745).
 //!
 //! The derivative of L with respect to z is dz = a − y, the lesson's backward step.
+//!
+//! [`block`] computes the same for a block of logits with vectorisable polynomials; the
+//! training passes use it.
+
+pub mod block;
 
 /// σ(z) = 1 / (1 + e^(−z)), evaluated without overflow for any finite z.
 #[inline]
