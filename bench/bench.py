@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,9 +20,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OBJECTIVE = os.path.join(HERE, "objective.py")
-FULL_CASES = ["100000x100:1e-4", "100000x100:1e-6", "1000000x100:1e-4", "1000000x100:1e-6"]
+DENSE_CASES = ["100000x100:1e-4", "100000x100:1e-6", "1000000x100:1e-4", "1000000x100:1e-6"]
+SPARSE_CASES = ["500000x50000@0.002:1e-4", "500000x50000@0.002:1e-6"]
+FULL_CASES = DENSE_CASES + SPARSE_CASES
 QUICK_CASES = ["100000x100:1e-4", "100000x100:1e-6"]
 PEERS = ["sklearn-lbfgs", "sklearn-newton-cg", "sklearn-newton-cholesky", "liblinear"]
+# newton-cg/-cholesky are left out of sparse cases: -cholesky forms the dense (n+1)^2 Hessian.
+SPARSE_PEERS = ["sklearn-lbfgs", "liblinear", "liblinear-dual", "liblinear-cli", "vw"]
 
 
 def parse_case(text):
@@ -85,10 +90,13 @@ def run_logreg(args, solver, data, l2, workdir):
     }
 
 
-def run_peer(args, peer, data, l2, tol, workdir):
+def run_peer(args, peer, data, l2, tol, workdir, features=None):
     out = os.path.join(workdir, f"{peer}.json")
     cmd = [sys.executable, os.path.join(HERE, "peers.py"), peer, data, "--l2", repr(l2),
-           "--tol", repr(tol), "--out", out, "--dtype", args.peer_dtype]
+           "--tol", repr(tol), "--out", out, "--dtype", args.peer_dtype,
+           "--reader", args.liblinear_reader, "--vw-passes", str(args.vw_passes)]
+    if features is not None:
+        cmd += ["--features", str(features)]
     code, wall, rss, _ = run_measured(cmd)
     if code != 0:
         return None
@@ -98,14 +106,60 @@ def run_peer(args, peer, data, l2, tol, workdir):
     return result
 
 
+def liblinear_cli_regularizes_bias_option(binary):
+    """Whether this LIBLINEAR `train` knows -R (2.40 and later; Debian 12 ships 2.3.0)."""
+    usage = subprocess.run([binary], capture_output=True, text=True)
+    return "-R" in usage.stdout + usage.stderr
+
+
+def run_liblinear_cli(args, data, l2, m, eps, workdir):
+    """LIBLINEAR's command-line `train` on the LIBSVM file: end to end only (it reports no fit
+    time). -R when this build has it; otherwise its bias is penalised (the gap column shows it)."""
+    model = os.path.join(workdir, "liblinear-cli.model")
+    cmd = [args.liblinear_cli, "-s", "0", "-c", repr(1.0 / (l2 * m)), "-e", repr(eps), "-B", "1"]
+    if liblinear_cli_regularizes_bias_option(args.liblinear_cli):
+        cmd.append("-R")
+    code, wall, rss, text = run_measured(cmd + [data, model])
+    if code != 0:
+        return None
+    with open(model) as f:
+        lines = f.read().split("\n")
+    header = dict(line.split(" ", 1) for line in lines[:lines.index("w")])
+    values = [float(v) for v in lines[lines.index("w") + 1:] if v.strip()]
+    w, b = values[:-1], values[-1]
+    if header["label"].split()[0] != "1":  # the weights are for the first label LIBLINEAR saw
+        w, b = [-v for v in w], -b
+    return {
+        "tool": "liblinear-cli" + ("" if "-R" in cmd else " (bias penalised)"),
+        "weights": w,
+        "bias": b,
+        "fit_seconds": None,
+        "read_seconds": None,
+        "end_to_end_seconds": wall,
+        "rss_mb": rss,
+        "iterations": sum(1 for line in text.splitlines() if line.startswith("iter")),
+        "passes": None,
+    }
+
+
+def available(args, peer):
+    if peer == "liblinear-cli":
+        return bool(args.liblinear_cli) and shutil.which(args.liblinear_cli) is not None
+    if peer == "vw":
+        return subprocess.run([sys.executable, "-c", "import vowpalwabbit"],
+                              capture_output=True).returncode == 0
+    return True
+
+
 def best_of(runs):
     """Fastest fit and end-to-end of repeated runs, largest RSS; the solution of the last."""
     runs = [r for r in runs if r is not None]
     if not runs:
         return None
     best = dict(runs[-1])
-    for key in ("fit_seconds", "end_to_end_seconds"):
-        best[key] = min(r[key] for r in runs)
+    for key in ("fit_seconds", "end_to_end_seconds", "read_seconds"):
+        values = [r.get(key) for r in runs if r.get(key) is not None]
+        best[key] = min(values) if values else None
     best["rss_mb"] = max(r["rss_mb"] for r in runs)
     return best
 
@@ -122,6 +176,10 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "—"
 
 
+def num(value, fmt):
+    return "—" if value is None else format(value, fmt)
+
+
 def run_case(args, case, log):
     rows, features, density, l2 = parse_case(case)
     data = data_path(args, rows, features, density)
@@ -136,6 +194,19 @@ def run_case(args, case, log):
     counts = json.loads(subprocess.run([sys.executable, OBJECTIVE, "count", data], check=True,
                                        capture_output=True, text=True).stdout)
     m, positives = counts["rows"], counts["positives"]
+    sparse = density < 1.0
+    peers = args.sparse_peers if sparse else args.peers
+    vw_convert = None
+    for peer in list(peers):
+        if not available(args, peer):
+            log(f"  {peer}: not available here, skipped (see bench/README.md)")
+            peers = [p for p in peers if p != peer]
+    if "vw" in peers:
+        text = os.path.splitext(data)[0] + ".vw"
+        if not os.path.exists(text):
+            vw_convert = json.loads(subprocess.run(
+                [sys.executable, os.path.join(HERE, "peers.py"), "to-vw", data, text],
+                check=True, capture_output=True, text=True).stdout)["seconds"]
     # LIBLINEAR stops at ||grad f|| <= e * min(pos, neg)/m * ||grad f(0)||: choose e so that its
     # relative tolerance equals logreg's.
     liblinear_eps = args.tol * m / min(positives, m - positives)
@@ -144,18 +215,31 @@ def run_case(args, case, log):
         for solver in args.solvers:
             r = best_of([run_logreg(args, solver, data, l2, workdir) for _ in range(args.repeat)])
             if r:
+                # logreg reports no parse time: the process wall minus the fit (start, read, write
+                # the model) bounds it from above.
+                r["read_seconds"] = r["end_to_end_seconds"] - r["fit_seconds"]
                 results.append(r)
                 log(f"  {r['tool']}: fit {r['fit_seconds']:.3f} s, {r['iterations']} iterations")
-        for peer in args.peers:
-            tol = liblinear_eps if peer == "liblinear" else args.sklearn_tol
-            r = best_of([run_peer(args, peer, data, l2, tol, workdir) for _ in range(args.repeat)])
+        for peer in peers:
+            tol = {"liblinear": liblinear_eps, "liblinear-dual": args.dual_eps,
+                   "vw": args.vw_termination}.get(peer, args.sklearn_tol)
+            if peer == "liblinear-cli":
+                runs = [run_liblinear_cli(args, data, l2, m, liblinear_eps, workdir)
+                        for _ in range(args.repeat)]
+            else:
+                runs = [run_peer(args, peer, data, l2, tol, workdir, features if sparse else None)
+                        for _ in range(args.repeat)]
+            r = best_of(runs)
             if r:
                 results.append(r)
-                log(f"  {peer}: fit {r['fit_seconds']:.3f} s, {r['iterations']} iterations")
+                log(f"  {r['tool']}: fit {num(r['fit_seconds'], '.3f')} s, end to end "
+                    f"{r['end_to_end_seconds']:.3f} s, {r['iterations']} iterations")
         solutions = os.path.join(workdir, "solutions.json")
         scores = os.path.join(workdir, "scores.json")
         with open(solutions, "w") as f:
-            json.dump([{"weights": r["weights"], "bias": r["bias"]} for r in results], f)
+            # A LIBSVM file need not use its last column: pad every w to the case's width.
+            json.dump([{"weights": list(r["weights"]) + [0.0] * (features - len(r["weights"])),
+                        "bias": r["bias"]} for r in results], f)
         subprocess.run([sys.executable, OBJECTIVE, "score", data, repr(l2), solutions, scores],
                        check=True)
         with open(scores) as f:
@@ -176,6 +260,10 @@ def run_case(args, case, log):
         "j_star": j_star,
         "reference_gradient_norm": gnorm,
         "liblinear_eps": liblinear_eps,
+        "nnz": counts.get("nnz"),
+        # logreg's CSR: f32 values + u32 column indices per non-zero, usize row pointers.
+        "csr_bytes": counts["nnz"] * 8 + (m + 1) * 8 if sparse else None,
+        "vw_convert_seconds": vw_convert,
         "bandwidth": probe,
         "results": results,
     }
@@ -187,9 +275,9 @@ def table(case):
     if case["density"] < 1.0:
         shape += f", density {case['density']:g}"
     out.append(f"### {shape}, λ = {case['l2']:g}  (J* = {case['j_star']:.10f})\n")
-    out.append("| tool | fit s | fit ×logreg | end-to-end s | e2e ×logreg | peak RSS MB | "
+    out.append("| tool | parse s | fit s | fit ×logreg | end-to-end s | e2e ×logreg | peak RSS MB | "
                "RSS ×logreg | iterations | passes | s/pass ÷ read | (J−J*)/J* |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = case["results"]
     base = next((r for r in results if r["tool"].startswith("logreg")), None)
     probe = case["bandwidth"]
@@ -198,15 +286,22 @@ def table(case):
         if r.get("passes") and probe:
             per_pass = f"{r['fit_seconds'] / r['passes'] / probe['best_seconds']:.2f}"
         out.append(
-            f"| {r['tool']} | {r['fit_seconds']:.3f} | {ratio(r['fit_seconds'], base and base['fit_seconds'])} "
+            f"| {r['tool']} | {num(r.get('read_seconds'), '.2f')} "
+            f"| {num(r['fit_seconds'], '.3f')} | {ratio(r['fit_seconds'], base and base['fit_seconds'])} "
             f"| {r['end_to_end_seconds']:.2f} | {ratio(r['end_to_end_seconds'], base and base['end_to_end_seconds'])} "
             f"| {r['rss_mb']:.0f} | {ratio(r['rss_mb'], base and base['rss_mb'])} "
-            f"| {r['iterations']} | {r['passes'] if r.get('passes') is not None else '—'} | {per_pass} "
+            f"| {num(r['iterations'], 'd')} | {r['passes'] if r.get('passes') is not None else '—'} | {per_pass} "
             f"| {r['gap']:.1e} |")
     if probe:
         out.append(f"\nPlain read of the same {probe['precision']} bytes ({probe['bytes'] / 1e6:.0f} MB, "
                    f"{probe['threads']} threads): {probe['best_seconds'] * 1e3:.1f} ms "
                    f"({probe['gb_per_s']:.1f} GB/s).")
+    if case.get("csr_bytes"):
+        out.append(f"\n{case['nnz']:,} non-zeros; logreg's CSR (f32 values, u32 indices, usize row "
+                   f"pointers) = {case['csr_bytes'] / 1e6:.0f} MB.")
+    if case.get("vw_convert_seconds") is not None:
+        out.append(f"LIBSVM → VW text conversion (once, not in any column): "
+                   f"{case['vw_convert_seconds']:.1f} s.")
     return "\n".join(out)
 
 
@@ -218,6 +313,8 @@ def targets(case):
     if not base or not peers:
         return ""
     lines = []
+    if case["density"] < 1.0:
+        return sparse_targets(case, base, peers)
     fastest = min(peers, key=lambda r: r["fit_seconds"])
     lines.append(f"- fit: fastest peer ({fastest['tool']}) / {base['tool']} = "
                  f"{fastest['fit_seconds'] / base['fit_seconds']:.2f}×")
@@ -235,15 +332,61 @@ def targets(case):
     return "\n".join(lines)
 
 
+def sparse_targets(case, base, peers):
+    """Issue 4: fit vs LIBLINEAR -s 0, end to end vs the LIBLINEAR CLI, parse vs scikit-learn,
+    peak RSS / CSR size."""
+    lines = []
+    find = lambda prefix: next((r for r in peers if r["tool"].startswith(prefix)), None)  # noqa: E731
+    lib = next((r for r in peers if r["tool"] == "liblinear"), None)
+    if lib:
+        lines.append(f"- fit: liblinear -s 0 / {base['tool']} = "
+                     f"{lib['fit_seconds'] / base['fit_seconds']:.2f}× (target ≥ 3× at λ = 1e-6)")
+    cli = find("liblinear-cli")
+    if cli:
+        lines.append(f"- end to end: {cli['tool']} `train` / {base['tool']} = "
+                     f"{cli['end_to_end_seconds'] / base['end_to_end_seconds']:.2f}× (target ≥ 5×)")
+    elif lib:
+        lines.append(f"- end to end: liblinear (python svm_read_problem + train, proxy for the CLI) "
+                     f"/ {base['tool']} = {lib['end_to_end_seconds'] / base['end_to_end_seconds']:.2f}×"
+                     f" (target ≥ 5× against the CLI)")
+    sk = find("sklearn-lbfgs")
+    if sk and sk.get("read_seconds"):
+        lines.append(f"- parse: scikit-learn load_svmlight_file / {base['tool']} (process wall − fit) "
+                     f"= {sk['read_seconds'] / base['read_seconds']:.2f}× (target ≥ 10×)")
+    if case.get("csr_bytes"):
+        lines.append(f"- peak RSS: {base['tool']} / its CSR = "
+                     f"{base['rss_mb'] * 2**20 / case['csr_bytes']:.2f}× "
+                     f"({base['rss_mb']:.0f} MB / {case['csr_bytes'] / 2**20:.0f} MiB)")
+    loose = [r["tool"] for r in [base] + peers if r["gap"] > 1e-6]
+    if loose:
+        lines.append("- relative gap above 1e-6: " + ", ".join(loose))
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logreg", required=True, help="the logreg binary")
     parser.add_argument("--bandwidth", required=True, help="the bandwidth example binary")
     parser.add_argument("--quick", action="store_true", help="only the 100,000 × 100 cases")
+    parser.add_argument("--sparse", action="store_true",
+                        help="only the sparse 500,000 × 50,000 @ 0.002 cases")
+    parser.add_argument("--dense", action="store_true", help="only the dense cases")
     parser.add_argument("--cases", nargs="+", help="cases as MxN[@DENSITY]:LAMBDA")
     parser.add_argument("--solvers", default=os.environ.get("LOGREG_SOLVERS", "auto newton lbfgs"),
                         help="logreg solvers, space separated; the first is the baseline of ratios")
-    parser.add_argument("--peers", default=" ".join(PEERS), help="peers, space separated")
+    parser.add_argument("--peers", default=" ".join(PEERS),
+                        help="peers of dense cases, space separated")
+    parser.add_argument("--sparse-peers", default=" ".join(SPARSE_PEERS),
+                        help="peers of sparse cases, space separated")
+    parser.add_argument("--liblinear-cli", default=shutil.which("liblinear-train") or "",
+                        help="LIBLINEAR's command-line train (Debian: liblinear-train)")
+    parser.add_argument("--liblinear-reader", default="svm_read_problem",
+                        help="LIBSVM reader of the python LIBLINEAR peers: svm_read_problem "
+                             "(LIBLINEAR's own, pure Python) or sklearn (load_svmlight_file)")
+    parser.add_argument("--dual-eps", type=float, default=1e-3,
+                        help="-e of LIBLINEAR -s 7 (maximal dual violation; not comparable)")
+    parser.add_argument("--vw-passes", type=int, default=200, help="VW --passes (upper bound)")
+    parser.add_argument("--vw-termination", type=float, default=1e-9, help="VW --termination")
     parser.add_argument("--tol", type=float, default=1e-6,
                         help="logreg's relative gradient tolerance (LIBLINEAR's -e is matched to it)")
     parser.add_argument("--sklearn-tol", type=float, default=1e-6, help="scikit-learn's tol")
@@ -257,7 +400,9 @@ def main():
     args = parser.parse_args()
     args.solvers = args.solvers.split()
     args.peers = args.peers.split()
-    cases = args.cases or (QUICK_CASES if args.quick else FULL_CASES)
+    args.sparse_peers = args.sparse_peers.split()
+    cases = args.cases or (QUICK_CASES if args.quick else SPARSE_CASES if args.sparse
+                           else DENSE_CASES if args.dense else FULL_CASES)
 
     def log(text):
         print(text, file=sys.stderr, flush=True)
@@ -271,7 +416,9 @@ def main():
         f"command: `{command}`",
         f"logreg: `train --no-standardize --tol {args.tol:g} {args.logreg_args}`; scikit-learn tol "
         f"{args.sklearn_tol:g}, {args.peer_dtype}; LIBLINEAR `-s 0 -B 1 -R -e E` with E matched to "
-        f"logreg's tolerance.",
+        f"logreg's tolerance; sparse: LIBLINEAR `-s 7 -B 1 -e {args.dual_eps:g}`, reader "
+        f"{args.liblinear_reader}; VW `--bfgs --passes {args.vw_passes} --termination "
+        f"{args.vw_termination:g} --l2 λm`.",
         "",
     ]
     body = []
