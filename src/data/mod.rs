@@ -12,6 +12,8 @@ pub mod csv;
 pub mod dense;
 pub mod labels;
 pub mod libsvm;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod source;
 pub mod sparse;
 pub mod split;
