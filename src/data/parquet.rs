@@ -245,6 +245,12 @@ impl ParquetFile {
         for batch in reader {
             let batch = batch.map_err(|e| file_error(&e))?;
             let m = batch.num_rows();
+            if row + m > self.group_rows[group] {
+                return Err(file_error(&format!(
+                    "the footer promises {} rows, the pages hold more",
+                    self.group_rows[group]
+                )));
+            }
             let block = &mut values[row * n..(row + m) * n];
             for (slot, &j) in features.iter().enumerate() {
                 let name = &self.header[j];
