@@ -38,6 +38,34 @@ pub enum Error {
         feature: &'static str,
     },
 
+    /// A Parquet file that cannot be read: not Parquet, corrupt, or compressed with a codec this
+    /// build lacks.
+    #[error("{}: cannot read the Parquet file: {reason}", path.display())]
+    ParquetFile { path: PathBuf, reason: String },
+
+    /// A Parquet column that cannot be used as it is typed (a text feature, say). `position`
+    /// counts the file's top-level columns from 1.
+    #[error("{}: column {position} ({column:?}): {reason}", path.display())]
+    ParquetColumn {
+        path: PathBuf,
+        column: String,
+        position: usize,
+        reason: String,
+    },
+
+    /// A Parquet value that cannot be used: a null, NaN or infinity, an unknown or third label.
+    /// `row` (in the file) and `row_in_group` count from 1 like logreg's other row numbers;
+    /// `row_group` counts from 0, as pyarrow's `read_row_group(i)` and `parquet-tools` do.
+    #[error("{}: row {row} (row {row_in_group} of row group {row_group}), column {column:?}: {reason}", path.display())]
+    ParquetValue {
+        path: PathBuf,
+        column: String,
+        row_group: usize,
+        row_in_group: usize,
+        row: usize,
+        reason: String,
+    },
+
     /// The file holds no bytes at all (not even a header).
     #[error("{}: the file is empty", path.display())]
     EmptyFile { path: PathBuf },

@@ -569,6 +569,32 @@ pub fn read_for_model(
 ) -> Result<(Features, Option<Vec<f64>>)> {
     let file = CsvFile::open(path)?;
     let header = file.header();
+    if let Some(err) = feature_mismatch(path, feature_names, header, target) {
+        return Err(err);
+    }
+    let columns = Columns {
+        features: feature_names
+            .iter()
+            .map(|f| header.iter().position(|h| h == f).unwrap())
+            .collect(),
+        target: header.iter().position(|h| h == target),
+    };
+    let (features, raw) = read_features(&file, &columns, precision)?;
+    let y = match (raw, columns.target) {
+        (Some(raw), Some(t)) => Some(raw.encode(&file.source, t + 1, labels)?),
+        _ => None,
+    };
+    Ok((features, y))
+}
+
+/// The error for a file whose columns (`header`) are not the model's features plus, optionally,
+/// its target: lists the missing features and the columns the model does not know.
+pub(crate) fn feature_mismatch(
+    path: &Path,
+    feature_names: &[String],
+    header: &[String],
+    target: &str,
+) -> Option<Error> {
     let missing: Vec<&str> = feature_names
         .iter()
         .filter(|f| !header.contains(f))
@@ -591,24 +617,12 @@ pub fn read_for_model(
         if !extra.is_empty() {
             reason += &format!("; not in the model: {}", extra.join(", "));
         }
-        return Err(Error::FeatureMismatch {
+        return Some(Error::FeatureMismatch {
             path: path.into(),
             reason,
         });
     }
-    let columns = Columns {
-        features: feature_names
-            .iter()
-            .map(|f| header.iter().position(|h| h == f).unwrap())
-            .collect(),
-        target: header.iter().position(|h| h == target),
-    };
-    let (features, raw) = read_features(&file, &columns, precision)?;
-    let y = match (raw, columns.target) {
-        (Some(raw), Some(t)) => Some(raw.encode(&file.source, t + 1, labels)?),
-        _ => None,
-    };
-    Ok((features, y))
+    None
 }
 
 fn read_features(

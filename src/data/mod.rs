@@ -12,6 +12,8 @@ pub mod csv;
 pub mod dense;
 pub mod labels;
 pub mod libsvm;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod source;
 pub mod sparse;
 pub mod split;
@@ -220,10 +222,10 @@ pub struct LoadOptions<'a> {
     pub precision: Precision,
 }
 
-/// Dense CSV data at most this dense are stored as CSR.
+/// Dense CSV or Parquet data at most this dense are stored as CSR.
 pub const SPARSE_DENSITY: f64 = 0.1;
 
-/// Reads training data in any format. CSV whose non-zeros are at most [`SPARSE_DENSITY`] of
+/// Reads training data in any format. CSV or Parquet whose non-zeros are at most [`SPARSE_DENSITY`] of
 /// its entries is stored sparse.
 pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Dataset> {
     match options.format.unwrap_or_else(|| Format::from_path(path)) {

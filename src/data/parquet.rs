@@ -1,0 +1,638 @@
+//! Apache Parquet input (the `parquet` cargo feature): numeric columns are features, one named
+//! column is the target, and row groups are decoded in parallel.
+//!
+//! The file's footer is read once with the `parquet` crate's Arrow reader. Its row groups give
+//! the row count up front, so X is allocated once at its final size, m × n row-major, and each
+//! row group is then decoded on its own rayon task (with its own file handle) into its own block
+//! of rows, like a parse chunk of CSV. Only the feature and target columns are decoded.
+//!
+//! Feature columns may be floating-point (16, 32 or 64 bit), integer (signed or unsigned, 8 to
+//! 64 bit) or boolean (false = 0, true = 1); integers beyond 2^53 round to the nearest f64, as
+//! they do when read from text. The target may be text (also dictionary-encoded, as pandas
+//! writes categoricals), boolean or numeric: each label is turned into its text form ("1" for
+//! 1.0, "true", "malignant") and mapped to y ∈ {0, 1} by the same rules as CSV labels
+//! ([`LabelMap`]). A column of any other type is an error naming the file, the column and its
+//! type; a null, NaN or infinity is an error naming the file, the column, the row group and the
+//! row. Pages may be uncompressed, Snappy or Zstandard.
+//!
+//! Reference: the Apache Parquet format, <https://parquet.apache.org/docs/file-format/>.
+
+use super::dense::{DenseMatrix, Element};
+use super::labels::{ChunkLabels, LabelMap, RawLabels};
+use super::{Dataset, Features, LoadOptions, Precision, SPARSE_DENSITY, Schema};
+use crate::error::{Error, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use rayon::prelude::*;
+use std::fmt::Write;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Rows per decoded Arrow batch.
+const BATCH_ROWS: usize = 8192;
+
+/// An opened Parquet file whose footer (schema and row groups) has been read.
+struct ParquetFile {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    /// The top-level column names, in file order.
+    header: Vec<String>,
+    /// Rows per row group.
+    group_rows: Vec<usize>,
+}
+
+/// A value-level failure inside a row group, turned into [`Error::ParquetValue`] once the row
+/// group's place in the file is known.
+struct ValueError {
+    /// 0-based row within the row group.
+    row: usize,
+    column: String,
+    reason: String,
+}
+
+impl ParquetFile {
+    fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
+            return Err(Error::EmptyFile { path: path.into() });
+        }
+        let metadata = ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| {
+            Error::ParquetFile {
+                path: path.into(),
+                reason: e.to_string(),
+            }
+        })?;
+        let header: Vec<String> = metadata
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        for (j, name) in header.iter().enumerate() {
+            if header[..j].contains(name) {
+                return Err(Error::ParquetColumn {
+                    path: path.into(),
+                    column: name.clone(),
+                    position: j + 1,
+                    reason: "the column name appears twice in the schema".into(),
+                });
+            }
+        }
+        let group_rows = metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows() as usize)
+            .collect();
+        Ok(ParquetFile {
+            path: path.into(),
+            metadata,
+            header,
+            group_rows,
+        })
+    }
+
+    fn data_type(&self, column: usize) -> &DataType {
+        self.metadata.schema().field(column).data_type()
+    }
+
+    /// Checks that `column` can be read as a feature (numbers or booleans).
+    fn check_feature(&self, column: usize) -> Result<()> {
+        let data_type = self.data_type(column);
+        if is_numeric(data_type) {
+            return Ok(());
+        }
+        Err(self.column_error(
+            column,
+            format!(
+                "has type {data_type}, but a feature column must hold numbers (floating-point, integer or boolean); drop it or convert it before training"
+            ),
+        ))
+    }
+
+    /// Checks that `column` can be read as labels (text, boolean, numbers, or a dictionary of
+    /// those).
+    fn check_target(&self, column: usize) -> Result<()> {
+        let data_type = self.data_type(column);
+        let usable = match data_type {
+            DataType::Dictionary(_, values) => is_label_type(values),
+            other => is_label_type(other),
+        };
+        if usable {
+            return Ok(());
+        }
+        Err(self.column_error(
+            column,
+            format!(
+                "has type {data_type}, but the target column must hold text, booleans or numbers"
+            ),
+        ))
+    }
+
+    fn column_error(&self, column: usize, reason: String) -> Error {
+        Error::ParquetColumn {
+            path: self.path.clone(),
+            column: self.header[column].clone(),
+            position: column + 1,
+            reason,
+        }
+    }
+
+    /// The error for a value at 0-based `row` of the file.
+    fn value_error(&self, row: usize, column: String, reason: String) -> Error {
+        let mut first = 0;
+        for (group, &count) in self.group_rows.iter().enumerate() {
+            if row < first + count {
+                return Error::ParquetValue {
+                    path: self.path.clone(),
+                    column,
+                    row_group: group,
+                    row_in_group: row - first + 1,
+                    row: row + 1,
+                    reason,
+                };
+            }
+            first += count;
+        }
+        unreachable!("row {row} beyond the file's {first} rows")
+    }
+
+    /// Decodes every row group in parallel: the `features` columns into X (in that order), and
+    /// the `target` column, if asked for, into raw labels.
+    fn read<T: Element>(
+        &self,
+        features: &[usize],
+        target: Option<usize>,
+    ) -> Result<(DenseMatrix<T>, Option<RawLabels>)> {
+        let rows: usize = self.group_rows.iter().sum();
+        if rows == 0 {
+            return Err(Error::NoRows {
+                path: self.path.clone(),
+            });
+        }
+        let n = features.len();
+        let mut values = vec![T::default(); rows * n];
+        let mut ids = vec![0u32; if target.is_some() { rows } else { 0 }];
+
+        // Hand each row group its own block of rows.
+        let mut jobs = Vec::with_capacity(self.group_rows.len());
+        let (mut rest_values, mut rest_ids) = (values.as_mut_slice(), ids.as_mut_slice());
+        let mut first_row = 0;
+        for (group, &count) in self.group_rows.iter().enumerate() {
+            let (v, vr) = rest_values.split_at_mut(count * n);
+            let (l, lr) = rest_ids.split_at_mut(if target.is_some() { count } else { 0 });
+            (rest_values, rest_ids) = (vr, lr);
+            jobs.push((group, first_row, v, l));
+            first_row += count;
+        }
+        let results: Vec<Result<std::result::Result<ChunkLabels, ValueError>>> = jobs
+            .into_par_iter()
+            .map(|(group, first_row, v, l)| {
+                self.read_group(group, first_row, features, target, v, l)
+            })
+            .collect();
+        let mut chunks = Vec::with_capacity(results.len());
+        let mut first_row = 0;
+        for (result, &count) in results.into_iter().zip(&self.group_rows) {
+            let labels =
+                result?.map_err(|e| self.value_error(first_row + e.row, e.column, e.reason))?;
+            chunks.push(labels);
+            first_row += count;
+        }
+        let labels = target.map(|_| RawLabels::merge(chunks, &self.group_rows, ids));
+        Ok((DenseMatrix::from_row_major(values, rows, n), labels))
+    }
+
+    /// Decodes row group `group`, whose first row is row `first_row` of the file, into `values`
+    /// (its rows of X) and `ids` (its rows' chunk-local label ids). Label positions are 0-based
+    /// rows of the file.
+    fn read_group<T: Element>(
+        &self,
+        group: usize,
+        first_row: usize,
+        features: &[usize],
+        target: Option<usize>,
+        values: &mut [T],
+        ids: &mut [u32],
+    ) -> Result<std::result::Result<ChunkLabels, ValueError>> {
+        let file_error = |e: &dyn std::fmt::Display| Error::ParquetFile {
+            path: self.path.clone(),
+            reason: format!("row group {group}: {e}"),
+        };
+        // Each task opens the file itself: clones of one `File` would share its read position.
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mask = ProjectionMask::roots(
+            self.metadata.parquet_schema(),
+            features.iter().copied().chain(target),
+        );
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+                .with_row_groups(vec![group])
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| file_error(&e))?;
+        let n = features.len();
+        let mut labels = ChunkLabels::default();
+        let mut row = 0;
+        for batch in reader {
+            let batch = batch.map_err(|e| file_error(&e))?;
+            let m = batch.num_rows();
+            if row + m > self.group_rows[group] {
+                return Err(file_error(&format!(
+                    "the footer promises {} rows, the pages hold more",
+                    self.group_rows[group]
+                )));
+            }
+            let block = &mut values[row * n..(row + m) * n];
+            for (slot, &j) in features.iter().enumerate() {
+                let name = &self.header[j];
+                let array = column(&batch, name);
+                if let Err((i, reason)) = copy_feature(array, block, n, slot) {
+                    return Ok(Err(self.value_at(row + i, name, reason)));
+                }
+            }
+            if let Some(t) = target {
+                let name = &self.header[t];
+                let ids = &mut ids[row..row + m];
+                let result = for_each_label(column(&batch, name), &mut |i, text| match text {
+                    Some(text) if !text.is_empty() => {
+                        ids[i] = labels.id(text, first_row + row + i);
+                        Ok(())
+                    }
+                    _ => Err((i, "missing label (null or empty)".to_string())),
+                });
+                if let Err((i, reason)) = result {
+                    return Ok(Err(self.value_at(row + i, name, reason)));
+                }
+            }
+            row += m;
+        }
+        if row != self.group_rows[group] {
+            return Err(file_error(&format!(
+                "the footer promises {} rows, the pages hold {row}",
+                self.group_rows[group]
+            )));
+        }
+        Ok(Ok(labels))
+    }
+
+    fn value_at(&self, row: usize, column: &str, reason: String) -> ValueError {
+        ValueError {
+            row,
+            column: column.to_owned(),
+            reason,
+        }
+    }
+
+    /// y for every row under `labels`; an unknown label is an error naming its row.
+    fn encode(&self, raw: &RawLabels, target: usize, labels: &LabelMap) -> Result<Vec<f64>> {
+        let codes: Vec<Option<f64>> = raw.values.iter().map(|v| labels.encode(v)).collect();
+        let unknown = |row: usize, value: &str| {
+            self.value_error(
+                row,
+                self.header[target].clone(),
+                format!(
+                    "label {value:?} is neither of the model's classes {:?} and {:?}",
+                    labels.negative, labels.positive
+                ),
+            )
+        };
+        if let Some(k) = codes.iter().position(Option::is_none) {
+            return Err(unknown(raw.first_offset[k], &raw.values[k]));
+        }
+        raw.ids
+            .iter()
+            .enumerate()
+            .map(|(row, &id)| {
+                // An untracked id (u32::MAX) is one of many values in its row group.
+                codes
+                    .get(id as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| unknown(row, "(one of many)"))
+            })
+            .collect()
+    }
+}
+
+/// The column called `name` of a batch read with a projection that includes it.
+fn column<'b>(batch: &'b RecordBatch, name: &str) -> &'b dyn Array {
+    batch
+        .column_by_name(name)
+        .expect("the projection includes every column read")
+        .as_ref()
+}
+
+/// Types a feature column may have.
+fn is_numeric(data_type: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        data_type,
+        Boolean
+            | Int8
+            | Int16
+            | Int32
+            | Int64
+            | UInt8
+            | UInt16
+            | UInt32
+            | UInt64
+            | Float16
+            | Float32
+            | Float64
+    )
+}
+
+/// Types a target column (or its dictionary's values) may have.
+fn is_label_type(data_type: &DataType) -> bool {
+    use DataType::*;
+    is_numeric(data_type) || matches!(data_type, Utf8 | LargeUtf8 | Utf8View)
+}
+
+/// Row of the first null in `array`, if any.
+fn first_null(array: &dyn Array) -> Option<usize> {
+    if array.logical_null_count() == 0 {
+        return None;
+    }
+    (0..array.len()).find(|&i| array.is_null(i))
+}
+
+/// Writes `array` (already checked by [`is_numeric`]) into position `slot` of each n-wide row of
+/// `out`. Fails with the 0-based row and the reason at a null, NaN, infinity or a value too
+/// large for `T`.
+fn copy_feature<T: Element>(
+    array: &dyn Array,
+    out: &mut [T],
+    n: usize,
+    slot: usize,
+) -> std::result::Result<(), (usize, String)> {
+    if let Some(i) = first_null(array) {
+        return Err((i, "missing value (null)".into()));
+    }
+    let put = |out: &mut [T], values: &mut dyn Iterator<Item = f64>| {
+        for (i, v) in values.enumerate() {
+            if !v.is_finite() {
+                return Err((i, format!("{v} is not a finite number")));
+            }
+            out[i * n + slot] = T::from_f64(v).ok_or_else(|| {
+                (
+                    i,
+                    format!(
+                        "{v} is too large for {} storage (use --precision f64)",
+                        T::NAME
+                    ),
+                )
+            })?;
+        }
+        Ok(())
+    };
+    macro_rules! primitive {
+        ($t:ty) => {
+            put(
+                out,
+                &mut array
+                    .as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as f64),
+            )
+        };
+    }
+    match array.data_type() {
+        DataType::Boolean => put(
+            out,
+            &mut array
+                .as_boolean()
+                .values()
+                .iter()
+                .map(|b| f64::from(u8::from(b))),
+        ),
+        DataType::Int8 => primitive!(Int8Type),
+        DataType::Int16 => primitive!(Int16Type),
+        DataType::Int32 => primitive!(Int32Type),
+        DataType::Int64 => primitive!(Int64Type),
+        DataType::UInt8 => primitive!(UInt8Type),
+        DataType::UInt16 => primitive!(UInt16Type),
+        DataType::UInt32 => primitive!(UInt32Type),
+        DataType::UInt64 => primitive!(UInt64Type),
+        DataType::Float16 => put(
+            out,
+            &mut array
+                .as_primitive::<Float16Type>()
+                .values()
+                .iter()
+                .map(|v| v.to_f64()),
+        ),
+        DataType::Float32 => primitive!(Float32Type),
+        DataType::Float64 => primitive!(Float64Type),
+        other => unreachable!("feature column of type {other} passed the type check"),
+    }
+}
+
+type LabelVisitor<'a> =
+    dyn FnMut(usize, Option<&[u8]>) -> std::result::Result<(), (usize, String)> + 'a;
+
+/// Calls `f(row, text)` for each row of a label column (checked by [`is_label_type`], possibly
+/// dictionary-encoded), with the label's text form, or None for a null.
+fn for_each_label(
+    array: &dyn Array,
+    f: &mut LabelVisitor,
+) -> std::result::Result<(), (usize, String)> {
+    if let Some(dictionary) = array.as_any_dictionary_opt() {
+        let mut texts: Vec<Option<Vec<u8>>> = vec![None; dictionary.values().len()];
+        for_each_label(dictionary.values().as_ref(), &mut |k, text| {
+            texts[k] = text.map(<[u8]>::to_vec);
+            Ok(())
+        })?;
+        for (i, k) in dictionary.normalized_keys().into_iter().enumerate() {
+            let text = if array.is_null(i) {
+                None
+            } else {
+                texts.get(k).and_then(Option::as_deref)
+            };
+            f(i, text)?;
+        }
+        return Ok(());
+    }
+    let mut text = String::new();
+    let mut visit_display = |f: &mut LabelVisitor, i: usize, value: &dyn std::fmt::Display| {
+        if array.is_null(i) {
+            return f(i, None);
+        }
+        text.clear();
+        write!(text, "{value}").expect("writing to a String");
+        f(i, Some(text.as_bytes()))
+    };
+    macro_rules! primitive {
+        ($t:ty) => {{
+            for (i, v) in array.as_primitive::<$t>().values().iter().enumerate() {
+                visit_display(f, i, v)?;
+            }
+            Ok(())
+        }};
+    }
+    macro_rules! strings {
+        ($strings:expr) => {{
+            for (i, s) in $strings.iter().enumerate() {
+                f(i, s.map(str::as_bytes))?;
+            }
+            Ok(())
+        }};
+    }
+    match array.data_type() {
+        DataType::Utf8 => strings!(array.as_string::<i32>()),
+        DataType::LargeUtf8 => strings!(array.as_string::<i64>()),
+        DataType::Utf8View => strings!(array.as_string_view()),
+        DataType::Boolean => {
+            for (i, b) in array.as_boolean().values().iter().enumerate() {
+                visit_display(f, i, &b)?;
+            }
+            Ok(())
+        }
+        DataType::Int8 => primitive!(Int8Type),
+        DataType::Int16 => primitive!(Int16Type),
+        DataType::Int32 => primitive!(Int32Type),
+        DataType::Int64 => primitive!(Int64Type),
+        DataType::UInt8 => primitive!(UInt8Type),
+        DataType::UInt16 => primitive!(UInt16Type),
+        DataType::UInt32 => primitive!(UInt32Type),
+        DataType::UInt64 => primitive!(UInt64Type),
+        DataType::Float16 => primitive!(Float16Type),
+        DataType::Float32 => primitive!(Float32Type),
+        DataType::Float64 => primitive!(Float64Type),
+        other => unreachable!("target column of type {other} passed the type check"),
+    }
+}
+
+/// Dense storage of X in the requested precision, and the raw labels.
+fn read_features(
+    file: &ParquetFile,
+    features: &[usize],
+    target: Option<usize>,
+    precision: Precision,
+) -> Result<(Features, Option<RawLabels>)> {
+    Ok(match precision {
+        Precision::F32 => {
+            let (x, labels) = file.read::<f32>(features, target)?;
+            (Features::Dense32(x), labels)
+        }
+        Precision::F64 => {
+            let (x, labels) = file.read::<f64>(features, target)?;
+            (Features::Dense64(x), labels)
+        }
+    })
+}
+
+/// Reads training data: the target is `options.target`, else a column named `label`, else the
+/// last column; every other column is a feature.
+pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
+    let file = ParquetFile::open(path)?;
+    let header = &file.header;
+    let target = match options.target {
+        Some(name) => {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| Error::MissingTarget {
+                    path: path.into(),
+                    name: name.into(),
+                    available: header.clone(),
+                })?
+        }
+        None => match header.iter().position(|h| h == "label") {
+            Some(j) => j,
+            None if header.is_empty() => {
+                return Err(Error::ParquetFile {
+                    path: path.into(),
+                    reason: "the schema has no columns".into(),
+                });
+            }
+            None => header.len() - 1,
+        },
+    };
+    if header.len() < 2 {
+        return Err(file.column_error(
+            target,
+            "is the only column (the target): there are no features".into(),
+        ));
+    }
+    let features: Vec<usize> = (0..header.len()).filter(|&j| j != target).collect();
+    for &j in &features {
+        file.check_feature(j)?;
+    }
+    file.check_target(target)?;
+    let (x, raw) = read_features(&file, &features, Some(target), options.precision)?;
+    let raw = raw.expect("target column requested");
+    let (labels, y) = match raw.values.len() {
+        0 => return Err(Error::NoRows { path: path.into() }),
+        1 => {
+            return Err(Error::SingleClass {
+                path: path.into(),
+                label: raw.values[0].clone(),
+            });
+        }
+        2 => {
+            let labels = LabelMap::from_values(&raw.values[0], &raw.values[1], options.positive)?;
+            let y = file.encode(&raw, target, &labels)?;
+            (labels, y)
+        }
+        _ => {
+            return Err(file.value_error(
+                raw.first_offset[2],
+                header[target].clone(),
+                format!(
+                    "a third class {:?} appears (already seen {:?} and {:?}); binary logistic regression needs exactly two",
+                    raw.values[2], raw.values[0], raw.values[1]
+                ),
+            ));
+        }
+    };
+    Ok(Dataset {
+        source: path.into(),
+        features: x.sparsify_if_below(SPARSE_DENSITY),
+        y,
+        feature_names: features.iter().map(|&j| header[j].clone()).collect(),
+        target: header[target].clone(),
+        labels,
+    })
+}
+
+/// Reads data laid out like `schema` (for prediction or evaluation): the feature columns are
+/// found by name and returned in the schema's order, and the target is read if present. Any
+/// other column is an error, as for CSV.
+pub fn read_matching(
+    path: &Path,
+    schema: &Schema,
+    precision: Precision,
+) -> Result<(Features, Option<Vec<f64>>)> {
+    let file = ParquetFile::open(path)?;
+    let header = &file.header;
+    if let Some(err) =
+        super::csv::feature_mismatch(path, schema.feature_names, header, schema.target)
+    {
+        return Err(err);
+    }
+    let position = |name: &String| header.iter().position(|h| h == name);
+    let features: Vec<usize> = schema.feature_names.iter().filter_map(position).collect();
+    let target = header.iter().position(|h| h == schema.target);
+    for &j in &features {
+        file.check_feature(j)?;
+    }
+    if let Some(t) = target {
+        file.check_target(t)?;
+    }
+    let (x, raw) = read_features(&file, &features, target, precision)?;
+    let y = match (raw, target) {
+        (Some(raw), Some(t)) => Some(file.encode(&raw, t, schema.labels)?),
+        _ => None,
+    };
+    Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
+}

@@ -1,0 +1,461 @@
+//! Parquet input (the `parquet` feature): files are written here with the `parquet` crate's
+//! Arrow writer, in several small row groups, then read through the library and the real binary.
+#![cfg(feature = "parquet")]
+
+use arrow_array::{
+    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, Int32Array, Int64Array,
+    RecordBatch, StringArray, UInt8Array, types::Int8Type,
+};
+use logreg::data::{Features, LoadOptions, Precision, load_training};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+/// A temporary directory to run the binary in.
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        Dir(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_logreg"))
+            .args(args)
+            .current_dir(self.0.path())
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_succeeds(out: &Output) {
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}
+
+/// Asserts a run failed with exit code 1 and that stderr contains every one of `needles`.
+fn assert_fails(out: &Output, needles: &[&str]) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "a panic: {err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+}
+
+/// Writes `columns` to `path` in row groups of `group_rows` rows, with `compression`.
+fn write(path: &Path, columns: Vec<(&str, ArrayRef)>, group_rows: usize, compression: Compression) {
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    let metadata = writer.close().unwrap();
+    assert_eq!(
+        metadata.num_row_groups(),
+        batch.num_rows().div_ceil(group_rows),
+        "row groups as asked"
+    );
+}
+
+fn floats(values: &[f64]) -> ArrayRef {
+    Arc::new(Float64Array::from(values.to_vec()))
+}
+
+fn strings(values: &[&str]) -> ArrayRef {
+    Arc::new(StringArray::from(values.to_vec()))
+}
+
+fn breast_cancer_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/breast_cancer.csv")
+}
+
+/// `data/breast_cancer.csv` as Parquet: 30 Float64 features and the Utf8 target `diagnosis`,
+/// in row groups of 100 rows (the last one shorter).
+fn breast_cancer_parquet(path: &Path, compression: Compression) {
+    let csv = std::fs::read_to_string(breast_cancer_csv()).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let columns = header
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let cells: Vec<&str> = rows.iter().map(|r| r[j]).collect();
+            let array = if j + 1 == header.len() {
+                strings(&cells)
+            } else {
+                floats(&cells.iter().map(|c| c.parse().unwrap()).collect::<Vec<_>>())
+            };
+            (*name, array)
+        })
+        .collect();
+    write(path, columns, 100, compression);
+}
+
+fn model_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn reads_the_same_data_as_csv() {
+    let dir = Dir::new();
+    let parquet = dir.path("bc.parquet");
+    breast_cancer_parquet(&parquet, Compression::SNAPPY);
+    for precision in [Precision::F32, Precision::F64] {
+        let options = LoadOptions {
+            precision,
+            ..Default::default()
+        };
+        let from_csv = load_training(&breast_cancer_csv(), &options).unwrap();
+        let from_parquet = load_training(&parquet, &options).unwrap();
+        assert_eq!(from_parquet.features, from_csv.features);
+        assert_eq!(from_parquet.y, from_csv.y);
+        assert_eq!(from_parquet.feature_names, from_csv.feature_names);
+        assert_eq!(from_parquet.target, "diagnosis");
+        assert_eq!(from_parquet.labels, from_csv.labels);
+        assert_eq!(from_parquet.labels.positive, "malignant");
+    }
+}
+
+#[test]
+fn trains_predicts_and_evaluates_like_csv() {
+    let dir = Dir::new();
+    breast_cancer_parquet(&dir.path("bc.pq"), Compression::ZSTD(ZstdLevel::default()));
+    let csv = breast_cancer_csv();
+    let csv = csv.to_str().unwrap();
+    for (data, model) in [(csv, "csv.json"), ("bc.pq", "pq.json")] {
+        assert_succeeds(&dir.run(&["train", data, "-o", model, "--precision", "f64", "--quiet"]));
+    }
+    let (a, b) = (
+        model_json(&dir.path("csv.json")),
+        model_json(&dir.path("pq.json")),
+    );
+    assert_eq!(a["feature_names"], b["feature_names"]);
+    assert_eq!(a["labels"], b["labels"]);
+    let weights = |m: &serde_json::Value| -> Vec<f64> {
+        let mut w: Vec<f64> = m["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        w.push(m["bias"].as_f64().unwrap());
+        w
+    };
+    let (wa, wb) = (weights(&a), weights(&b));
+    assert_eq!(wa.len(), 31);
+    for (x, y) in wa.iter().zip(&wb) {
+        assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
+    }
+
+    // The same model scores both files the same, row by row.
+    let predict_csv = dir.run(&["predict", "csv.json", csv, "--proba"]);
+    let predict_pq = dir.run(&["predict", "csv.json", "bc.pq", "--proba"]);
+    assert_succeeds(&predict_pq);
+    assert_eq!(text(&predict_pq.stdout), text(&predict_csv.stdout));
+    assert_eq!(text(&predict_pq.stdout).lines().count(), 569 + 1);
+    let eval_csv = dir.run(&["eval", "csv.json", csv, "--json"]);
+    let eval_pq = dir.run(&["eval", "csv.json", "bc.pq", "--json"]);
+    assert_succeeds(&eval_pq);
+    let (ea, eb): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&eval_csv.stdout).unwrap(),
+        serde_json::from_slice(&eval_pq.stdout).unwrap(),
+    );
+    assert_eq!(ea["accuracy"], eb["accuracy"]);
+    assert!(eb["accuracy"].as_f64().unwrap() > 0.95);
+}
+
+/// A small training file: two features `a`, `b` and target `label`, in row groups of 3.
+fn small(dir: &Dir, name: &str, a: ArrayRef, label: ArrayRef) -> PathBuf {
+    let path = dir.path(name);
+    let b = floats(&[1.0, 0.0, 2.0, 1.0, 3.0, 0.5, 2.5, 0.0][..a.len()]);
+    write(
+        &path,
+        vec![("a", a), ("b", b), ("label", label)],
+        3,
+        Compression::UNCOMPRESSED,
+    );
+    path
+}
+
+const LABELS: [&str; 8] = ["no", "yes", "no", "yes", "yes", "no", "yes", "no"];
+
+#[test]
+fn reads_every_numeric_type_and_label_type() {
+    let dir = Dir::new();
+    let features: Vec<ArrayRef> = vec![
+        Arc::new(Float32Array::from(vec![
+            0.5f32, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0,
+        ])),
+        Arc::new(Int32Array::from(vec![-3, 1, 2, 3, 4, 5, 6, 7])),
+        Arc::new(Int64Array::from(vec![1i64 << 40, 1, 2, 3, 4, 5, 6, 7])),
+        Arc::new(UInt8Array::from(vec![255u8, 1, 2, 3, 4, 5, 6, 7])),
+        Arc::new(BooleanArray::from(vec![
+            true, false, true, true, false, false, true, false,
+        ])),
+    ];
+    for (k, a) in features.into_iter().enumerate() {
+        let expected: Vec<f64> = (0..a.len())
+            .map(|i| match a.data_type() {
+                arrow_schema::DataType::Boolean => f64::from(u8::from(
+                    a.as_any().downcast_ref::<BooleanArray>().unwrap().value(i),
+                )),
+                _ => arrow_cast_f64(&a, i),
+            })
+            .collect();
+        let path = small(&dir, &format!("t{k}.parquet"), a, strings(&LABELS));
+        let data = load_training(&path, &LoadOptions::default()).unwrap();
+        let Features::Dense32(x) = &data.features else {
+            panic!("dense f32 storage expected");
+        };
+        let column: Vec<f64> = (0..8).map(|i| f64::from(x.row(i)[0])).collect();
+        assert_eq!(column, expected);
+        assert_eq!(data.y, [0., 1., 0., 1., 1., 0., 1., 0.]);
+    }
+
+    // Boolean, integer and dictionary-encoded (pandas categorical) targets.
+    let flags = [false, true, false, true, true, false, true, false];
+    let targets: Vec<(ArrayRef, &str)> = vec![
+        (Arc::new(BooleanArray::from(flags.to_vec())), "true"),
+        (
+            Arc::new(Int32Array::from(
+                flags
+                    .iter()
+                    .map(|&f| if f { 1 } else { -1 })
+                    .collect::<Vec<_>>(),
+            )),
+            "1",
+        ),
+        (
+            Arc::new(
+                LABELS
+                    .iter()
+                    .copied()
+                    .collect::<DictionaryArray<Int8Type>>(),
+            ),
+            "yes",
+        ),
+    ];
+    for (k, (label, positive)) in targets.into_iter().enumerate() {
+        let a = floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
+        let path = small(&dir, &format!("l{k}.parquet"), a, label);
+        let data = load_training(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(data.labels.positive, positive);
+        assert_eq!(data.y, [0., 1., 0., 1., 1., 0., 1., 0.]);
+    }
+}
+
+/// Element i of a numeric array as f64 (what the reader must produce).
+fn arrow_cast_f64(a: &ArrayRef, i: usize) -> f64 {
+    let any = a.as_any();
+    if let Some(a) = any.downcast_ref::<Float32Array>() {
+        f64::from(a.value(i))
+    } else if let Some(a) = any.downcast_ref::<Int32Array>() {
+        f64::from(a.value(i))
+    } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+        a.value(i) as f64
+    } else if let Some(a) = any.downcast_ref::<UInt8Array>() {
+        f64::from(a.value(i))
+    } else {
+        unreachable!()
+    }
+}
+
+#[test]
+fn a_text_feature_column_is_an_error_naming_it_and_its_type() {
+    let dir = Dir::new();
+    let a = strings(&["1", "2", "3", "4", "5", "6", "7", "8"]);
+    small(&dir, "text.parquet", a, strings(&LABELS));
+    assert_fails(
+        &dir.run(&["train", "text.parquet", "-o", "m.json"]),
+        &[
+            "text.parquet",
+            "column 1 (\"a\")",
+            "type Utf8",
+            "must hold numbers",
+        ],
+    );
+}
+
+#[test]
+fn nulls_nan_and_overflow_are_errors_naming_row_group_and_row() {
+    let dir = Dir::new();
+    // Row 5 of the file is row 2 of row group 1 (groups of 3 rows, counted from 0).
+    let mut values: Vec<Option<f64>> = (0..8).map(|i| Some(i as f64)).collect();
+    values[4] = None;
+    small(
+        &dir,
+        "null.parquet",
+        Arc::new(Float64Array::from(values)),
+        strings(&LABELS),
+    );
+    assert_fails(
+        &dir.run(&["train", "null.parquet", "-o", "m.json"]),
+        &[
+            "null.parquet: row 5 (row 2 of row group 1), column \"a\"",
+            "missing value (null)",
+        ],
+    );
+    let mut values: Vec<f64> = (0..8).map(f64::from).collect();
+    values[7] = f64::NAN;
+    small(&dir, "nan.parquet", floats(&values), strings(&LABELS));
+    assert_fails(
+        &dir.run(&["train", "nan.parquet", "-o", "m.json"]),
+        &["row 8 (row 2 of row group 2)", "NaN is not a finite number"],
+    );
+    values[7] = 1e39;
+    small(&dir, "big.parquet", floats(&values), strings(&LABELS));
+    assert_fails(
+        &dir.run(&["train", "big.parquet", "-o", "m.json"]),
+        &["row 8", "too large for f32 storage (use --precision f64)"],
+    );
+    assert_succeeds(&dir.run(&[
+        "train",
+        "big.parquet",
+        "-o",
+        "m.json",
+        "--precision",
+        "f64",
+        "--quiet",
+    ]));
+    let mut labels: Vec<Option<&str>> = LABELS.iter().copied().map(Some).collect();
+    labels[1] = None;
+    let a = floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
+    small(
+        &dir,
+        "nolabel.parquet",
+        a,
+        Arc::new(StringArray::from(labels)),
+    );
+    assert_fails(
+        &dir.run(&["train", "nolabel.parquet", "-o", "m.json"]),
+        &[
+            "row 2 (row 2 of row group 0), column \"label\"",
+            "missing label",
+        ],
+    );
+}
+
+#[test]
+fn label_errors() {
+    let dir = Dir::new();
+    let a = || floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
+    let mut three = LABELS;
+    three[6] = "maybe";
+    small(&dir, "three.parquet", a(), strings(&three));
+    assert_fails(
+        &dir.run(&["train", "three.parquet", "-o", "m.json"]),
+        &["row 7 (row 1 of row group 2)", "a third class \"maybe\""],
+    );
+    small(&dir, "one.parquet", a(), strings(&["no"; 8]));
+    assert_fails(
+        &dir.run(&["train", "one.parquet", "-o", "m.json"]),
+        &["every row has the label \"no\""],
+    );
+    small(&dir, "ok.parquet", a(), strings(&LABELS));
+    assert_fails(
+        &dir.run(&["train", "ok.parquet", "-o", "m.json", "--target", "nope"]),
+        &[
+            "ok.parquet",
+            "no column named \"nope\" (columns: a, b, label)",
+        ],
+    );
+    assert_succeeds(&dir.run(&["train", "ok.parquet", "-o", "m.json", "--quiet"]));
+    let mut other = LABELS;
+    other[3] = "perhaps";
+    small(&dir, "other.parquet", a(), strings(&other));
+    assert_fails(
+        &dir.run(&["eval", "m.json", "other.parquet"]),
+        &[
+            "row 4 (row 1 of row group 1)",
+            "label \"perhaps\" is neither of the model's classes",
+        ],
+    );
+}
+
+#[test]
+fn predict_needs_the_models_features_by_name() {
+    let dir = Dir::new();
+    let a = || floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
+    small(&dir, "train.parquet", a(), strings(&LABELS));
+    assert_succeeds(&dir.run(&["train", "train.parquet", "-o", "m.json", "--quiet"]));
+
+    // Columns in another order, without the target: the same predictions.
+    let b = floats(&[1.0, 0.0, 2.0, 1.0, 3.0, 0.5, 2.5, 0.0]);
+    let shuffled = dir.path("shuffled.parquet");
+    write(
+        &shuffled,
+        vec![("b", b.clone()), ("a", a())],
+        5,
+        Compression::SNAPPY,
+    );
+    let expected = dir.run(&["predict", "m.json", "train.parquet"]);
+    let got = dir.run(&["predict", "m.json", "shuffled.parquet"]);
+    assert_succeeds(&got);
+    assert_eq!(text(&got.stdout), text(&expected.stdout));
+
+    let mismatched = dir.path("mismatched.parquet");
+    write(
+        &mismatched,
+        vec![("a", a()), ("extra", b)],
+        5,
+        Compression::SNAPPY,
+    );
+    assert_fails(
+        &dir.run(&["predict", "m.json", "mismatched.parquet"]),
+        &[
+            "mismatched.parquet",
+            "missing: b",
+            "not in the model: extra",
+        ],
+    );
+    let texty = dir.path("texty.parquet");
+    let b = strings(&["1", "0", "2", "1", "3", "0", "2", "0"]);
+    write(&texty, vec![("a", a()), ("b", b)], 5, Compression::SNAPPY);
+    assert_fails(
+        &dir.run(&["predict", "m.json", "texty.parquet"]),
+        &["column 2 (\"b\")", "type Utf8"],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_parquet_is_an_error() {
+    let dir = Dir::new();
+    std::fs::write(dir.path("fake.parquet"), "a,b,label\n1,2,x\n").unwrap();
+    assert_fails(
+        &dir.run(&["train", "fake.parquet", "-o", "m.json"]),
+        &["fake.parquet: cannot read the Parquet file"],
+    );
+    std::fs::write(dir.path("empty.parquet"), "").unwrap();
+    assert_fails(
+        &dir.run(&["train", "empty.parquet", "-o", "m.json"]),
+        &["empty.parquet: the file is empty"],
+    );
+    // --format parquet overrides the file name.
+    let csv = breast_cancer_csv();
+    assert_fails(
+        &dir.run(&[
+            "train",
+            csv.to_str().unwrap(),
+            "-o",
+            "m.json",
+            "--format",
+            "parquet",
+        ]),
+        &["breast_cancer.csv: cannot read the Parquet file"],
+    );
+}
