@@ -282,19 +282,3 @@ fn sparse_csv_is_stored_as_csr() {
     let dense = data::load_training(Path::new(BREAST_CANCER), &options(Precision::F32)).unwrap();
     assert!(!dense.design().is_sparse());
 }
-
-#[test]
-fn parquet_without_the_feature_says_how_to_enable_it() {
-    if cfg!(feature = "parquet") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "x.parquet", "PAR1");
-    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args(["train", "x.parquet", "-o", "m.json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--features parquet"));
-}

@@ -51,7 +51,8 @@ pub fn fit_warning(report: &FitReport, learning_rate: f64) -> Option<String> {
     }
 }
 
-/// The message for a diverged gradient descent, naming the learning rate.
+/// The message for a diverged fit: for gradient descent a rising cost names the learning rate;
+/// a cost or gradient that overflowed from the start names the data.
 pub fn divergence_message(report: &FitReport, learning_rate: f64) -> String {
     let n = report.history.len();
     let (before, after) = if n >= 2 {
@@ -59,12 +60,22 @@ pub fn divergence_message(report: &FitReport, learning_rate: f64) -> String {
     } else {
         (f64::NAN, report.history.last().copied().unwrap_or(f64::NAN))
     };
-    format!(
-        "gradient descent diverged at iteration {}: the cost went from {before:.6} to {after:.6}. \
-         The learning rate {learning_rate} is too large; try --learning-rate {}",
-        report.iterations,
-        learning_rate / 10.0
-    )
+    let overflow = !after.is_finite() || !report.gradient_norm.is_finite();
+    if report.solver == "gd" && !(overflow && n <= 1) {
+        format!(
+            "gradient descent diverged at iteration {}: the cost went from {before:.6} to {after:.6}. \
+             The learning rate {learning_rate} is too large; try --learning-rate {}",
+            report.iterations,
+            learning_rate / 10.0
+        )
+    } else {
+        format!(
+            "{} stopped at iteration {}: the cost or its gradient is not a finite number \
+             (cost {after}, gradient norm {}). A feature of extreme magnitude (|x| near 1e150 or \
+             more) overflows f64 arithmetic; rescale it",
+            report.solver, report.iterations, report.gradient_norm
+        )
+    }
 }
 
 /// The metrics as an aligned table.
