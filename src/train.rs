@@ -193,13 +193,13 @@ pub fn train(
     observer: &mut Observer,
 ) -> Result<Trained> {
     options.check()?;
-    if let Some(v) = validation {
-        if v.feature_names != data.feature_names {
-            return Err(Error::FeatureMismatch {
-                path: v.source.clone(),
-                reason: "the validation data's columns differ from the training data's".into(),
-            });
-        }
+    if let Some(v) = validation
+        && v.feature_names != data.feature_names
+    {
+        return Err(Error::FeatureMismatch {
+            path: v.source.clone(),
+            reason: "the validation data's columns differ from the training data's".into(),
+        });
     }
     let n = data.n_features();
     let scaling = if options.standardize {
@@ -220,24 +220,24 @@ pub fn train(
     let mut best = f64::NEG_INFINITY;
     let mut stale = 0;
     let mut watch = |p: &Progress| -> Control {
-        if let Some(v) = validation {
-            if p.iteration % options.check_every == 0 {
-                let model = model_at(data, &scaling, options.standardize, p.theta, options.l2);
-                let m = metrics::evaluate(&v.y, &model.logits(v.design()), 0.5);
-                points.push(ValidationPoint {
-                    iteration: p.iteration,
-                    cost: m.log_loss,
-                    accuracy: m.accuracy,
-                });
-                if m.accuracy > best {
-                    best = m.accuracy;
-                    stale = 0;
-                } else {
-                    stale += 1;
-                }
-                if options.patience.is_some_and(|k| stale >= k) {
-                    return Control::Stop(Termination::EarlyStopped);
-                }
+        if let Some(v) = validation
+            && p.iteration.is_multiple_of(options.check_every)
+        {
+            let model = model_at(data, &scaling, options.standardize, p.theta, options.l2);
+            let m = metrics::evaluate(&v.y, &model.logits(v.design()), 0.5);
+            points.push(ValidationPoint {
+                iteration: p.iteration,
+                cost: m.log_loss,
+                accuracy: m.accuracy,
+            });
+            if m.accuracy > best {
+                best = m.accuracy;
+                stale = 0;
+            } else {
+                stale += 1;
+            }
+            if options.patience.is_some_and(|k| stale >= k) {
+                return Control::Stop(Termination::EarlyStopped);
             }
         }
         observer(p)

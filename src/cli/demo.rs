@@ -68,7 +68,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     )?;
     progress::catch_interrupt();
     let mut log = |p: &logreg::solver::Progress| {
-        if p.iteration % 100 == 0 {
+        if p.iteration.is_multiple_of(100) {
             // A closed pipe is reported by the next write after training.
             let _ = writeln!(
                 std::io::stdout(),
