@@ -221,6 +221,8 @@ mod wide {
         }
     }
 
+    /// Also asks for the rows one block ahead to be fetched into cache while this block, already
+    /// cached by `dots`, is added up: the memory reads of the next block then overlap this work.
     #[target_feature(enable = "avx2")]
     pub fn add_rows<T: Element>(
         x: &DenseMatrix<T>,
@@ -228,7 +230,16 @@ mod wide {
         coef: &[f64],
         g: &mut [f64],
     ) {
+        let ahead = rows.len();
         for (&c, i) in coef.iter().zip(rows) {
+            if let Some(next) = x.values.get((i + ahead) * x.cols..(i + ahead + 1) * x.cols) {
+                let bytes = std::mem::size_of_val(next);
+                let base = next.as_ptr().cast::<i8>();
+                for offset in (0..bytes).step_by(64) {
+                    // SAFETY: the address lies inside `next`; prefetching never faults.
+                    unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(offset)) };
+                }
+            }
             if c != 0.0 {
                 axpy(c, x.row(i), g);
             }
