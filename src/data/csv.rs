@@ -511,22 +511,7 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
     let path = file.path().to_path_buf();
     let path = path.as_path();
     let header = file.header();
-    let target = match options.target {
-        Some(name) => {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| Error::MissingTarget {
-                    path: path.into(),
-                    name: name.into(),
-                    available: header.to_vec(),
-                })?
-        }
-        None => header
-            .iter()
-            .position(|h| h == "label")
-            .unwrap_or(header.len() - 1),
-    };
+    let target = super::target_column(path, header, options.target)?;
     if header.len() < 2 {
         return Err(Error::Parse {
             path: path.into(),

@@ -222,6 +222,27 @@ pub struct LoadOptions<'a> {
     pub precision: Precision,
 }
 
+/// The target column among `header`: `target` if given (an error if absent), else the column
+/// named `label`, else the last column. `header` must not be empty.
+pub fn target_column(path: &Path, header: &[String], target: Option<&str>) -> crate::Result<usize> {
+    match target {
+        Some(name) => {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| crate::Error::MissingTarget {
+                    path: path.into(),
+                    name: name.into(),
+                    available: header.to_vec(),
+                })
+        }
+        None => Ok(header
+            .iter()
+            .position(|h| h == "label")
+            .unwrap_or(header.len() - 1)),
+    }
+}
+
 /// Dense CSV or Parquet data at most this dense are stored as CSR.
 pub const SPARSE_DENSITY: f64 = 0.1;
 

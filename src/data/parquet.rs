@@ -536,28 +536,13 @@ fn read_features(
 pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
     let file = ParquetFile::open(path)?;
     let header = &file.header;
-    let target = match options.target {
-        Some(name) => {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| Error::MissingTarget {
-                    path: path.into(),
-                    name: name.into(),
-                    available: header.clone(),
-                })?
-        }
-        None => match header.iter().position(|h| h == "label") {
-            Some(j) => j,
-            None if header.is_empty() => {
-                return Err(Error::ParquetFile {
-                    path: path.into(),
-                    reason: "the schema has no columns".into(),
-                });
-            }
-            None => header.len() - 1,
-        },
-    };
+    if header.is_empty() {
+        return Err(Error::ParquetFile {
+            path: path.into(),
+            reason: "the schema has no columns".into(),
+        });
+    }
+    let target = super::target_column(path, header, options.target)?;
     if header.len() < 2 {
         return Err(file.column_error(
             target,
