@@ -69,16 +69,28 @@ where
     Ok(())
 }
 
-/// Draws J per iteration on a chart whose y axis may be linear or logarithmic.
+/// Draws the axes and J per iteration on a chart whose y axis may be linear or logarithmic.
 fn cost_series<'a, DB, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
     c: &Cost,
+    y_desc: &str,
 ) -> DrawResult
 where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
-    Y: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc("iteration")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
     chart
         .draw_series(LineSeries::new(
             c.history.iter().enumerate().map(|(k, &j)| (k as f64, j)),
@@ -139,18 +151,7 @@ where
             0.0..last,
             (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
         )?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(MINOR_GRID)
-            .x_desc("iteration")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_desc("cost J (log scale)")
-            .y_label_formatter(&|v| format!("{v:.3}"))
-            .axis_desc_style((FONT, AXIS))
-            .label_style((FONT, LABEL))
-            .draw()?;
-        cost_series(&mut chart, c)
+        cost_series(&mut chart, c, "cost J (log scale)")
     } else {
         builder.caption(
             "Cost J per iteration: gradient descent lowering the cost",
@@ -158,18 +159,7 @@ where
         );
         let pad = ((hi - lo) * 0.05).max(1e-3);
         let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(MINOR_GRID)
-            .x_desc("iteration")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_desc("cost J")
-            .y_label_formatter(&|v| format!("{v:.3}"))
-            .axis_desc_style((FONT, AXIS))
-            .label_style((FONT, LABEL))
-            .draw()?;
-        cost_series(&mut chart, c)
+        cost_series(&mut chart, c, "cost J")
     }
 }
 
