@@ -180,12 +180,20 @@ impl<'a> Objective<'a> {
                     }
                     if with_gradient {
                         part.db += dz[..len].iter().sum::<f64>();
-                        x.add_rows(start..end, &dz[..len], &mut part.dw);
                     }
                     if newton {
                         part.hb += curvature[..len].iter().sum::<f64>();
-                        x.add_squared_rows(start..end, &curvature[..len], shift, &mut part.hw);
+                        x.add_rows_and_squares(
+                            start..end,
+                            &dz[..len],
+                            &curvature[..len],
+                            shift,
+                            &mut part.dw,
+                            &mut part.hw,
+                        );
                         part.d.extend_from_slice(&curvature[..len]);
+                    } else if with_gradient {
+                        x.add_rows(start..end, &dz[..len], &mut part.dw);
                     }
                     start = end;
                 }

@@ -280,7 +280,7 @@ fn digits(s: &[u8], i: usize, mantissa: &mut u64) -> (usize, usize) {
 /// division rounds correctly. Anything else returns None and goes to `fast-float2`, which
 /// handles every case; this path costs a fraction of it per value on typical data. Scanning
 /// stops at the first byte that cannot continue the number; returns the value and that index.
-fn scan_decimal(s: &[u8], start: usize) -> Option<(f64, usize)> {
+pub(crate) fn scan_decimal(s: &[u8], start: usize) -> Option<(f64, usize)> {
     let (negative, i) = match s.get(start) {
         Some(b'-') => (true, start + 1),
         Some(b'+') => (false, start + 1),

@@ -75,6 +75,48 @@ fn tokens(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// The fast path for the pairs of a plain line: `␣index:value` repeated, single spaces, plain
+/// decimals (see [`super::csv::scan_decimal`]), increasing indices within the model's width.
+/// Writes the pairs from the start of `indices`/`values` and returns how many and the last index,
+/// or None at anything unusual (a tab, `qid:`, an error of any kind); the careful token-by-token
+/// path then reads the line again and reports any error precisely.
+fn scan_pairs<T: Element>(
+    line: &[u8],
+    max_features: Option<usize>,
+    indices: &mut [u32],
+    values: &mut [T],
+) -> Option<(usize, u32)> {
+    let limit = max_features.map_or(u32::MAX as u64, |n| n as u64);
+    let (mut i, mut k, mut previous) = (0, 0, 0u64);
+    while i < line.len() {
+        if line[i] != b' ' {
+            return None;
+        }
+        let start = i + 1;
+        let mut index = 0u64;
+        i = start;
+        while let Some(d) = line
+            .get(i)
+            .map(|c| c.wrapping_sub(b'0'))
+            .filter(|&d| d < 10)
+        {
+            index = index * 10 + u64::from(d);
+            i += 1;
+            if i - start > 10 {
+                return None;
+            }
+        }
+        if i == start || line.get(i) != Some(&b':') || index <= previous || index > limit {
+            return None;
+        }
+        let (value, end) = super::csv::scan_decimal(line, i + 1)?;
+        *indices.get_mut(k)? = (index - 1) as u32;
+        *values.get_mut(k)? = T::from_f64(value)?;
+        (i, k, previous) = (end, k + 1, index);
+    }
+    Some((k, previous as u32))
+}
+
 /// Parses one chunk into its regions of `indices`/`values`, its rows' lengths and label ids.
 #[allow(clippy::too_many_arguments)]
 fn parse_chunk<T: Element>(
@@ -104,7 +146,7 @@ fn parse_chunk<T: Element>(
             reason,
         };
         let mut toks = tokens(line);
-        let (_, label) = toks.next().expect("a line with content has a token");
+        let (label_start, label) = toks.next().expect("a line with content has a token");
         if label.contains(&b':') {
             return Err(fail(
                 0,
@@ -113,6 +155,15 @@ fn parse_chunk<T: Element>(
         }
         ids[row] = found.labels.id(label, offset);
         let row_start = found.nnz;
+        let pairs = &line[label_start + label.len()..];
+        let (fast_i, fast_v) = (&mut indices[row_start..], &mut values[row_start..]);
+        if let Some((n, last)) = scan_pairs(pairs, max_features, fast_i, fast_v) {
+            found.nnz += n;
+            found.max_index = found.max_index.max(last);
+            lengths[row] = n;
+            row += 1;
+            continue;
+        }
         let mut previous = 0u32;
         for (position, tok) in toks {
             let Some(colon) = memchr::memchr(b':', tok) else {
@@ -233,8 +284,10 @@ fn read<T: Element>(
     let mut max_index = 0;
     for (result, &(_, bound)) in results.into_iter().zip(&counts) {
         let chunk = result.map_err(|e| source.error_at(e.offset, e.column, e.reason))?;
-        indices.copy_within(region..region + chunk.nnz, write);
-        values.copy_within(region..region + chunk.nnz, write);
+        if region != write {
+            indices.copy_within(region..region + chunk.nnz, write);
+            values.copy_within(region..region + chunk.nnz, write);
+        }
         write += chunk.nnz;
         region += bound;
         max_index = max_index.max(chunk.max_index);
@@ -331,4 +384,92 @@ pub fn write_rows(
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Parses one chunk the way `read` does; returns (indices, values, row lengths).
+    fn parse(text: &str) -> (Vec<u32>, Vec<f64>, Vec<usize>) {
+        let (rows, bound) = count(text.as_bytes());
+        let (mut i, mut v) = (vec![0u32; bound], vec![0.0f64; bound]);
+        let (mut l, mut d) = (vec![0usize; rows], vec![0u32; rows]);
+        let chunk = parse_chunk(text.as_bytes(), 0, None, &mut i, &mut v, &mut l, &mut d)
+            .unwrap_or_else(|e| panic!("{}", e.reason));
+        i.truncate(chunk.nnz);
+        v.truncate(chunk.nnz);
+        (i, v, l)
+    }
+
+    proptest! {
+        /// Plain lines take the fast path, lines with tabs, doubled spaces or `qid:` the
+        /// careful one: both must read the same numbers as `str::parse`.
+        #[test]
+        fn fast_and_careful_paths_read_the_same_pairs(
+            rows in prop::collection::vec(
+                (prop::collection::btree_map(1u32..5000, -1e6f64..1e6, 0..12), 0u8..4),
+                1..6,
+            )
+        ) {
+            let mut text = String::new();
+            let (mut want_i, mut want_v, mut want_l) = (vec![], vec![], vec![]);
+            for (pairs, style) in &rows {
+                text.push_str(if style % 2 == 0 { "+1" } else { "-1" });
+                if *style == 3 {
+                    text.push_str(" qid:7");
+                }
+                for (&j, &x) in pairs {
+                    let sep = match style { 1 => "\t", 2 => "  ", _ => " " };
+                    let shown = format!("{x:.6}");
+                    text.push_str(&format!("{sep}{j}:{shown}"));
+                    want_i.push(j - 1);
+                    want_v.push(shown.parse::<f64>().unwrap());
+                }
+                want_l.push(pairs.len());
+                text.push('\n');
+            }
+            let (i, v, l) = parse(&text);
+            prop_assert_eq!(i, want_i);
+            prop_assert_eq!(v, want_v);
+            prop_assert_eq!(l, want_l);
+        }
+    }
+
+    #[test]
+    fn the_fast_path_declines_what_it_must_not_accept() {
+        let mut i = [0u32; 4];
+        let mut v = [0.0f64; 4];
+        for pairs in [
+            " 2:1 1:1",
+            " 0:1",
+            " 1:1 1:2",
+            " 1:abc",
+            " 1:1e400",
+            " x:1",
+            " 1:",
+            " 1:1\t2:1",
+            " 99999999999:1",
+        ] {
+            assert_eq!(
+                scan_pairs(pairs.as_bytes(), None, &mut i, &mut v),
+                None,
+                "{pairs}"
+            );
+        }
+        assert_eq!(
+            scan_pairs(b" 3:1", Some(2), &mut i, &mut v),
+            None,
+            "an index above the model's width"
+        );
+        assert_eq!(
+            scan_pairs(b" 1:0.5 3:-2", Some(3), &mut i, &mut v),
+            Some((2, 3))
+        );
+        assert_eq!(
+            (i[..2].to_vec(), v[..2].to_vec()),
+            (vec![0, 2], vec![0.5, -2.0])
+        );
+    }
 }

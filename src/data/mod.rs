@@ -42,6 +42,22 @@ pub trait Design: Sync {
         shift: Option<&[f64]>,
         g: &mut [f64],
     );
+    /// Both sums of a Newton pass over the same rows: g += Σ_k coef\[k\]·x_k (as
+    /// [`Design::add_rows`]) and h_j += Σ_k curvature\[k\]·(x_kj − shift_j)² (as
+    /// [`Design::add_squared_rows`]). Storage that can do both in one sweep over the rows
+    /// overrides it.
+    fn add_rows_and_squares(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        curvature: &[f64],
+        shift: Option<&[f64]>,
+        g: &mut [f64],
+        h: &mut [f64],
+    ) {
+        self.add_rows(rows.clone(), coef, g);
+        self.add_squared_rows(rows, curvature, shift, h);
+    }
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
     /// Calls `f(j, x_ij)` for every non-zero of row i, in column order.

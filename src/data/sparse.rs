@@ -112,6 +112,26 @@ impl<T: Element> CsrMatrix<T> {
     }
 }
 
+/// w\[j\] for a stored column index j.
+///
+/// Every stored index is below the matrix's `cols` (checked when the matrix is built, and `cols`
+/// never shrinks), and the kernels assert once that their vectors have at least `cols` entries,
+/// so the per-entry bounds check, a good part of a gather's cost, is left out.
+#[inline(always)]
+fn gather(w: &[f64], j: u32) -> f64 {
+    debug_assert!((j as usize) < w.len());
+    // SAFETY: j < cols ≤ w.len(), see above.
+    unsafe { *w.get_unchecked(j as usize) }
+}
+
+/// g\[j\] for a stored column index j, for adding into; the same reasoning as [`gather`].
+#[inline(always)]
+fn scatter(g: &mut [f64], j: u32) -> &mut f64 {
+    debug_assert!((j as usize) < g.len());
+    // SAFETY: j < cols ≤ g.len(), see `gather`.
+    unsafe { g.get_unchecked_mut(j as usize) }
+}
+
 impl<T: Element> Design for CsrMatrix<T> {
     fn n_rows(&self) -> usize {
         self.indptr.len() - 1
@@ -122,6 +142,7 @@ impl<T: Element> Design for CsrMatrix<T> {
     }
 
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
+        assert!(w.len() >= self.cols, "w shorter than a row");
         for (o, i) in out.iter_mut().zip(rows) {
             let (idx, val) = self.row(i);
             // Four partial sums in a fixed order: the gathers overlap instead of waiting on
@@ -130,11 +151,11 @@ impl<T: Element> Design for CsrMatrix<T> {
             let (ic, vc) = (idx.chunks_exact(4), val.chunks_exact(4));
             let mut tail = 0.0;
             for (&j, v) in ic.remainder().iter().zip(vc.remainder()) {
-                tail += v.to_f64() * w[j as usize];
+                tail += v.to_f64() * gather(w, j);
             }
             for (jj, vv) in ic.zip(vc) {
                 for k in 0..4 {
-                    acc[k] += vv[k].to_f64() * w[jj[k] as usize];
+                    acc[k] += vv[k].to_f64() * gather(w, jj[k]);
                 }
             }
             *o = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
@@ -142,11 +163,12 @@ impl<T: Element> Design for CsrMatrix<T> {
     }
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
+        assert!(g.len() >= self.cols, "g shorter than a row");
         for (&c, i) in coef.iter().zip(rows) {
             if c != 0.0 {
                 let (idx, val) = self.row(i);
                 for (&j, v) in idx.iter().zip(val) {
-                    g[j as usize] += c * v.to_f64();
+                    *scatter(g, j) += c * v.to_f64();
                 }
             }
         }
@@ -171,6 +193,34 @@ impl<T: Element> Design for CsrMatrix<T> {
             for (&j, v) in idx.iter().zip(val) {
                 let (x, sj) = (v.to_f64(), shift.map_or(0.0, |s| s[j as usize]));
                 g[j as usize] += c * (x * x - 2.0 * sj * x);
+            }
+        }
+    }
+
+    /// Without a shift, both sums share one sweep over each row's entries.
+    fn add_rows_and_squares(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        curvature: &[f64],
+        shift: Option<&[f64]>,
+        g: &mut [f64],
+        h: &mut [f64],
+    ) {
+        if shift.is_some() {
+            self.add_rows(rows.clone(), coef, g);
+            return self.add_squared_rows(rows, curvature, shift, h);
+        }
+        assert!(
+            g.len() >= self.cols && h.len() >= self.cols,
+            "sums shorter than a row"
+        );
+        for ((&c, &d), i) in coef.iter().zip(curvature).zip(rows) {
+            let (idx, val) = self.row(i);
+            for (&j, v) in idx.iter().zip(val) {
+                let x = v.to_f64();
+                *scatter(g, j) += c * x;
+                *scatter(h, j) += d * (x * x);
             }
         }
     }
@@ -229,6 +279,15 @@ mod tests {
             for (x, y) in ha.iter().zip(&hb) {
                 assert!((x - y).abs() < 1e-12);
             }
+        }
+        let d = [0.25, 0.5, 2.0];
+        for s in [None, Some(&shift[..])] {
+            let (mut g, mut h) = (vec![1.0; 3], vec![-1.0; 3]);
+            sparse.add_rows_and_squares(0..3, &c, &d, s, &mut g, &mut h);
+            let (mut g_apart, mut h_apart) = (vec![1.0; 3], vec![-1.0; 3]);
+            sparse.add_rows(0..3, &c, &mut g_apart);
+            sparse.add_squared_rows(0..3, &d, s, &mut h_apart);
+            assert_eq!((g, h), (g_apart, h_apart), "shift {s:?}");
         }
         assert_eq!(sparse.row_values(2), vec![-3.0, 0.5, 4.0]);
     }
