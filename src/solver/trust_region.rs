@@ -6,7 +6,11 @@
 //! At θ_k, the quadratic model q(s) = ∇Jᵀs + ½ sᵀHs is minimised approximately inside the trust
 //! region ‖s‖_M ≤ Δ by conjugate gradients, with H applied matrix-free (one pass over X per
 //! product; see [`crate::objective::Hessian`]) and the Jacobi preconditioner M = diag(H). CG
-//! stops when the preconditioned residual falls below ξ·‖∇J‖ (ξ = 0.1) or at the boundary. The
+//! stops when the residual falls below ξ·‖∇J‖ (ξ = 0.1) or at the boundary. The residual is
+//! measured in the Euclidean norm, the norm of the outer stopping test, not in the M⁻¹ norm
+//! LIBLINEAR uses: with M = diag(H), the M⁻¹ norm weighs rare sparse features (diagonal ≈ λ)
+//! heavily, and CG then spends its steps on components that hardly move ‖∇J‖ (measured on the
+//! sparse benchmark at λ = 1e-6: 40 passes with the M⁻¹ norm, 34 with this one). The
 //! step is accepted when the actual reduction J(θ) − J(θ + s) is at least η₀ of the predicted
 //! one, and Δ grows or shrinks with the agreement, by LIBLINEAR's rules (σ₁ = 0.25, σ₂ = 0.5,
 //! σ₃ = 4; η₀ = 1e-4, η₁ = 0.25, η₂ = 0.75). The trial point's J, ∇J and curvature D are
@@ -21,7 +25,7 @@ const ETA2: f64 = 0.75;
 const SIGMA1: f64 = 0.25;
 const SIGMA2: f64 = 0.5;
 const SIGMA3: f64 = 4.0;
-/// CG stops at ‖r‖_{M⁻¹} ≤ ξ·‖∇J‖_{M⁻¹}.
+/// CG stops at ‖r‖ ≤ ξ·‖∇J‖.
 const CG_TOLERANCE: f64 = 0.1;
 
 /// Trust-region Newton-CG.
@@ -63,9 +67,9 @@ impl TrustRegion {
         let mut z: Vec<f64> = r.iter().zip(m).map(|(ri, mi)| ri / mi).collect();
         let mut d = z.clone();
         let mut z_r = dot(&z, &r);
-        let tolerance = CG_TOLERANCE * z_r.sqrt();
+        let tolerance = CG_TOLERANCE * dot(&r, &r).sqrt();
         for _ in 0..self.max_cg_iterations {
-            if z_r.sqrt() <= tolerance {
+            if dot(&r, &r).sqrt() <= tolerance {
                 break;
             }
             let hd = hessian.apply(&d);
