@@ -10,6 +10,7 @@ use logreg::{Dataset, Init, Precision, Solver, Termination, TrainOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SolverArg {
@@ -173,9 +174,11 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     };
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
+    let started = Instant::now();
     let all = progress::loading(&args.data, bars, || {
         logreg::data::load_training(&args.data, &options)
     })?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let (data, validation) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
             let s = split::stratified(&all.y, f, args.fit.seed)?;
@@ -209,13 +212,16 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         }
         (None, None) => (all, None),
     };
-    fit_and_save(&args, &data, validation.as_ref())
+    fit_and_save(&args, &data, validation.as_ref(), load_seconds)
 }
 
+/// Trains, writes the model and reports; `load_seconds` is the time the training file took
+/// to read (reported with `--json`).
 fn fit_and_save(
     args: &TrainArgs,
     data: &Dataset,
     validation: Option<&Dataset>,
+    load_seconds: f64,
 ) -> Result<ExitCode> {
     let options = args.fit.options(data.n_rows(), args.patience)?;
     let quiet = args.quiet;
@@ -258,6 +264,7 @@ fn fit_and_save(
             "rows": data.n_rows(),
             "features": data.n_features(),
             "l2": options.l2,
+            "load_seconds": load_seconds,
             "report": report,
             "validation": trained.validation,
         });
