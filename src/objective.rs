@@ -78,7 +78,7 @@ struct Partial {
 }
 
 impl Partial {
-    /// Adds the sums; concatenates D (partials arrive in task order).
+    /// Adds the sums; concatenates D (`self` holds the earlier rows, see [`parallel::map_reduce`]).
     fn add(mut self, other: Partial) -> Partial {
         self.d.extend_from_slice(&other.d);
         self.loss += other.loss;
