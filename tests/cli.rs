@@ -1,55 +1,22 @@
 //! The real `logreg` binary on small files in a temporary folder: the happy path of every
 //! subcommand, and every class of bad input with its message and exit code.
 
+mod common;
+
+use common::{BREAST_CANCER, Dir, assert_fails, logreg, ok, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Self {
-        Dir(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-
-    /// Writes `text` to `name` and returns its path.
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_logreg"))
-            .args(args)
-            .current_dir(self.0.path())
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Asserts a run failed with `code` and that stderr contains every one of `needles`.
-fn assert_fails(out: &Output, code: i32, needles: &[&str]) {
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-    assert!(!err.contains("panicked"), "a panic: {err}");
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}", text(&out.stderr));
-    text(&out.stdout)
+/// Runs `logreg args` in `dir` with its stdout closed at once, as `logreg ... | head -0` would.
+fn run_into_closed_pipe(dir: &Dir, args: &[&str]) -> Output {
+    let mut child = logreg(dir.root())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
 }
 
 /// A small separable-ish dataset with a `label` column and string-free features.
@@ -275,7 +242,7 @@ fn failing_train_leaves_an_existing_model_untouched() {
     ]);
     assert_fails(&out, 1, &["diverged", "learning rate 1000000"]);
     assert_eq!(std::fs::read(&model).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.0.path())
+    let leftovers: Vec<_> = std::fs::read_dir(dir.root())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
@@ -385,15 +352,10 @@ fn a_closed_pipe_is_not_an_error() {
         }))
         .collect();
     let path: &Path = &dir.file("big.csv", &big);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args(["predict", "m.json", path.to_str().unwrap(), "--proba"])
-        .current_dir(dir.0.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run_into_closed_pipe(
+        &dir,
+        &["predict", "m.json", path.to_str().unwrap(), "--proba"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
@@ -476,15 +438,7 @@ fn model_files_are_readable_by_others_like_any_new_file() {
 #[test]
 fn demo_into_a_closed_pipe_exits_cleanly() {
     let dir = Dir::new();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .arg("demo")
-        .current_dir(dir.0.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run_into_closed_pipe(&dir, &["demo"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"));
 }

@@ -1,15 +1,14 @@
 //! Data formats: LIBSVM reading, writing and rejecting bad input; gzip; the same model from dense
 //! and sparse storage; wide data with more features than rows.
 
+mod common;
+
+use common::{BREAST_CANCER, HEART, assert_fails, run, run_ok, write};
 use logreg::data::{self, Format, LoadOptions, libsvm};
 use logreg::solver::{Control, Progress};
 use logreg::{Dataset, Precision, Solver, TrainOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const HEART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/heart_scale.svm");
-const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
+use std::path::Path;
 
 fn options(precision: Precision) -> LoadOptions<'static> {
     LoadOptions {
@@ -20,12 +19,6 @@ fn options(precision: Precision) -> LoadOptions<'static> {
 
 fn no_observer() -> impl FnMut(&Progress) -> Control {
     |_: &Progress| Control::Continue
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 #[test]
@@ -232,38 +225,29 @@ fn more_features_than_rows_trains_and_predicts() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "wide.svm", &text);
-    let bin = env!("CARGO_BIN_EXE_logreg");
-    let run = |args: &[&str]| {
-        Command::new(bin)
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
-    let out = run(&[
-        "train", "wide.svm", "-o", "m.json", "--l2", "0.01", "--quiet",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        dir.path(),
+        &[
+            "train", "wide.svm", "-o", "m.json", "--l2", "0.01", "--quiet",
+        ],
     );
     let model = logreg::Model::load(&dir.path().join("m.json")).unwrap();
     assert_eq!(model.weights.len(), 33, "features up to the largest index");
-    let out = run(&["eval", "m.json", path.to_str().unwrap(), "--json"]);
+    let out = run(
+        dir.path(),
+        &["eval", "m.json", path.to_str().unwrap(), "--json"],
+    );
     let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(metrics["accuracy"], 1.0);
     // Prediction data may use fewer features than the model, but not more.
     write(dir.path(), "few.svm", "+1 1:1\n");
-    let out = run(&["predict", "m.json", "few.svm"]);
+    let out = run(dir.path(), &["predict", "m.json", "few.svm"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "prediction\n+1\n");
     write(dir.path(), "more.svm", "+1 1:1 40:1\n");
-    let out = run(&["predict", "m.json", "more.svm"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("more.svm:1:8") && err.contains("feature index 40, but the model has 33"),
-        "{err}"
+    assert_fails(
+        &run(dir.path(), &["predict", "m.json", "more.svm"]),
+        1,
+        &["more.svm:1:8", "feature index 40, but the model has 33"],
     );
 }
 

@@ -1,16 +1,9 @@
 //! `logreg generate` through the real binary: deterministic per seed, readable by `train`,
 //! bad arguments rejected.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn logreg(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the logreg binary runs")
-}
+use common::{assert_fails, run, run_ok};
 
 #[test]
 fn same_seed_same_file_and_train_reads_it() {
@@ -30,18 +23,14 @@ fn same_seed_same_file_and_train_reads_it() {
         ]
     };
     for (out, seed) in [("a.csv", "4"), ("b.csv", "4"), ("c.csv", "5")] {
-        let run = logreg(&gen_args(out, seed), dir.path());
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        run_ok(dir.path(), &gen_args(out, seed));
     }
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
     assert_eq!(read("a.csv"), read("b.csv"));
     assert_ne!(read("a.csv"), read("c.csv"));
 
-    let train = logreg(
+    let train = run_ok(
+        dir.path(),
         &[
             "train",
             "a.csv",
@@ -51,12 +40,6 @@ fn same_seed_same_file_and_train_reads_it() {
             "--json",
             "--no-standardize",
         ],
-        dir.path(),
-    );
-    assert!(
-        train.status.success(),
-        "{}",
-        String::from_utf8_lossy(&train.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&train.stdout).unwrap();
     assert_eq!(json["rows"], 3000);
@@ -66,7 +49,8 @@ fn same_seed_same_file_and_train_reads_it() {
 #[test]
 fn sparse_output_is_libsvm_and_truth_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let run = logreg(
+    run_ok(
+        dir.path(),
         &[
             "generate",
             "--rows",
@@ -81,12 +65,6 @@ fn sparse_output_is_libsvm_and_truth_is_written() {
             "t.json",
             "--quiet",
         ],
-        dir.path(),
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let text = std::fs::read_to_string(dir.path().join("s.svm")).unwrap();
     assert_eq!(text.lines().count(), 100);
@@ -102,7 +80,8 @@ fn sparse_output_is_libsvm_and_truth_is_written() {
 #[test]
 fn bad_arguments_fail_without_writing() {
     let dir = tempfile::tempdir().unwrap();
-    let bad_density = logreg(
+    let bad_density = run(
+        dir.path(),
         &[
             "generate",
             "--rows",
@@ -114,11 +93,9 @@ fn bad_arguments_fail_without_writing() {
             "-o",
             "x.csv",
         ],
-        dir.path(),
     );
-    assert_eq!(bad_density.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad_density.stderr).contains("density"));
-    let missing_rows = logreg(&["generate", "--features", "2", "-o", "x.csv"], dir.path());
-    assert_eq!(missing_rows.status.code(), Some(2));
+    assert_fails(&bad_density, 1, &["density"]);
+    let missing_rows = run(dir.path(), &["generate", "--features", "2", "-o", "x.csv"]);
+    assert_fails(&missing_rows, 2, &[]);
     assert!(!dir.path().join("x.csv").exists());
 }

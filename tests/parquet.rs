@@ -2,56 +2,19 @@
 //! Arrow writer, in several small row groups, then read through the library and the real binary.
 #![cfg(feature = "parquet")]
 
+mod common;
+
 use arrow_array::{
     ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, Int32Array, Int64Array,
     RecordBatch, StringArray, UInt8Array, types::Int8Type,
 };
+use common::{BREAST_CANCER, Dir, assert_fails, ok, text};
 use logreg::data::{Features, LoadOptions, Precision, load_training};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
-
-/// A temporary directory to run the binary in.
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Self {
-        Dir(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_logreg"))
-            .args(args)
-            .current_dir(self.0.path())
-            .output()
-            .unwrap()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_succeeds(out: &Output) {
-    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-}
-
-/// Asserts a run failed with exit code 1 and that stderr contains every one of `needles`.
-fn assert_fails(out: &Output, needles: &[&str]) {
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert!(!err.contains("panicked"), "a panic: {err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-}
 
 /// Writes `columns` to `path` in row groups of `group_rows` rows, with `compression`.
 fn write(path: &Path, columns: Vec<(&str, ArrayRef)>, group_rows: usize, compression: Compression) {
@@ -79,14 +42,10 @@ fn strings(values: &[&str]) -> ArrayRef {
     Arc::new(StringArray::from(values.to_vec()))
 }
 
-fn breast_cancer_csv() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/breast_cancer.csv")
-}
-
 /// `data/breast_cancer.csv` as Parquet: 30 Float64 features and the Utf8 target `diagnosis`,
 /// in row groups of 100 rows (the last one shorter).
 fn breast_cancer_parquet(path: &Path, compression: Compression) {
-    let csv = std::fs::read_to_string(breast_cancer_csv()).unwrap();
+    let csv = std::fs::read_to_string(BREAST_CANCER).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
@@ -120,7 +79,7 @@ fn reads_the_same_data_as_csv() {
             precision,
             ..Default::default()
         };
-        let from_csv = load_training(&breast_cancer_csv(), &options).unwrap();
+        let from_csv = load_training(Path::new(BREAST_CANCER), &options).unwrap();
         let from_parquet = load_training(&parquet, &options).unwrap();
         assert_eq!(from_parquet.features, from_csv.features);
         assert_eq!(from_parquet.y, from_csv.y);
@@ -135,10 +94,8 @@ fn reads_the_same_data_as_csv() {
 fn trains_predicts_and_evaluates_like_csv() {
     let dir = Dir::new();
     breast_cancer_parquet(&dir.path("bc.pq"), Compression::ZSTD(ZstdLevel::default()));
-    let csv = breast_cancer_csv();
-    let csv = csv.to_str().unwrap();
-    for (data, model) in [(csv, "csv.json"), ("bc.pq", "pq.json")] {
-        assert_succeeds(&dir.run(&["train", data, "-o", model, "--precision", "f64", "--quiet"]));
+    for (data, model) in [(BREAST_CANCER, "csv.json"), ("bc.pq", "pq.json")] {
+        ok(&dir.run(&["train", data, "-o", model, "--precision", "f64", "--quiet"]));
     }
     let (a, b) = (
         model_json(&dir.path("csv.json")),
@@ -163,14 +120,14 @@ fn trains_predicts_and_evaluates_like_csv() {
     }
 
     // The same model scores both files the same, row by row.
-    let predict_csv = dir.run(&["predict", "csv.json", csv, "--proba"]);
+    let predict_csv = dir.run(&["predict", "csv.json", BREAST_CANCER, "--proba"]);
     let predict_pq = dir.run(&["predict", "csv.json", "bc.pq", "--proba"]);
-    assert_succeeds(&predict_pq);
+    ok(&predict_pq);
     assert_eq!(text(&predict_pq.stdout), text(&predict_csv.stdout));
     assert_eq!(text(&predict_pq.stdout).lines().count(), 569 + 1);
-    let eval_csv = dir.run(&["eval", "csv.json", csv, "--json"]);
+    let eval_csv = dir.run(&["eval", "csv.json", BREAST_CANCER, "--json"]);
     let eval_pq = dir.run(&["eval", "csv.json", "bc.pq", "--json"]);
-    assert_succeeds(&eval_pq);
+    ok(&eval_pq);
     let (ea, eb): (serde_json::Value, serde_json::Value) = (
         serde_json::from_slice(&eval_csv.stdout).unwrap(),
         serde_json::from_slice(&eval_pq.stdout).unwrap(),
@@ -282,6 +239,7 @@ fn a_text_feature_column_is_an_error_naming_it_and_its_type() {
     small(&dir, "text.parquet", a, strings(&LABELS));
     assert_fails(
         &dir.run(&["train", "text.parquet", "-o", "m.json"]),
+        1,
         &[
             "text.parquet",
             "column 1 (\"a\")",
@@ -305,6 +263,7 @@ fn nulls_nan_and_overflow_are_errors_naming_row_group_and_row() {
     );
     assert_fails(
         &dir.run(&["train", "null.parquet", "-o", "m.json"]),
+        1,
         &[
             "null.parquet: row 5 (row 2 of row group 1), column \"a\"",
             "missing value (null)",
@@ -315,15 +274,17 @@ fn nulls_nan_and_overflow_are_errors_naming_row_group_and_row() {
     small(&dir, "nan.parquet", floats(&values), strings(&LABELS));
     assert_fails(
         &dir.run(&["train", "nan.parquet", "-o", "m.json"]),
+        1,
         &["row 8 (row 2 of row group 2)", "NaN is not a finite number"],
     );
     values[7] = 1e39;
     small(&dir, "big.parquet", floats(&values), strings(&LABELS));
     assert_fails(
         &dir.run(&["train", "big.parquet", "-o", "m.json"]),
+        1,
         &["row 8", "too large for f32 storage (use --precision f64)"],
     );
-    assert_succeeds(&dir.run(&[
+    ok(&dir.run(&[
         "train",
         "big.parquet",
         "-o",
@@ -343,6 +304,7 @@ fn nulls_nan_and_overflow_are_errors_naming_row_group_and_row() {
     );
     assert_fails(
         &dir.run(&["train", "nolabel.parquet", "-o", "m.json"]),
+        1,
         &[
             "row 2 (row 2 of row group 0), column \"label\"",
             "missing label",
@@ -359,27 +321,31 @@ fn label_errors() {
     small(&dir, "three.parquet", a(), strings(&three));
     assert_fails(
         &dir.run(&["train", "three.parquet", "-o", "m.json"]),
+        1,
         &["row 7 (row 1 of row group 2)", "a third class \"maybe\""],
     );
     small(&dir, "one.parquet", a(), strings(&["no"; 8]));
     assert_fails(
         &dir.run(&["train", "one.parquet", "-o", "m.json"]),
+        1,
         &["every row has the label \"no\""],
     );
     small(&dir, "ok.parquet", a(), strings(&LABELS));
     assert_fails(
         &dir.run(&["train", "ok.parquet", "-o", "m.json", "--target", "nope"]),
+        1,
         &[
             "ok.parquet",
             "no column named \"nope\" (columns: a, b, label)",
         ],
     );
-    assert_succeeds(&dir.run(&["train", "ok.parquet", "-o", "m.json", "--quiet"]));
+    ok(&dir.run(&["train", "ok.parquet", "-o", "m.json", "--quiet"]));
     let mut other = LABELS;
     other[3] = "perhaps";
     small(&dir, "other.parquet", a(), strings(&other));
     assert_fails(
         &dir.run(&["eval", "m.json", "other.parquet"]),
+        1,
         &[
             "row 4 (row 1 of row group 1)",
             "label \"perhaps\" is neither of the model's classes",
@@ -392,7 +358,7 @@ fn predict_needs_the_models_features_by_name() {
     let dir = Dir::new();
     let a = || floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
     small(&dir, "train.parquet", a(), strings(&LABELS));
-    assert_succeeds(&dir.run(&["train", "train.parquet", "-o", "m.json", "--quiet"]));
+    ok(&dir.run(&["train", "train.parquet", "-o", "m.json", "--quiet"]));
 
     // Columns in another order, without the target: the same predictions.
     let b = floats(&[1.0, 0.0, 2.0, 1.0, 3.0, 0.5, 2.5, 0.0]);
@@ -405,7 +371,7 @@ fn predict_needs_the_models_features_by_name() {
     );
     let expected = dir.run(&["predict", "m.json", "train.parquet"]);
     let got = dir.run(&["predict", "m.json", "shuffled.parquet"]);
-    assert_succeeds(&got);
+    ok(&got);
     assert_eq!(text(&got.stdout), text(&expected.stdout));
 
     let mismatched = dir.path("mismatched.parquet");
@@ -417,6 +383,7 @@ fn predict_needs_the_models_features_by_name() {
     );
     assert_fails(
         &dir.run(&["predict", "m.json", "mismatched.parquet"]),
+        1,
         &[
             "mismatched.parquet",
             "missing: b",
@@ -428,6 +395,7 @@ fn predict_needs_the_models_features_by_name() {
     write(&texty, vec![("a", a()), ("b", b)], 5, Compression::SNAPPY);
     assert_fails(
         &dir.run(&["predict", "m.json", "texty.parquet"]),
+        1,
         &["column 2 (\"b\")", "type Utf8"],
     );
 }
@@ -435,27 +403,29 @@ fn predict_needs_the_models_features_by_name() {
 #[test]
 fn a_file_that_is_not_parquet_is_an_error() {
     let dir = Dir::new();
-    std::fs::write(dir.path("fake.parquet"), "a,b,label\n1,2,x\n").unwrap();
+    dir.file("fake.parquet", "a,b,label\n1,2,x\n");
     assert_fails(
         &dir.run(&["train", "fake.parquet", "-o", "m.json"]),
+        1,
         &["fake.parquet: cannot read the Parquet file"],
     );
-    std::fs::write(dir.path("empty.parquet"), "").unwrap();
+    dir.file("empty.parquet", "");
     assert_fails(
         &dir.run(&["train", "empty.parquet", "-o", "m.json"]),
+        1,
         &["empty.parquet: the file is empty"],
     );
     // --format parquet overrides the file name.
-    let csv = breast_cancer_csv();
     assert_fails(
         &dir.run(&[
             "train",
-            csv.to_str().unwrap(),
+            BREAST_CANCER,
             "-o",
             "m.json",
             "--format",
             "parquet",
         ]),
+        1,
         &["breast_cancer.csv: cannot read the Parquet file"],
     );
 }

@@ -1,28 +1,11 @@
 //! The plots, the DOT graph, progress output and Ctrl-C, through the real binary: files are
 //! produced, parse as PNG and SVG, and show what their titles claim.
 
+mod common;
+
+use common::{BREAST_CANCER, logreg, run_ok, write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
-
-fn logreg(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the logreg binary runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = logreg(dir, args);
-    assert!(
-        out.status.success(),
-        "logreg {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use std::process::Command;
 
 /// Decodes a PNG and returns its (width, height), checking every pixel row is there.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -105,14 +88,14 @@ fn train_breast_cancer(dir: &Path, extra: &[&str]) -> PathBuf {
         "-q",
     ];
     args.extend_from_slice(extra);
-    ok(dir, &args);
+    run_ok(dir, &args);
     dir.join("model.json")
 }
 
 #[test]
 fn demo_leaves_readable_plots() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = ok(tmp.path(), &["demo", "--plot", "plots"]);
+    let out = run_ok(tmp.path(), &["demo", "--plot", "plots"]);
     let dir = tmp.path().join("plots");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("roc.png"), "lists the files: {stderr}");
@@ -181,7 +164,7 @@ fn demo_leaves_readable_plots() {
 fn roc_area_from_the_drawn_curve_is_the_auc() {
     let tmp = tempfile::tempdir().unwrap();
     let model = train_breast_cancer(tmp.path(), &["--max-iterations", "300"]);
-    let out = ok(
+    let out = run_ok(
         tmp.path(),
         &[
             "eval",
@@ -238,13 +221,13 @@ fn two_features_show_the_decision_boundary() {
             if y == 1 { "tall" } else { "short" }
         ));
     }
-    std::fs::write(tmp.path().join("two.csv"), csv).unwrap();
-    ok(
+    write(tmp.path(), "two.csv", &csv);
+    run_ok(
         tmp.path(),
         &["train", "two.csv", "-o", "m.json", "-q", "--plot", "p"],
     );
     check_figure(&tmp.path().join("p"), "cost", &["iteration", "cost J"]);
-    ok(tmp.path(), &["eval", "m.json", "two.csv", "--plot", "p"]);
+    run_ok(tmp.path(), &["eval", "m.json", "two.csv", "--plot", "p"]);
     check_figure(
         &tmp.path().join("p"),
         "decision_boundary",
@@ -262,7 +245,7 @@ fn two_features_show_the_decision_boundary() {
 fn explain_dot_shows_forward_values_and_derivatives() {
     let tmp = tempfile::tempdir().unwrap();
     let model = train_breast_cancer(tmp.path(), &["--max-iterations", "50"]);
-    let out = ok(
+    let out = run_ok(
         tmp.path(),
         &[
             "explain",
@@ -309,7 +292,7 @@ fn explain_dot_shows_forward_values_and_derivatives() {
 #[test]
 fn piped_stderr_gets_plain_cost_lines() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = ok(
+    let out = run_ok(
         tmp.path(),
         &[
             "train",
@@ -331,7 +314,7 @@ fn piped_stderr_gets_plain_cost_lines() {
         !stderr.contains('\x1b'),
         "no terminal escapes in a pipe: {stderr:?}"
     );
-    let quiet = ok(
+    let quiet = run_ok(
         tmp.path(),
         &[
             "train",
@@ -360,7 +343,7 @@ fn ctrl_c_stops_training_and_writes_nothing() {
     use std::io::{BufRead, BufReader, Read};
     let tmp = tempfile::tempdir().unwrap();
     let model = tmp.path().join("model.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logreg"))
+    let mut child = logreg(tmp.path())
         .args([
             "train",
             BREAST_CANCER,
@@ -380,7 +363,6 @@ fn ctrl_c_stops_training_and_writes_nothing() {
             "100",
         ])
         .args(["--plot", "p"])
-        .current_dir(tmp.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

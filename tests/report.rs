@@ -2,30 +2,18 @@
 //! are valid PNGs, and it opens in headless Chromium without console errors with every image
 //! decoded.
 
+mod common;
+
+use common::{BREAST_CANCER, assert_fails, run, run_ok, write};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BREAST_CANCER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the logreg binary runs");
-    assert!(
-        out.status.success(),
-        "logreg {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Trains on the breast-cancer data with a validation split, then writes the report; returns
 /// the page and the metrics `eval --json` reports on the same data.
 fn make_report(dir: &Path) -> (String, serde_json::Value) {
-    ok(
+    run_ok(
         dir,
         &[
             "train",
@@ -45,7 +33,7 @@ fn make_report(dir: &Path) -> (String, serde_json::Value) {
             "plots",
         ],
     );
-    ok(
+    run_ok(
         dir,
         &[
             "report",
@@ -57,7 +45,7 @@ fn make_report(dir: &Path) -> (String, serde_json::Value) {
             "plots/fit.json",
         ],
     );
-    let eval = ok(dir, &["eval", "model.json", BREAST_CANCER, "--json"]);
+    let eval = run_ok(dir, &["eval", "model.json", BREAST_CANCER, "--json"]);
     (
         std::fs::read_to_string(dir.join("report.html")).unwrap(),
         serde_json::from_slice(&eval.stdout).unwrap(),
@@ -149,7 +137,7 @@ fn report_is_self_contained_and_complete() {
 #[test]
 fn report_without_fit_record_says_how_to_add_it() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(
+    run_ok(
         tmp.path(),
         &[
             "train",
@@ -163,7 +151,7 @@ fn report_without_fit_record_says_how_to_add_it() {
             "-q",
         ],
     );
-    ok(
+    run_ok(
         tmp.path(),
         &["report", "m.json", BREAST_CANCER, "-o", "r.html"],
     );
@@ -176,7 +164,7 @@ fn report_without_fit_record_says_how_to_add_it() {
 #[test]
 fn report_rejects_a_bad_fit_record() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(
+    run_ok(
         tmp.path(),
         &[
             "train",
@@ -190,9 +178,10 @@ fn report_rejects_a_bad_fit_record() {
             "-q",
         ],
     );
-    std::fs::write(tmp.path().join("bad.json"), "{\"report\": 3}").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_logreg"))
-        .args([
+    write(tmp.path(), "bad.json", "{\"report\": 3}");
+    let out = run(
+        tmp.path(),
+        &[
             "report",
             "m.json",
             BREAST_CANCER,
@@ -200,12 +189,9 @@ fn report_rejects_a_bad_fit_record() {
             "r.html",
             "--fit",
             "bad.json",
-        ])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json: not a fit record"));
+        ],
+    );
+    assert_fails(&out, 1, &["bad.json: not a fit record"]);
     assert!(!tmp.path().join("r.html").exists());
 }
 
