@@ -331,24 +331,39 @@ fn column<'b>(batch: &'b RecordBatch, name: &str) -> &'b dyn Array {
         .as_ref()
 }
 
+/// `match $data_type { DataType::Int8 => $each!(Int8Type), ..., $arms }`: an arm for each Arrow
+/// primitive numeric type a column may hold, then the `$arms` given. The one list of those types,
+/// for the type check and for both readers.
+macro_rules! match_primitive {
+    ($data_type:expr, $each:ident, { $($arms:tt)* }) => {
+        match $data_type {
+            DataType::Int8 => $each!(Int8Type),
+            DataType::Int16 => $each!(Int16Type),
+            DataType::Int32 => $each!(Int32Type),
+            DataType::Int64 => $each!(Int64Type),
+            DataType::UInt8 => $each!(UInt8Type),
+            DataType::UInt16 => $each!(UInt16Type),
+            DataType::UInt32 => $each!(UInt32Type),
+            DataType::UInt64 => $each!(UInt64Type),
+            DataType::Float16 => $each!(Float16Type),
+            DataType::Float32 => $each!(Float32Type),
+            DataType::Float64 => $each!(Float64Type),
+            $($arms)*
+        }
+    };
+}
+
 /// Types a feature column may have.
 fn is_numeric(data_type: &DataType) -> bool {
-    use DataType::*;
-    matches!(
-        data_type,
-        Boolean
-            | Int8
-            | Int16
-            | Int32
-            | Int64
-            | UInt8
-            | UInt16
-            | UInt32
-            | UInt64
-            | Float16
-            | Float32
-            | Float64
-    )
+    macro_rules! yes {
+        ($t:ident) => {
+            true
+        };
+    }
+    match_primitive!(data_type, yes, {
+        DataType::Boolean => true,
+        _ => false,
+    })
 }
 
 /// Types a target column (or its dictionary's values) may have.
@@ -395,7 +410,18 @@ fn copy_feature<T: Element>(
         Ok(())
     };
     macro_rules! primitive {
-        ($t:ty) => {
+        // f16 has no `as` cast to f64.
+        (Float16Type) => {
+            put(
+                out,
+                &mut array
+                    .as_primitive::<Float16Type>()
+                    .values()
+                    .iter()
+                    .map(|v| v.to_f64()),
+            )
+        };
+        ($t:ident) => {
             put(
                 out,
                 &mut array
@@ -406,7 +432,7 @@ fn copy_feature<T: Element>(
             )
         };
     }
-    match array.data_type() {
+    match_primitive!(array.data_type(), primitive, {
         DataType::Boolean => put(
             out,
             &mut array
@@ -415,26 +441,8 @@ fn copy_feature<T: Element>(
                 .iter()
                 .map(|b| f64::from(u8::from(b))),
         ),
-        DataType::Int8 => primitive!(Int8Type),
-        DataType::Int16 => primitive!(Int16Type),
-        DataType::Int32 => primitive!(Int32Type),
-        DataType::Int64 => primitive!(Int64Type),
-        DataType::UInt8 => primitive!(UInt8Type),
-        DataType::UInt16 => primitive!(UInt16Type),
-        DataType::UInt32 => primitive!(UInt32Type),
-        DataType::UInt64 => primitive!(UInt64Type),
-        DataType::Float16 => put(
-            out,
-            &mut array
-                .as_primitive::<Float16Type>()
-                .values()
-                .iter()
-                .map(|v| v.to_f64()),
-        ),
-        DataType::Float32 => primitive!(Float32Type),
-        DataType::Float64 => primitive!(Float64Type),
         other => unreachable!("feature column of type {other} passed the type check"),
-    }
+    })
 }
 
 type LabelVisitor<'a> =
@@ -472,7 +480,7 @@ fn for_each_label(
         f(i, Some(text.as_bytes()))
     };
     macro_rules! primitive {
-        ($t:ty) => {{
+        ($t:ident) => {{
             for (i, v) in array.as_primitive::<$t>().values().iter().enumerate() {
                 visit_display(f, i, v)?;
             }
@@ -487,7 +495,7 @@ fn for_each_label(
             Ok(())
         }};
     }
-    match array.data_type() {
+    match_primitive!(array.data_type(), primitive, {
         DataType::Utf8 => strings!(array.as_string::<i32>()),
         DataType::LargeUtf8 => strings!(array.as_string::<i64>()),
         DataType::Utf8View => strings!(array.as_string_view()),
@@ -497,19 +505,8 @@ fn for_each_label(
             }
             Ok(())
         }
-        DataType::Int8 => primitive!(Int8Type),
-        DataType::Int16 => primitive!(Int16Type),
-        DataType::Int32 => primitive!(Int32Type),
-        DataType::Int64 => primitive!(Int64Type),
-        DataType::UInt8 => primitive!(UInt8Type),
-        DataType::UInt16 => primitive!(UInt16Type),
-        DataType::UInt32 => primitive!(UInt32Type),
-        DataType::UInt64 => primitive!(UInt64Type),
-        DataType::Float16 => primitive!(Float16Type),
-        DataType::Float32 => primitive!(Float32Type),
-        DataType::Float64 => primitive!(Float64Type),
         other => unreachable!("target column of type {other} passed the type check"),
-    }
+    })
 }
 
 /// Dense storage of X in the requested precision, and the raw labels.
