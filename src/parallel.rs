@@ -95,7 +95,10 @@ mod tests {
             )
         };
         for threads in [1, 2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             assert_eq!(pool.install(run), "((01)(2(34)))");
         }
     }

@@ -166,6 +166,11 @@ impl<'o, 'p> Run<'o, 'p> {
 
     /// Records the accepted iterate `theta` after `iteration` iterations and decides whether to
     /// stop: not finite, converged, separable, the observer's word, or the iteration limit.
+    /// ‖∇J(θ₀)‖ (NaN before the first `accept`).
+    pub fn initial_gradient_norm(&self) -> f64 {
+        self.initial_gradient_norm
+    }
+
     pub fn accept(
         &mut self,
         iteration: usize,
