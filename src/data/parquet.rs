@@ -32,7 +32,10 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 use std::fmt::Write;
+use std::cell::Cell;
 use std::fs::File;
+use std::panic::AssertUnwindSafe;
+use std::sync::Once;
 use std::path::{Path, PathBuf};
 
 /// Rows per decoded Arrow batch.
@@ -57,8 +60,50 @@ struct ValueError {
     reason: String,
 }
 
+thread_local! {
+    /// Set while this thread runs [`shielded`] code: its panics are reported as errors, so the
+    /// panic hook stays silent for them.
+    static SHIELDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into [`Error::ParquetFile`]. The parquet crate panics on some
+/// corrupt files instead of returning an error (seen: "column start and length should not be
+/// negative", from a corrupted byte in the column-chunk metadata, in a fuzzing of the
+/// breast-cancer file); a corrupt input must be an error naming the file, never a panic. The
+/// process's panic hook is wrapped once so that it prints nothing for these shielded panics and
+/// behaves as before for every other one.
+fn shielded<R>(path: &Path, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !SHIELDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = SHIELDED.with(|s| s.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    SHIELDED.with(|s| s.set(outer));
+    result.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(Error::ParquetFile {
+            path: path.into(),
+            reason: format!("the file is corrupt (the Parquet decoder failed: {message})"),
+        })
+    })
+}
+
 impl ParquetFile {
     fn open(path: &Path) -> Result<Self> {
+        shielded(path, || Self::open_unshielded(path))
+    }
+
+    fn open_unshielded(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
             return Err(Error::EmptyFile { path: path.into() });
@@ -195,7 +240,9 @@ impl ParquetFile {
         let results: Vec<Result<std::result::Result<ChunkLabels, ValueError>>> = jobs
             .into_par_iter()
             .map(|(group, first_row, v, l)| {
-                self.read_group(group, first_row, features, target, v, l)
+                shielded(&self.path, || {
+                    self.read_group(group, first_row, features, target, v, l)
+                })
             })
             .collect();
         let mut chunks = Vec::with_capacity(results.len());
