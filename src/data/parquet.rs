@@ -31,12 +31,12 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
-use std::fmt::Write;
 use std::cell::Cell;
+use std::fmt::Write;
 use std::fs::File;
 use std::panic::AssertUnwindSafe;
-use std::sync::Once;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 /// Rows per decoded Arrow batch.
 const BATCH_ROWS: usize = 8192;
