@@ -261,7 +261,7 @@ const POWERS_OF_TEN: [f64; 23] = [
 ];
 
 /// Reads decimal digits from `s[i..]` into `mantissa`; returns the new position and the count.
-fn digits(s: &[u8], i: usize, mantissa: &mut u64) -> (usize, usize) {
+pub(crate) fn digits(s: &[u8], i: usize, mantissa: &mut u64) -> (usize, usize) {
     let mut n = 0;
     for &c in s.get(i..).unwrap_or_default() {
         let d = c.wrapping_sub(b'0');

@@ -214,13 +214,27 @@ mod wide {
         }
     }
 
-    /// Prefetches into L2 the cache lines of row `i` of `x` from byte `from` (inclusive) to `to`.
+    /// Which cache lines of a row to prefetch: `dots` asks for the first half, `add_rows` for
+    /// the rest.
+    #[derive(Clone, Copy)]
+    enum Half {
+        First,
+        Second,
+    }
+
+    /// Prefetches into L2 one half of the cache lines of row `i` of `x` (nothing past the last
+    /// row).
     #[inline(always)]
-    fn prefetch_row<T: Element>(x: &DenseMatrix<T>, i: usize, from: usize, to: usize) {
+    fn prefetch_half_row<T: Element>(x: &DenseMatrix<T>, i: usize, half: Half) {
         if let Some(next) = x.values.get(i * x.cols..(i + 1) * x.cols) {
             let bytes = std::mem::size_of_val(next);
+            let middle = bytes.div_ceil(128) * 64;
+            let lines = match half {
+                Half::First => 0..middle,
+                Half::Second => middle..bytes,
+            };
             let base = next.as_ptr().cast::<i8>();
-            for offset in (from..to.min(bytes)).step_by(64) {
+            for offset in lines.step_by(64) {
                 // SAFETY: the address lies inside `next`; prefetching never faults.
                 unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(offset)) };
             }
@@ -239,9 +253,8 @@ mod wide {
     #[target_feature(enable = "avx2")]
     pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         let ahead = rows.len();
-        let half = (x.cols * std::mem::size_of::<T>()).div_ceil(128) * 64;
         for (o, i) in out.iter_mut().zip(rows) {
-            prefetch_row(x, i + ahead, 0, half);
+            prefetch_half_row(x, i + ahead, Half::First);
             *o = dot(x.row(i), w);
         }
     }
@@ -256,9 +269,8 @@ mod wide {
         g: &mut [f64],
     ) {
         let ahead = rows.len();
-        let half = (x.cols * std::mem::size_of::<T>()).div_ceil(128) * 64;
         for (&c, i) in coef.iter().zip(rows) {
-            prefetch_row(x, i + ahead, half, usize::MAX);
+            prefetch_half_row(x, i + ahead, Half::Second);
             if c != 0.0 {
                 axpy(c, x.row(i), g);
             }

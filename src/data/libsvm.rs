@@ -92,21 +92,14 @@ fn scan_pairs<T: Element>(
         if line[i] != b' ' {
             return None;
         }
-        let start = i + 1;
         let mut index = 0u64;
-        i = start;
-        while let Some(d) = line
-            .get(i)
-            .map(|c| c.wrapping_sub(b'0'))
-            .filter(|&d| d < 10)
-        {
-            index = index * 10 + u64::from(d);
-            i += 1;
-            if i - start > 10 {
-                return None;
-            }
+        let (end, count) = super::csv::digits(line, i + 1, &mut index);
+        i = end;
+        // At most 10 digits: the index is then exact in u64 and can be compared to the limit.
+        if count == 0 || count > 10 || line.get(i) != Some(&b':') {
+            return None;
         }
-        if i == start || line.get(i) != Some(&b':') || index <= previous || index > limit {
+        if index <= previous || index > limit {
             return None;
         }
         let (value, end) = super::csv::scan_decimal(line, i + 1)?;
