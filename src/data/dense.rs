@@ -5,9 +5,16 @@
 //! - `dots`:     out_i = x_i · w                       (the forward pass, z without b)
 //! - `add_rows`: g += Σ_i c_i · x_i                     (the backward pass, Xᵀ(a − y) for c = a − y)
 //!
-//! All arithmetic is in f64 whatever the storage type. The dot product keeps eight partial sums,
-//! combined in a fixed order, so the compiler can vectorise it while the result stays the same
-//! on every machine and thread count.
+//! All arithmetic is in f64 whatever the storage type, each product added with one rounding (a
+//! fused multiply-add). The dot product keeps eight partial sums, combined in a fixed order, so
+//! it vectorises while the result stays the same on every machine and thread count.
+//!
+//! The AVX2 kernels work on four rows at once: `dots` loads each stretch of w once for the four
+//! rows and keeps eight independent chains of additions in flight, `add_rows` loads and stores
+//! each stretch of g once for four rows. On a Zen 4 core, with a block in L2, that took the two
+//! kernels from ~0.105 to ~0.08 ns per element each (one row at a time, multiply then add),
+//! and a fused J + ∇J pass over 1,000,000 × 100 f32 on two threads from 19–26 ms to 16–19 ms
+//! (`--example kernels`, interleaved runs).
 
 use super::Design;
 use std::ops::Range;
@@ -102,35 +109,41 @@ impl<T: Element> DenseMatrix<T> {
     }
 }
 
-/// Partial sums of the dot product: lane k adds the products at positions ≡ k (mod 16).
-const LANES: usize = 16;
+/// Rows taken together by the AVX2 kernels: `dots` shares each load of w among them and
+/// `add_rows` loads and stores each stretch of g once for all of them.
+const ROWS_AT_ONCE: usize = 4;
 
-/// x · w with sixteen partial sums combined in a fixed tree, then the tail: the same numbers,
-/// in the same order, as the AVX2 version in `wide`, so both give identical results.
+/// x · w in a fixed order that both the portable and the AVX2 kernels follow, so they give
+/// identical results: the full groups of four positions are summed into eight partial sums
+/// (group q into sums 4(q mod 2) … 4(q mod 2) + 3, one per position in the group), each product
+/// added with one rounding (a fused multiply-add); the positions after the last full group go
+/// into a ninth sum in order; then v_k = s_k + s_{4+k} and the result is
+/// ((v_0 + v_1) + (v_2 + v_3)) + tail.
 #[inline(always)]
 pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let xs = x.chunks_exact(LANES);
-    let ws = w.chunks_exact(LANES);
+    let mut acc = [0.0f64; 8];
+    let xs = x.chunks_exact(4);
+    let ws = w.chunks_exact(4);
     let (x_tail, w_tail) = (xs.remainder(), ws.remainder());
-    for (xc, wc) in xs.zip(ws) {
-        for k in 0..LANES {
-            acc[k] += xc[k].to_f64() * wc[k];
+    for (q, (xc, wc)) in xs.zip(ws).enumerate() {
+        let s = &mut acc[4 * (q % 2)..4 * (q % 2) + 4];
+        for k in 0..4 {
+            s[k] = xc[k].to_f64().mul_add(wc[k], s[k]);
         }
     }
     let mut tail = 0.0;
     for (xv, wv) in x_tail.iter().zip(w_tail) {
-        tail += xv.to_f64() * wv;
+        tail = xv.to_f64().mul_add(*wv, tail);
     }
-    let v: [f64; 4] = std::array::from_fn(|k| (acc[k] + acc[8 + k]) + (acc[4 + k] + acc[12 + k]));
+    let v: [f64; 4] = std::array::from_fn(|k| acc[k] + acc[4 + k]);
     ((v[0] + v[1]) + (v[2] + v[3])) + tail
 }
 
-/// g += c · x.
+/// g += c · x, each entry with one rounding.
 #[inline(always)]
 pub fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
     for (gj, xj) in g.iter_mut().zip(x) {
-        *gj += c * xj.to_f64();
+        *gj = c.mul_add(xj.to_f64(), *gj);
     }
 }
 
@@ -141,76 +154,162 @@ fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut
     }
 }
 
+/// g += Σ_i c_i · x_i, row after row (rows with c_i = 0 too, as the AVX2 version does).
 #[inline(always)]
 fn add_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
     for (&c, i) in coef.iter().zip(rows) {
-        if c != 0.0 {
-            axpy(c, x.row(i), g);
-        }
+        axpy(c, x.row(i), g);
     }
 }
 
-/// The same kernels written with AVX2 intrinsics, chosen at run time. The arithmetic and its
-/// order are those of the portable [`dot`] and [`axpy`] (no fused multiply-add), so results are
-/// identical on every machine.
+/// The same kernels written with AVX2 and FMA intrinsics, chosen at run time. The arithmetic
+/// and its order are those of the portable [`dot`] and [`axpy`] (a fused multiply-add is
+/// correctly rounded wherever it is computed), so results are identical on every machine.
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::needless_range_loop)] // index loops over rows and lanes, unrolled by the compiler
 mod wide {
-    use super::{DenseMatrix, Element, LANES};
+    use super::{DenseMatrix, Element, ROWS_AT_ONCE};
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    #[target_feature(enable = "avx2")]
-    fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
-        let n = x.len().min(w.len());
-        let body = n / LANES * LANES;
-        let (xp, wp) = (x.as_ptr(), w.as_ptr());
-        let mut acc = [_mm256_setzero_pd(); 4];
-        let mut i = 0;
-        while i < body {
-            for (q, a) in acc.iter_mut().enumerate() {
-                // SAFETY: i + 4q + 4 ≤ body ≤ n, within both slices; the CPU has AVX2.
-                let (xv, wv) = unsafe {
-                    (
-                        T::load4(xp.add(i + 4 * q)),
-                        _mm256_loadu_pd(wp.add(i + 4 * q)),
-                    )
-                };
-                *a = _mm256_add_pd(*a, _mm256_mul_pd(xv, wv));
+    /// The partial sums of [`super::dot`] for R rows: acc\[r\]\[h\] lane k is row r's s_{4h+k}.
+    /// Returns them with the tails.
+    #[inline(always)]
+    fn partial_sums<T: Element, const R: usize>(
+        rows: [&[T]; R],
+        w: &[f64],
+    ) -> ([[__m256d; 2]; R], [f64; R]) {
+        let n = w.len();
+        assert!(
+            rows.iter().all(|x| x.len() == n),
+            "rows of the wrong length"
+        );
+        let groups = n / 4;
+        let wp = w.as_ptr();
+        let mut xp = [std::ptr::null::<T>(); R];
+        for r in 0..R {
+            xp[r] = rows[r].as_ptr();
+        }
+        // SAFETY (all blocks below): every offset 4q + 3 < 4·groups ≤ n, within w and each row;
+        // the caller has checked for AVX2 and FMA.
+        let mut acc = [[unsafe { _mm256_setzero_pd() }; 2]; R];
+        let mut q = 0;
+        while q + 1 < groups {
+            for h in 0..2 {
+                let j = 4 * (q + h);
+                let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
+                for r in 0..R {
+                    acc[r][h] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][h]) };
+                }
             }
-            i += LANES;
+            q += 2;
         }
-        let mut tail = 0.0;
-        for j in body..n {
-            tail += x[j].to_f64() * w[j];
+        if q < groups {
+            let j = 4 * q;
+            let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
+            for r in 0..R {
+                acc[r][0] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][0]) };
+            }
         }
-        // acc[q] lane k is the portable acc[4q + k].
-        let v = _mm256_add_pd(_mm256_add_pd(acc[0], acc[2]), _mm256_add_pd(acc[1], acc[3]));
+        let mut tails = [0.0; R];
+        for r in 0..R {
+            for j in 4 * groups..n {
+                tails[r] = rows[r][j].to_f64().mul_add(w[j], tails[r]);
+            }
+        }
+        (acc, tails)
+    }
+
+    /// Four rows' dot products, each exactly as [`super::dot`]; the four horizontal sums are
+    /// done together.
+    #[target_feature(enable = "avx2,fma")]
+    fn dot4<T: Element>(rows: [&[T]; 4], w: &[f64], out: &mut [f64]) {
+        let (acc, tails) = partial_sums(rows, w);
+        // v[r] lane k = s_k + s_{4+k} of row r.
+        let mut v = [_mm256_setzero_pd(); 4];
+        for r in 0..4 {
+            v[r] = _mm256_add_pd(acc[r][0], acc[r][1]);
+        }
+        // [v0_0 + v0_1, v1_0 + v1_1, v0_2 + v0_3, v1_2 + v1_3], and the same for rows 2 and 3.
+        let h01 = _mm256_hadd_pd(v[0], v[1]);
+        let h23 = _mm256_hadd_pd(v[2], v[3]);
+        let low = _mm256_permute2f128_pd::<0x20>(h01, h23);
+        let high = _mm256_permute2f128_pd::<0x31>(h01, h23);
+        let sums = _mm256_add_pd(low, high);
         let mut l = [0.0; 4];
         // SAFETY: l has room for four lanes.
-        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), v) };
+        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), sums) };
+        for r in 0..4 {
+            out[r] = l[r] + tails[r];
+        }
+    }
+
+    /// One row's dot product, exactly as [`super::dot`].
+    #[target_feature(enable = "avx2,fma")]
+    fn dot1<T: Element>(x: &[T], w: &[f64]) -> f64 {
+        let ([[a, b]], [tail]) = partial_sums([x], w);
+        let mut l = [0.0; 4];
+        // SAFETY: l has room for four lanes.
+        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), _mm256_add_pd(a, b)) };
         ((l[0] + l[1]) + (l[2] + l[3])) + tail
     }
 
-    #[target_feature(enable = "avx2")]
-    fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
-        let n = x.len().min(g.len());
+    /// g += c_0 x_0 + c_1 x_1 + c_2 x_2 + c_3 x_3, each entry of g loaded and stored once:
+    /// g_j ← fma(c_3, x_3j, fma(c_2, x_2j, fma(c_1, x_1j, fma(c_0, x_0j, g_j)))), the same
+    /// roundings in the same order as adding the rows one after another with [`super::axpy`].
+    #[target_feature(enable = "avx2,fma")]
+    fn add4<T: Element>(rows: [&[T]; 4], coef: &[f64], g: &mut [f64]) {
+        let n = g.len();
+        assert!(
+            coef.len() == 4 && rows.iter().all(|x| x.len() == n),
+            "rows of the wrong length"
+        );
         let body = n / 4 * 4;
-        let cv = _mm256_set1_pd(c);
-        let (xp, gp) = (x.as_ptr(), g.as_mut_ptr());
+        let gp = g.as_mut_ptr();
+        let mut xp = [std::ptr::null::<T>(); 4];
+        let mut cv = [_mm256_setzero_pd(); 4];
+        for r in 0..4 {
+            xp[r] = rows[r].as_ptr();
+            cv[r] = _mm256_set1_pd(coef[r]);
+        }
         let mut j = 0;
         while j < body {
-            // SAFETY: j + 4 ≤ body ≤ n, within both slices; the CPU has AVX2.
+            // SAFETY: j + 4 ≤ body ≤ n, within g and every row; the CPU has AVX2 and FMA.
             unsafe {
-                let sum = _mm256_add_pd(
-                    _mm256_loadu_pd(gp.add(j)),
-                    _mm256_mul_pd(cv, T::load4(xp.add(j))),
-                );
+                let mut sum = _mm256_loadu_pd(gp.add(j));
+                for r in 0..4 {
+                    sum = _mm256_fmadd_pd(cv[r], T::load4(xp[r].add(j)), sum);
+                }
                 _mm256_storeu_pd(gp.add(j), sum);
             }
             j += 4;
         }
-        for k in body..n {
-            g[k] += c * x[k].to_f64();
+        for j in body..n {
+            for r in 0..4 {
+                g[j] = coef[r].mul_add(rows[r][j].to_f64(), g[j]);
+            }
+        }
+    }
+
+    /// g += c · x, exactly as [`super::axpy`].
+    #[target_feature(enable = "avx2,fma")]
+    fn add1<T: Element>(x: &[T], c: f64, g: &mut [f64]) {
+        let n = g.len();
+        assert!(x.len() == n, "row of the wrong length");
+        let body = n / 4 * 4;
+        let (xp, gp) = (x.as_ptr(), g.as_mut_ptr());
+        let cv = _mm256_set1_pd(c);
+        let mut j = 0;
+        while j < body {
+            // SAFETY: j + 4 ≤ body ≤ n, within both slices; the CPU has AVX2 and FMA.
+            unsafe {
+                let sum = _mm256_fmadd_pd(cv, T::load4(xp.add(j)), _mm256_loadu_pd(gp.add(j)));
+                _mm256_storeu_pd(gp.add(j), sum);
+            }
+            j += 4;
+        }
+        for j in body..n {
+            g[j] = c.mul_add(x[j].to_f64(), g[j]);
         }
     }
 
@@ -241,27 +340,37 @@ mod wide {
         }
     }
 
-    /// Computes a block's dot products while asking for the first half of each row one block
-    /// ahead to be fetched into L2; `add_rows` asks for the second halves. The memory reads of
-    /// the next block then overlap both phases of this one, at about the rate one core can
-    /// sustain, instead of bursting during one phase. L2, not L1 (`_MM_HINT_T1`, not `T0`): a
-    /// block of wide rows is larger than L1, and pulling it into L1 evicted the block being
-    /// worked on. Measured on a Zen 4 VM with `--example kernels`, 1,000,000 × 100, two threads:
-    /// fused pass 25–28 ms prefetching into L1 during `add_rows` only, 19–25 ms into L2, 18–18.4
-    /// ms (against 18.8–20.5 in the same interleaved runs) with the halves split across phases;
-    /// no prefetch at all was slower than any of them.
-    #[target_feature(enable = "avx2")]
+    /// Computes a block's dot products, four rows at a time, while asking for the first half
+    /// of each row one block ahead to be fetched into L2; `add_rows` asks for the second halves.
+    /// The memory reads of the next block then overlap both phases of this one, at about the
+    /// rate one core can sustain, instead of bursting during one phase. L2, not L1
+    /// (`_MM_HINT_T1`, not `T0`): a block of wide rows is larger than L1, and pulling it into L1
+    /// evicted the block being worked on. Measured on a Zen 4 VM with `--example kernels`,
+    /// 1,000,000 × 100, two threads: fused pass 25–28 ms prefetching into L1 during `add_rows`
+    /// only, 19–25 ms into L2, 18–18.4 ms (against 18.8–20.5 in the same interleaved runs) with
+    /// the halves split across phases; no prefetch at all was slower than any of them.
+    #[target_feature(enable = "avx2,fma")]
     pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         let ahead = rows.len();
-        for (o, i) in out.iter_mut().zip(rows) {
+        let mut i = rows.start;
+        let mut groups = out.chunks_exact_mut(ROWS_AT_ONCE);
+        for o in &mut groups {
+            for r in 0..ROWS_AT_ONCE {
+                prefetch_half_row(x, i + r + ahead, Half::First);
+            }
+            dot4([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], w, o);
+            i += ROWS_AT_ONCE;
+        }
+        for o in groups.into_remainder() {
             prefetch_half_row(x, i + ahead, Half::First);
-            *o = dot(x.row(i), w);
+            *o = dot1(x.row(i), w);
+            i += 1;
         }
     }
 
-    /// Also asks for the second half of each row one block ahead (see [`dots`]) to be fetched
-    /// into L2.
-    #[target_feature(enable = "avx2")]
+    /// Adds the block's rows into g four at a time, asking for the second half of each row one
+    /// block ahead (see [`dots`]) to be fetched into L2.
+    #[target_feature(enable = "avx2,fma")]
     pub fn add_rows<T: Element>(
         x: &DenseMatrix<T>,
         rows: Range<usize>,
@@ -269,11 +378,19 @@ mod wide {
         g: &mut [f64],
     ) {
         let ahead = rows.len();
-        for (&c, i) in coef.iter().zip(rows) {
-            prefetch_half_row(x, i + ahead, Half::Second);
-            if c != 0.0 {
-                axpy(c, x.row(i), g);
+        let mut i = rows.start;
+        let mut groups = coef.chunks_exact(ROWS_AT_ONCE);
+        for c in &mut groups {
+            for r in 0..ROWS_AT_ONCE {
+                prefetch_half_row(x, i + r + ahead, Half::Second);
             }
+            add4([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], c, g);
+            i += ROWS_AT_ONCE;
+        }
+        for &c in groups.remainder() {
+            prefetch_half_row(x, i + ahead, Half::Second);
+            add1(x.row(i), c, g);
+            i += 1;
         }
     }
 }
@@ -289,8 +406,8 @@ impl<T: Element> Design for DenseMatrix<T> {
 
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA.
             return unsafe { wide::dots(self, rows, w, out) };
         }
         dots(self, rows, w, out)
@@ -298,8 +415,8 @@ impl<T: Element> Design for DenseMatrix<T> {
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA.
             return unsafe { wide::add_rows(self, rows, coef, g) };
         }
         add_rows(self, rows, coef, g)
@@ -352,29 +469,36 @@ mod tests {
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn avx2_kernels_are_bit_identical_to_portable_ones() {
-        if !std::is_x86_feature_detected!("avx2") {
+        if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
             return;
         }
-        let (m, n) = (7, 53);
-        let values: Vec<f32> = (0..m * n)
-            .map(|k| ((k * 7919) % 997) as f32 / 97.0 - 5.0)
-            .collect();
-        let x = DenseMatrix::from_row_major(values, m, n);
-        let w: Vec<f64> = (0..n).map(|j| (j as f64).sin()).collect();
-        let (mut a, mut b) = (vec![0.0; m], vec![0.0; m]);
-        dots(&x, 0..m, &w, &mut a);
-        // SAFETY: AVX2 detected above.
-        unsafe { wide::dots(&x, 0..m, &w, &mut b) };
-        assert_eq!(
-            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
-        let coef: Vec<f64> = (0..m).map(|i| i as f64 * 0.37 - 1.0).collect();
-        let (mut ga, mut gb) = (vec![0.5; n], vec![0.5; n]);
-        add_rows(&x, 0..m, &coef, &mut ga);
-        // SAFETY: AVX2 detected above.
-        unsafe { wide::add_rows(&x, 0..m, &coef, &mut gb) };
-        assert_eq!(ga, gb);
+        // Every remainder: rows mod 4 (groups of four rows), columns mod 8 (pairs of column
+        // groups) and mod 4 (the scalar tail); f32 and f64 storage.
+        fn check<T: Element>(m: usize, n: usize) {
+            let values: Vec<T> = (0..m * n)
+                .map(|k| T::from_f64(((k * 7919) % 997) as f64 / 97.0 - 5.0).unwrap())
+                .collect();
+            let x = DenseMatrix::from_row_major(values, m, n);
+            let w: Vec<f64> = (0..n).map(|j| (j as f64).sin()).collect();
+            let (mut a, mut b) = (vec![0.0; m], vec![0.0; m]);
+            dots(&x, 0..m, &w, &mut a);
+            // SAFETY: AVX2 and FMA detected above.
+            unsafe { wide::dots(&x, 0..m, &w, &mut b) };
+            let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "dots, {m} × {n} {}", T::NAME);
+            let coef: Vec<f64> = (0..m).map(|i| i as f64 * 0.37 - 1.0).collect();
+            let (mut ga, mut gb) = (vec![0.5; n], vec![0.5; n]);
+            add_rows(&x, 0..m, &coef, &mut ga);
+            // SAFETY: AVX2 and FMA detected above.
+            unsafe { wide::add_rows(&x, 0..m, &coef, &mut gb) };
+            assert_eq!(bits(&ga), bits(&gb), "add_rows, {m} × {n} {}", T::NAME);
+        }
+        for m in 1..=9 {
+            for n in (1..=17).chain([53, 100]) {
+                check::<f32>(m, n);
+                check::<f64>(m, n);
+            }
+        }
     }
 
     #[test]
