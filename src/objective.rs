@@ -169,20 +169,23 @@ impl<'a> Objective<'a> {
                     // dz starts as a = σ(z) and becomes a − y.
                     part.loss += loss::block::forward(&z[..len], b, yb, &mut dz[..len], with_loss);
                     for k in 0..len {
-                        let (zk, a) = (z[k] + b, dz[k]);
-                        if (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0 {
-                            part.misclassified += 1;
-                        }
-                        if newton {
-                            curvature[k] = a * (1.0 - a) * inv_m;
-                        }
-                        dz[k] = a - yb[k];
-                    }
-                    if with_gradient {
-                        part.db += dz[..len].iter().sum::<f64>();
+                        let zk = z[k] + b;
+                        let wrong = (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0;
+                        part.misclassified += usize::from(wrong);
                     }
                     if newton {
-                        part.hb += curvature[..len].iter().sum::<f64>();
+                        for k in 0..len {
+                            curvature[k] = dz[k] * (1.0 - dz[k]) * inv_m;
+                        }
+                    }
+                    for k in 0..len {
+                        dz[k] -= yb[k];
+                    }
+                    if with_gradient {
+                        part.db += loss::block::sum(&dz[..len]);
+                    }
+                    if newton {
+                        part.hb += loss::block::sum(&curvature[..len]);
                         x.add_rows_and_squares(
                             start..end,
                             &dz[..len],
@@ -309,7 +312,7 @@ impl Hessian<'_> {
                     for k in 0..len {
                         t[k] = (t[k] + ub) * d[start + k];
                     }
-                    accb += t[..len].iter().sum::<f64>();
+                    accb += loss::block::sum(&t[..len]);
                     x.add_rows(start..end, &t[..len], &mut acc);
                     start = end;
                 }

@@ -321,48 +321,50 @@ mod wide {
         Second,
     }
 
-    /// Prefetches into L2 one half of the cache lines of row `i` of `x` (nothing past the last
-    /// row).
+    /// Prefetches into L2 one half of the cache lines that hold rows `rows` (clipped to the
+    /// matrix): the first half of the lines, or the rest.
     #[inline(always)]
-    fn prefetch_half_row<T: Element>(x: &DenseMatrix<T>, i: usize, half: Half) {
-        if let Some(next) = x.values.get(i * x.cols..(i + 1) * x.cols) {
-            let bytes = std::mem::size_of_val(next);
-            let middle = bytes.div_ceil(128) * 64;
-            let lines = match half {
-                Half::First => 0..middle,
-                Half::Second => middle..bytes,
-            };
-            let base = next.as_ptr().cast::<i8>();
-            for offset in lines.step_by(64) {
-                // SAFETY: the address lies inside `next`; prefetching never faults.
-                unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(offset)) };
-            }
+    fn prefetch_half_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, half: Half) {
+        let row_bytes = x.cols * std::mem::size_of::<T>();
+        let total = std::mem::size_of_val(&x.values[..]);
+        let base = x.values.as_ptr().cast::<i8>();
+        let address = base as usize;
+        let start = address + (rows.start * row_bytes).min(total);
+        let end = address + (rows.end * row_bytes).min(total);
+        let (first, last) = (start / 64, end.div_ceil(64));
+        let middle = first + (last - first).div_ceil(2);
+        let lines = match half {
+            Half::First => first..middle,
+            Half::Second => middle..last,
+        };
+        for line in lines {
+            let at = base.wrapping_add(line * 64).wrapping_sub(address);
+            // SAFETY: prefetching never faults, whatever the address; `at` is never dereferenced.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(at) };
         }
     }
 
     /// Computes a block's dot products, four rows at a time, while asking for the first half
-    /// of each row one block ahead to be fetched into L2; `add_rows` asks for the second halves.
-    /// The memory reads of the next block then overlap both phases of this one, at about the
-    /// rate one core can sustain, instead of bursting during one phase. L2, not L1
-    /// (`_MM_HINT_T1`, not `T0`): a block of wide rows is larger than L1, and pulling it into L1
-    /// evicted the block being worked on. Measured on a Zen 4 VM with `--example kernels`,
-    /// 1,000,000 × 100, two threads: fused pass 25–28 ms prefetching into L1 during `add_rows`
-    /// only, 19–25 ms into L2, 18–18.4 ms (against 18.8–20.5 in the same interleaved runs) with
-    /// the halves split across phases; no prefetch at all was slower than any of them.
+    /// of the lines of the same rows one block ahead to be fetched into L2; `add_rows` asks for
+    /// the second halves. The memory reads of the next block then overlap both phases of this
+    /// one, at about the rate one core can sustain, instead of bursting during one phase. L2,
+    /// not L1 (`_MM_HINT_T1`, not `T0`): a block of wide rows is larger than L1. Measured on a
+    /// Zen 4 VM, 1,000,000 × 100 f32, two threads, J + ∇J passes interleaved in one process
+    /// (median of 30): no prefetch 36 ms, `T0` 25 ms, `T1` per row 20–21 ms, `T1` over each
+    /// four rows' contiguous lines (this code, fewer instructions) 16.5–18 ms; one, two or four
+    /// blocks ahead and blocks of 64 or 128 rows made no clear difference.
     #[target_feature(enable = "avx2,fma")]
     pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         let ahead = rows.len();
         let mut i = rows.start;
         let mut groups = out.chunks_exact_mut(ROWS_AT_ONCE);
         for o in &mut groups {
-            for r in 0..ROWS_AT_ONCE {
-                prefetch_half_row(x, i + r + ahead, Half::First);
-            }
+            prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::First);
             dot4([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], w, o);
             i += ROWS_AT_ONCE;
         }
         for o in groups.into_remainder() {
-            prefetch_half_row(x, i + ahead, Half::First);
+            prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::First);
             *o = dot1(x.row(i), w);
             i += 1;
         }
@@ -381,14 +383,12 @@ mod wide {
         let mut i = rows.start;
         let mut groups = coef.chunks_exact(ROWS_AT_ONCE);
         for c in &mut groups {
-            for r in 0..ROWS_AT_ONCE {
-                prefetch_half_row(x, i + r + ahead, Half::Second);
-            }
+            prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::Second);
             add4([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], c, g);
             i += ROWS_AT_ONCE;
         }
         for &c in groups.remainder() {
-            prefetch_half_row(x, i + ahead, Half::Second);
+            prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::Second);
             add1(x.row(i), c, g);
             i += 1;
         }
