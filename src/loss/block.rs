@@ -13,7 +13,7 @@
 //!
 //! Both polynomials are evaluated by Estrin's scheme with fused multiply-adds (half the chain of
 //! dependent operations of Horner's rule), and the block's losses are summed in eight lanes. On a
-//! Zen 4 core that took the forward step from ~6.3 to ~2.8 ns per row. Both agree with the
+//! Zen 4 core that took the forward step from ~6.3 to ~2.7 ns per row. Both agree with the
 //! libm-based scalar kernels to a few units in the last place (tested). A fused multiply-add is
 //! correctly rounded wherever it runs (`f64::mul_add` in the portable code, `vfmadd` in the AVX2
 //! build of the same code), and nothing is reassociated: the same bits on every CPU.
