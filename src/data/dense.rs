@@ -254,30 +254,31 @@ mod wide {
         ((l[0] + l[1]) + (l[2] + l[3])) + tail
     }
 
-    /// g += c_0 x_0 + c_1 x_1 + c_2 x_2 + c_3 x_3, each entry of g loaded and stored once:
-    /// g_j ← fma(c_3, x_3j, fma(c_2, x_2j, fma(c_1, x_1j, fma(c_0, x_0j, g_j)))), the same
-    /// roundings in the same order as adding the rows one after another with [`super::axpy`].
-    #[target_feature(enable = "avx2,fma")]
-    fn add4<T: Element>(rows: [&[T]; 4], coef: &[f64], g: &mut [f64]) {
+    /// g += c_0 x_0 + … + c_{R−1} x_{R−1}, each entry of g loaded and stored once:
+    /// g_j ← fma(c_{R−1}, x_{R−1,j}, … fma(c_0, x_0j, g_j)), the same roundings in the same order
+    /// as adding the rows one after another with [`super::axpy`].
+    #[inline(always)]
+    fn add_rows_of<T: Element, const R: usize>(rows: [&[T]; R], coef: &[f64], g: &mut [f64]) {
         let n = g.len();
         assert!(
-            coef.len() == 4 && rows.iter().all(|x| x.len() == n),
+            coef.len() == R && rows.iter().all(|x| x.len() == n),
             "rows of the wrong length"
         );
         let body = n / 4 * 4;
         let gp = g.as_mut_ptr();
-        let mut xp = [std::ptr::null::<T>(); 4];
-        let mut cv = [_mm256_setzero_pd(); 4];
-        for r in 0..4 {
+        let mut xp = [std::ptr::null::<T>(); R];
+        // SAFETY (all blocks below): j + 4 ≤ body ≤ n, within g and every row; the caller has
+        // checked for AVX2 and FMA.
+        let mut cv = [unsafe { _mm256_setzero_pd() }; R];
+        for r in 0..R {
             xp[r] = rows[r].as_ptr();
-            cv[r] = _mm256_set1_pd(coef[r]);
+            cv[r] = unsafe { _mm256_set1_pd(coef[r]) };
         }
         let mut j = 0;
         while j < body {
-            // SAFETY: j + 4 ≤ body ≤ n, within g and every row; the CPU has AVX2 and FMA.
             unsafe {
                 let mut sum = _mm256_loadu_pd(gp.add(j));
-                for r in 0..4 {
+                for r in 0..R {
                     sum = _mm256_fmadd_pd(cv[r], T::load4(xp[r].add(j)), sum);
                 }
                 _mm256_storeu_pd(gp.add(j), sum);
@@ -285,31 +286,9 @@ mod wide {
             j += 4;
         }
         for j in body..n {
-            for r in 0..4 {
+            for r in 0..R {
                 g[j] = coef[r].mul_add(rows[r][j].to_f64(), g[j]);
             }
-        }
-    }
-
-    /// g += c · x, exactly as [`super::axpy`].
-    #[target_feature(enable = "avx2,fma")]
-    fn add1<T: Element>(x: &[T], c: f64, g: &mut [f64]) {
-        let n = g.len();
-        assert!(x.len() == n, "row of the wrong length");
-        let body = n / 4 * 4;
-        let (xp, gp) = (x.as_ptr(), g.as_mut_ptr());
-        let cv = _mm256_set1_pd(c);
-        let mut j = 0;
-        while j < body {
-            // SAFETY: j + 4 ≤ body ≤ n, within both slices; the CPU has AVX2 and FMA.
-            unsafe {
-                let sum = _mm256_fmadd_pd(cv, T::load4(xp.add(j)), _mm256_loadu_pd(gp.add(j)));
-                _mm256_storeu_pd(gp.add(j), sum);
-            }
-            j += 4;
-        }
-        for j in body..n {
-            g[j] = c.mul_add(x[j].to_f64(), g[j]);
         }
     }
 
@@ -481,12 +460,12 @@ mod wide {
         let mut groups = coef.chunks_exact(ROWS_AT_ONCE);
         for c in &mut groups {
             prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::Second);
-            add4([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], c, g);
+            add_rows_of([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], c, g);
             i += ROWS_AT_ONCE;
         }
-        for &c in groups.remainder() {
+        for c in groups.remainder().chunks(1) {
             prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::Second);
-            add1(x.row(i), c, g);
+            add_rows_of([x.row(i)], c, g);
             i += 1;
         }
     }
