@@ -295,7 +295,9 @@ mod wide {
     /// g += Σ_r c_r x_r and h += Σ_r d_r (x_r − μ)² over R ≤ 4 rows (μ = `shift`, or 0), each
     /// entry of g and h loaded and stored once; per entry the same operations in the same order
     /// as [`super::axpy`] and the portable `add_squared_rows`, row after row:
-    /// g ← fma(c, x, g), h ← fma(d·(x − μ), x − μ, h).
+    /// g ← fma(c, x, g), h ← h + (d·(x − μ))·(x − μ). (No fused multiply-add for h: the portable
+    /// `add_squared_rows` also serves standardisation, where a call to libm's `fma` per entry
+    /// would not vectorise.)
     #[inline(always)]
     fn add_rows_and_squares_of<T: Element, const R: usize>(
         rows: [&[T]; R],
@@ -339,7 +341,7 @@ mod wide {
                     let xv = T::load4(xp[r].add(j));
                     gs = _mm256_fmadd_pd(cv[r], xv, gs);
                     let d = _mm256_sub_pd(xv, mu);
-                    hs = _mm256_fmadd_pd(_mm256_mul_pd(dv[r], d), d, hs);
+                    hs = _mm256_add_pd(hs, _mm256_mul_pd(_mm256_mul_pd(dv[r], d), d));
                 }
                 _mm256_storeu_pd(gp.add(j), gs);
                 _mm256_storeu_pd(hp.add(j), hs);
@@ -352,7 +354,7 @@ mod wide {
                 let x = rows[r][j].to_f64();
                 g[j] = coef[r].mul_add(x, g[j]);
                 let d = x - mu;
-                h[j] = (curvature[r] * d).mul_add(d, h[j]);
+                h[j] += curvature[r] * d * d;
             }
         }
     }
@@ -516,7 +518,7 @@ impl<T: Element> Design for DenseMatrix<T> {
         for (&c, i) in coef.iter().zip(rows) {
             for ((gj, xj), s) in g.iter_mut().zip(self.row(i)).zip(shift) {
                 let d = xj.to_f64() - s;
-                *gj = (c * d).mul_add(d, *gj);
+                *gj += c * d * d;
             }
         }
     }
