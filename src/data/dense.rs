@@ -373,21 +373,19 @@ mod wide {
     ) {
         let ahead = rows.len();
         let mut i = rows.start;
-        let mut k = 0;
-        while k + ROWS_AT_ONCE <= coef.len() {
+        assert_eq!(coef.len(), curvature.len(), "one curvature per row");
+        let mut cs = coef.chunks_exact(ROWS_AT_ONCE);
+        let mut ds = curvature.chunks_exact(ROWS_AT_ONCE);
+        for (c, d) in (&mut cs).zip(&mut ds) {
             prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::Second);
             let block = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
-            let (c, d) = (&coef[k..k + 4], &curvature[k..k + 4]);
             add_rows_and_squares_of(block, c, d, shift, g, h);
             i += ROWS_AT_ONCE;
-            k += ROWS_AT_ONCE;
         }
-        while k < coef.len() {
+        for (c, d) in cs.remainder().chunks(1).zip(ds.remainder().chunks(1)) {
             prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::Second);
-            let (c, d) = (&coef[k..k + 1], &curvature[k..k + 1]);
             add_rows_and_squares_of([x.row(i)], c, d, shift, g, h);
             i += 1;
-            k += 1;
         }
     }
 
@@ -537,8 +535,7 @@ impl<T: Element> Design for DenseMatrix<T> {
             // SAFETY: the CPU has AVX2 and FMA.
             return unsafe { wide::add_rows_and_squares(self, rows, coef, curvature, shift, g, h) };
         }
-        self.add_rows(rows.clone(), coef, g);
-        self.add_squared_rows(rows, curvature, shift, h);
+        super::add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
     }
 
     fn row_values(&self, i: usize) -> Vec<f64> {

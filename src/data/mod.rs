@@ -55,8 +55,7 @@ pub trait Design: Sync {
         g: &mut [f64],
         h: &mut [f64],
     ) {
-        self.add_rows(rows.clone(), coef, g);
-        self.add_squared_rows(rows, curvature, shift, h);
+        add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
     }
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
@@ -68,6 +67,22 @@ pub trait Design: Sync {
     fn is_sparse(&self) -> bool {
         false
     }
+}
+
+/// [`Design::add_rows_and_squares`] as two sweeps, [`Design::add_rows`] then
+/// [`Design::add_squared_rows`]: the trait's default, and the fallback of the storage types that
+/// fuse the two where they can.
+pub(crate) fn add_rows_then_squares<D: Design + ?Sized>(
+    x: &D,
+    rows: Range<usize>,
+    coef: &[f64],
+    curvature: &[f64],
+    shift: Option<&[f64]>,
+    g: &mut [f64],
+    h: &mut [f64],
+) {
+    x.add_rows(rows.clone(), coef, g);
+    x.add_squared_rows(rows, curvature, shift, h);
 }
 
 /// How feature values are stored in memory. Sums are always f64.

@@ -208,8 +208,7 @@ impl<T: Element> Design for CsrMatrix<T> {
         h: &mut [f64],
     ) {
         if shift.is_some() {
-            self.add_rows(rows.clone(), coef, g);
-            return self.add_squared_rows(rows, curvature, shift, h);
+            return super::add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
         }
         assert!(
             g.len() >= self.cols && h.len() >= self.cols,
