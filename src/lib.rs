@@ -31,6 +31,7 @@ pub mod parallel;
 pub mod plot;
 pub mod report;
 pub mod rng;
+pub mod separation;
 pub mod solver;
 pub mod standardize;
 pub mod synthetic;

@@ -15,8 +15,12 @@
 //! preconditioner) from the same z, so the curvature costs no extra pass.
 //!
 //! θ lives in standardised coordinates (see [`crate::standardize`]); the data are raw, so each
-//! pass first maps θ to raw (w, b) and pulls the raw gradient back. With standardisation off the
-//! map is the identity.
+//! pass first maps θ to raw (w, b) and pulls the raw gradient back. The solvers always work in
+//! these coordinates, also when the user trains "without standardisation": then only the
+//! penalty changes, to the raw weights, (λ/2)‖w‖² = (λ/2) Σ_j (θ_j/s_j)² (see
+//! [`Objective::penalize_raw_weights`]). A diagonal change of variables and a shift of the bias
+//! change neither J nor its minimiser, only the conditioning the solvers see: raw columns in
+//! dollars next to 0/1 dummies converge in about as many passes as standardised ones.
 
 use crate::data::Design;
 use crate::loss;
@@ -45,6 +49,8 @@ pub struct Objective<'a> {
     x: &'a dyn Design,
     y: &'a [f64],
     l2: f64,
+    /// c_j in the penalty (λ/2) Σ_j c_j θ_j²; None: every c_j = 1.
+    penalty: Option<&'a [f64]>,
     scaling: &'a Standardization,
 }
 
@@ -105,7 +111,29 @@ impl<'a> Objective<'a> {
             scaling.mean.len(),
             "scaling for another width"
         );
-        Objective { x, y, l2, scaling }
+        Objective {
+            x,
+            y,
+            l2,
+            penalty: None,
+            scaling,
+        }
+    }
+
+    /// The same J with the penalty on given multiples of θ's weights: (λ/2) Σ_j c_j θ_j².
+    /// With c_j = 1/s_j² (see [`Standardization::raw_penalty`]) the penalty is on the raw
+    /// weights w_j = θ_j/s_j.
+    pub fn penalize_raw_weights(self, c: &'a [f64]) -> Self {
+        assert_eq!(c.len(), self.dim() - 1, "one penalty factor per weight");
+        Objective {
+            penalty: Some(c),
+            ..self
+        }
+    }
+
+    /// c_j of the penalty for weight j.
+    fn penalty_factor(&self, j: usize) -> f64 {
+        self.penalty.map_or(1.0, |c| c[j])
     }
 
     /// Number of parameters, n + 1.
@@ -127,7 +155,11 @@ impl<'a> Objective<'a> {
 
     fn penalty(&self, theta: &[f64]) -> f64 {
         let n = self.dim() - 1;
-        0.5 * self.l2 * theta[..n].iter().map(|w| w * w).sum::<f64>()
+        let sum: f64 = match self.penalty {
+            None => theta[..n].iter().map(|w| w * w).sum(),
+            Some(c) => theta[..n].iter().zip(c).map(|(w, c)| c * w * w).sum(),
+        };
+        0.5 * self.l2 * sum
     }
 
     /// One pass over X at raw (w, b).
@@ -232,6 +264,7 @@ impl<'a> Objective<'a> {
             d,
             diagonal,
             l2: self.l2,
+            penalty: self.penalty,
             scaling: self.scaling,
         };
         (eval, hessian)
@@ -251,8 +284,8 @@ impl<'a> Objective<'a> {
         let mut gradient: Vec<f64> = part.dw.iter().map(|g| g * inv_m).collect();
         gradient.push(part.db * inv_m);
         self.scaling.pull_back(&mut gradient);
-        for (g, w) in gradient[..n].iter_mut().zip(&theta[..n]) {
-            *g += self.l2 * w;
+        for (j, (g, w)) in gradient[..n].iter_mut().zip(&theta[..n]).enumerate() {
+            *g += self.l2 * self.penalty_factor(j) * w;
         }
         let cost = if want == Want::Gradient {
             f64::NAN
@@ -265,7 +298,8 @@ impl<'a> Objective<'a> {
                 .hw
                 .iter()
                 .zip(&self.scaling.scale)
-                .map(|(h, s)| h / (s * s) + self.l2)
+                .enumerate()
+                .map(|(j, (h, s))| h / (s * s) + self.l2 * self.penalty_factor(j))
                 .collect();
             diag.push(part.hb);
             diag
@@ -287,6 +321,7 @@ pub struct Hessian<'a> {
     d: Vec<f64>,
     diagonal: Vec<f64>,
     l2: f64,
+    penalty: Option<&'a [f64]>,
     scaling: &'a Standardization,
 }
 
@@ -322,8 +357,8 @@ impl Hessian<'_> {
         );
         hv.push(hb);
         self.scaling.pull_back(&mut hv);
-        for (h, vj) in hv[..n].iter_mut().zip(&v[..n]) {
-            *h += self.l2 * vj;
+        for (j, (h, vj)) in hv[..n].iter_mut().zip(&v[..n]).enumerate() {
+            *h += self.l2 * self.penalty.map_or(1.0, |c| c[j]) * vj;
         }
         hv
     }

@@ -132,6 +132,24 @@ impl Standardization {
         }
     }
 
+    /// The coordinates for a fit whose penalty (λ/2)‖w‖² is on the raw weights: centred as
+    /// these, but each column scaled by t_j = √(s_j² + 4λ) instead of s_j, so that every
+    /// diagonal entry of the Hessian at the start (where D = ¼), ¼·s_j²/t_j² + λ/t_j², is ¼.
+    /// Scaling by s_j alone leaves the penalty's curvature λ/s_j² on the diagonal, which on
+    /// raw columns of very different spreads made L-BFGS crawl.
+    pub fn for_raw_penalty(&self, l2: f64) -> Standardization {
+        Standardization {
+            mean: self.mean.clone(),
+            scale: self.scale.iter().map(|s| (s * s + 4.0 * l2).sqrt()).collect(),
+        }
+    }
+
+    /// c_j = 1/s_j², the factors that put the penalty (λ/2) Σ_j c_j θ_j² on the raw weights
+    /// w_j = θ_j/s_j (see [`crate::objective::Objective::penalize_raw_weights`]).
+    pub fn raw_penalty(&self) -> Vec<f64> {
+        self.scale.iter().map(|s| 1.0 / (s * s)).collect()
+    }
+
     /// Is this the identity map?
     pub fn is_identity(&self) -> bool {
         self.mean.iter().all(|&m| m == 0.0) && self.scale.iter().all(|&s| s == 1.0)

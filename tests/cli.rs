@@ -420,7 +420,7 @@ fn every_solver_from_the_command_line_and_strict_mode() {
     let out = dir.run(&["train", BREAST_CANCER, "-o", "sep.json", "--l2", "0"]);
     ok(&out);
     assert!(
-        text(&out.stderr).contains("linearly separable"),
+        text(&out.stderr).contains("completely separated"),
         "{}",
         text(&out.stderr)
     );

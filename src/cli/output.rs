@@ -1,53 +1,133 @@
 //! Shared printing: the lesson's cost log, fit summaries and metric tables.
 
 use logreg::metrics::Metrics;
-use logreg::{FitReport, Termination};
+use logreg::separation::{Separation, Unchecked};
+use logreg::{FitReport, Termination, Trained};
 use std::io::Write;
 
 /// One line saying how the fit ended.
 pub fn fit_summary(report: &FitReport) -> String {
     format!(
-        "{} {} after {} iterations ({} passes over the data): cost {:.6}, gradient norm {:.3e} ({:.1e} of the start), {:.3} s",
+        "{} {} after {} iterations ({} passes over the data): cost {:.6}, {}, gradient norm {:.3e}, {:.3} s",
         report.solver,
         report.termination,
         report.iterations,
         report.evaluations.passes,
         report.cost,
+        gap_phrase(report.gap_bound),
         report.gradient_norm,
-        report.gradient_norm / report.initial_gradient_norm.max(f64::MIN_POSITIVE),
         report.seconds
     )
 }
 
-/// A warning for a fit that stopped before the tolerance, or None.
-pub fn fit_warning(report: &FitReport, learning_rate: f64) -> Option<String> {
+/// "relative gap ≤ 3.1e-12", or that no bound was computed.
+pub fn gap_phrase(bound: Option<f64>) -> String {
+    match bound {
+        Some(b) if b.is_finite() => format!("relative gap to the optimum ≤ {b:.1e}"),
+        _ => "gap to the optimum not bounded".into(),
+    }
+}
+
+/// The names of the diverging coefficients of a separation, cut to a readable length.
+fn diverging(separation: &Separation, names: &[String]) -> String {
+    let mut list: Vec<&str> = separation
+        .diverging
+        .iter()
+        .map(|&j| names.get(j).map_or("?", String::as_str))
+        .collect();
+    if separation.bias_diverges {
+        list.push("(bias)");
+    }
+    const SHOWN: usize = 10;
+    let more = list.len().saturating_sub(SHOWN);
+    list.truncate(SHOWN);
+    let mut text = list.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
+/// A warning for a fit that stopped before the tolerance, or None. `names` are the features'.
+pub fn fit_warning(
+    trained: &Trained,
+    names: &[String],
+    learning_rate: f64,
+) -> Option<String> {
+    let report = &trained.report;
     match report.termination {
         Termination::MaxIterations => Some(format!(
-            "warning: {} stopped at the iteration limit ({}) before reaching the tolerance; \
-             raise --max-iterations{}",
+            "warning: {} stopped at the iteration limit ({}) before the gap to the optimum was \
+             certified ({}); raise --max-iterations{}{}",
             report.solver,
             report.iterations,
+            gap_phrase(report.gap_bound),
             if report.solver == "gd" {
                 format!(" or the learning rate ({learning_rate})")
             } else {
                 String::new()
+            },
+            match &trained.separation_unchecked {
+                Some(why) => format!(
+                    ". With λ = 0 the classes may be separated, so that J has no minimum; \
+                     that was not checked: {}",
+                    unchecked(why)
+                ),
+                None => String::new(),
             }
         )),
-        Termination::Separable => Some(format!(
-            "warning: the training classes are linearly separable and λ = 0, so J has no minimum: \
-             the weights would grow without bound. Stopped after {} iterations with every row \
-             classified correctly; use --l2 > 0 for a well-defined model",
-            report.iterations
-        )),
+        Termination::Separable => Some(match &report.separation {
+            Some(s) => format!(
+                "warning: the training classes are completely separated (a hyperplane puts all \
+                 {} rows on their correct side) and λ = 0, so J has no minimum and these \
+                 coefficients diverge: {}. Stopped after {} iterations; use --l2 > 0 for a \
+                 well-defined model",
+                s.rows,
+                diverging(s, names),
+                report.iterations
+            ),
+            None => format!(
+                "warning: the training classes are linearly separable and λ = 0, so J has no \
+                 minimum: the weights would grow without bound. Stopped after {} iterations \
+                 with every row classified correctly; use --l2 > 0 for a well-defined model",
+                report.iterations
+            ),
+        }),
+        Termination::QuasiSeparable => report.separation.as_ref().map(|s| {
+            format!(
+                "warning: the training classes are quasi-completely separated and λ = 0: {} of \
+                 {} rows are predicted perfectly along a direction in which J keeps falling, so \
+                 the maximum-likelihood estimate does not exist and these coefficients diverge: \
+                 {}. The model is where {} stopped after {} iterations; use --l2 > 0, or drop \
+                 or merge those features",
+                s.rows_separated,
+                s.rows,
+                diverging(s, names),
+                report.solver,
+                report.iterations
+            )
+        }),
         Termination::Stalled => Some(format!(
-            "warning: {} could not reduce J further in floating point before the tolerance \
-             (gradient norm {:.3e}); the model is as close to the optimum as rounding allows",
-            report.solver, report.gradient_norm
+            "warning: {} could not reduce J further in floating point before the gap to the \
+             optimum was certified ({}); the model is as close to the optimum as rounding allows",
+            report.solver,
+            gap_phrase(report.gap_bound)
         )),
         Termination::Converged
         | Termination::Diverged
         | Termination::EarlyStopped
         | Termination::Interrupted => None,
+    }
+}
+
+/// Why the separation check was not made, in words.
+fn unchecked(why: &Unchecked) -> String {
+    match why {
+        Unchecked::TooLarge => format!(
+            "the data have more than {} rows × (features + 1) for the linear program",
+            logreg::separation::MAX_ENTRIES
+        ),
+        Unchecked::Solver(reason) => format!("the linear program failed ({reason})"),
     }
 }
 

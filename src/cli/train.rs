@@ -103,8 +103,9 @@ pub struct FitArgs {
     pub learning_rate: f64,
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_iterations: usize,
-    /// Stop when ‖∇J‖ ≤ tol·‖∇J(w₀)‖.
-    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    /// Converged once the certified bound on the relative gap to the optimum, (J − J*)/J*, is
+    /// at most T.
+    #[arg(long, value_name = "T", default_value_t = logreg::train::DEFAULT_TOL)]
     pub tol: f64,
     /// λ, the L2 penalty (λ/2)‖w‖² on the standardised weights [default: 1e-4].
     #[arg(long, value_name = "LAMBDA", conflicts_with = "c")]
@@ -243,7 +244,7 @@ fn fit_and_save(
             output::divergence_message(report, options.learning_rate)
         );
     }
-    let warning = output::fit_warning(report, options.learning_rate);
+    let warning = output::fit_warning(&trained, &data.feature_names, options.learning_rate);
     if let (true, Some(w)) = (args.strict, &warning) {
         bail!("{w} (--strict: no model written)");
     }

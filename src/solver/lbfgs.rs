@@ -5,9 +5,12 @@
 //! the initial scaling H⁰ = γI, γ = sᵀy / yᵀy, and the step length by a strong-Wolfe line
 //! search (which guarantees sᵀy > 0, so the approximation stays positive definite). One
 //! iteration usually costs a single fused J-and-∇J pass over the data.
+//!
+//! The model behind d predicts a decrease of −½∇Jᵀd, L-BFGS's own estimate of the gap; when it
+//! is small enough, the gap is certified by CG with the true Hessian (see [`super`]).
 
 use super::line_search::strong_wolfe;
-use super::{Observer, Run, Solution, Stopping, Termination, dot, norm};
+use super::{GapEstimate, Observer, Run, Solution, Stopping, Termination, dot, norm};
 use crate::objective::Objective;
 use std::collections::VecDeque;
 
@@ -60,20 +63,26 @@ impl Lbfgs {
         mut theta: Vec<f64>,
         observer: &mut Observer,
     ) -> Solution {
-        let mut run = Run::new(self.stopping, objective.l2(), observer);
+        let mut run = Run::new(self.stopping, objective, observer);
         let mut eval = objective.evaluate(&theta);
         run.count_pass(true, true);
         let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(self.memory);
         let mut iteration = 0;
         let termination = loop {
-            if let Some(t) = run.accept(iteration, &eval, &theta) {
-                break t;
-            }
             let mut d = direction(&eval.gradient, &pairs);
             if dot(&d, &eval.gradient) >= 0.0 {
                 // Lost descent (rounding in a long memory): restart from steepest descent.
                 pairs.clear();
                 d = eval.gradient.iter().map(|g| -g).collect();
+            }
+            // Without pairs, d = −∇J carries no curvature: no estimate.
+            let estimate = if pairs.is_empty() {
+                GapEstimate::Unknown
+            } else {
+                GapEstimate::Hint(-0.5 * dot(&d, &eval.gradient))
+            };
+            if let Some(t) = run.accept(iteration, &eval, &theta, estimate) {
+                break t;
             }
             // The first step has no curvature information: a unit move in θ.
             let alpha = if pairs.is_empty() {

@@ -1,10 +1,33 @@
 //! Solvers: each minimises the same J of [`crate::objective`] and returns a [`FitReport`].
 //!
-//! Every solver stops when ‖∇J(θ)‖ ≤ tol·‖∇J(θ₀)‖ (converged) or after `max_iterations`, and
-//! calls an observer after each iteration with the current cost, so the caller can log the
-//! lesson's cost curve, stop early on a validation set, or stop on Ctrl-C. Termination is data,
-//! not an error: the caller decides what a non-converged or diverged fit means.
+//! Every solver calls an observer after each iteration with the current cost, so the caller
+//! can log the lesson's cost curve, stop early on a validation set, or stop on Ctrl-C.
+//! Termination is data, not an error: the caller decides what a non-converged or diverged fit
+//! means.
+//!
+//! # What `converged` means
+//!
+//! A solver reports [`Termination::Converged`] only when a bound on the relative objective gap
+//! (J(θ) − J*)/J* is at most `tol`, and the report states that bound ([`FitReport::gap_bound`]).
+//! The bound comes from the Newton decrement δ² = ∇JᵀH⁻¹∇J: J − J* = ½δ² for the quadratic
+//! model of J at θ, and for the logistic loss, whose third derivative is bounded by its
+//! second (|ℓ'''| ≤ ℓ''; Bach, "Self-concordant analysis for logistic regression", EJS 2010),
+//! the two agree to first order in the size of the Newton step once the decrement is small.
+//! δ² is computed by preconditioned conjugate gradients on H s = −∇J, whose energy −∇Jᵀs rises
+//! to δ² from below, plus an estimate of the increments still to come (see [`cg`]); so
+//! the gap is bounded by ½(E + remaining), and relative to J* by that over J − ½(E + remaining).
+//! Unlike ‖∇J‖ ≤ tol·‖∇J(θ₀)‖, this does not depend on the units of the features or on how
+//! small J* is: it was met far from the optimum on raw columns in dollars and on separable data
+//! with a small λ.
+//!
+//! Trust-region Newton gets the decrement from the CG it runs anyway (the certificate at θ_k
+//! bounds the gap at θ_{k+1} too, because an accepted step lowers J). L-BFGS and gradient
+//! descent get it from a separate solve, only when a free estimate of the gap says it may
+//! pass: L-BFGS's own model, −½∇Jᵀd for its direction d, and for gradient descent the
+//! geometric continuation of its last two decreases of J. After a failed check the estimate
+//! must fall by the factor by which it was too optimistic before the next one.
 
+pub mod cg;
 pub mod gradient_descent;
 pub mod lbfgs;
 mod line_search;
@@ -14,7 +37,8 @@ pub use gradient_descent::GradientDescent;
 pub use lbfgs::Lbfgs;
 pub use trust_region::TrustRegion;
 
-use crate::objective::Evaluation;
+use crate::objective::{Evaluation, Hessian, Objective};
+use cg::{Cg, CgEnd};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -22,15 +46,28 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stopping {
     pub max_iterations: usize,
-    /// Relative gradient tolerance: stop once ‖∇J‖ ≤ tol·‖∇J(θ₀)‖.
+    /// The certified relative objective gap: stop once (J − J*)/J* ≤ tol is shown.
     pub tol: f64,
+}
+
+impl Stopping {
+    /// The absolute gap J − J* that makes the relative gap at most `tol` when J(θ) = `cost`:
+    /// g/(J − g) ≤ tol ⟺ g ≤ tol·J/(1 + tol).
+    fn gap_target(&self, cost: f64) -> f64 {
+        self.tol * cost / (1.0 + self.tol)
+    }
+}
+
+/// The bound on (J − J*)/J* that an absolute gap bound `gap` gives at J = `cost`.
+fn relative_gap(gap: f64, cost: f64) -> f64 {
+    if gap < cost { gap / (cost - gap) } else { f64::INFINITY }
 }
 
 /// Why a solver stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Termination {
-    /// The gradient norm reached the tolerance: θ is the optimum to that precision.
+    /// The certified bound on the relative objective gap reached the tolerance.
     Converged,
     /// The iteration limit came first.
     MaxIterations,
@@ -41,9 +78,13 @@ pub enum Termination {
     EarlyStopped,
     /// The user interrupted training.
     Interrupted,
-    /// λ = 0 and every training row is on its correct side of the boundary: J has no finite
-    /// minimum (it keeps falling as the weights grow), so the solver stopped.
+    /// λ = 0 and the classes are completely separated (a hyperplane puts every row on its
+    /// correct side): J has no finite minimum, it keeps falling as the weights grow.
     Separable,
+    /// λ = 0 and the classes are quasi-completely separated: some rows, not all, are predicted
+    /// perfectly along a direction in which J keeps falling, so the maximum-likelihood
+    /// estimate does not exist (those coefficients diverge).
+    QuasiSeparable,
     /// The solver could not make progress (a line search or trust region collapsed) before the
     /// tolerance: θ is as close to the optimum as floating point allowed.
     Stalled,
@@ -59,6 +100,10 @@ impl std::fmt::Display for Termination {
             Termination::Interrupted => "interrupted",
             Termination::Separable => {
                 "stopped: the classes are linearly separable and λ = 0, so J has no minimum"
+            }
+            Termination::QuasiSeparable => {
+                "stopped: the classes are quasi-completely separated and λ = 0, so J has no \
+                 minimum"
             }
             Termination::Stalled => "stalled (no further progress possible in floating point)",
         })
@@ -86,8 +131,14 @@ pub struct FitReport {
     pub cost: f64,
     /// ‖∇J‖ at the returned θ.
     pub gradient_norm: f64,
-    /// ‖∇J(θ₀)‖, the scale of the stopping rule.
+    /// ‖∇J(θ₀)‖.
     pub initial_gradient_norm: f64,
+    /// The bound on the relative objective gap (J − J*)/J* at the returned θ (see the module
+    /// docs), from the last check; None when no check was made.
+    pub gap_bound: Option<f64>,
+    /// With λ = 0: the separation the linear program of [`crate::separation`] found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation: Option<crate::separation::Separation>,
     /// J after each iteration, starting with J(θ₀) at iteration 0.
     pub history: Vec<f64>,
     pub evaluations: Evaluations,
@@ -121,34 +172,135 @@ pub struct Solution {
     pub report: FitReport,
 }
 
+impl Solution {
+    /// This run continued by `next`, which started from this run's θ: counts and times add
+    /// up, the history goes on (without repeating the shared point), and `next` has the last
+    /// word on θ and termination.
+    pub fn then(self, next: Solution) -> Solution {
+        let (a, b) = (self.report, next.report);
+        let mut history = a.history;
+        history.extend(b.history.iter().skip(1));
+        let e = |x: Evaluations, y: Evaluations| Evaluations {
+            function: x.function + y.function,
+            gradient: x.gradient + y.gradient,
+            hessian_vector: x.hessian_vector + y.hessian_vector,
+            passes: x.passes + y.passes,
+        };
+        Solution {
+            theta: next.theta,
+            report: FitReport {
+                solver: format!("{}+{}", a.solver, b.solver),
+                iterations: a.iterations + b.iterations,
+                initial_gradient_norm: a.initial_gradient_norm,
+                gap_bound: b.gap_bound.or(a.gap_bound),
+                history,
+                evaluations: e(a.evaluations, b.evaluations),
+                seconds: a.seconds + b.seconds,
+                ..b
+            },
+        }
+    }
+}
+
 /// ‖v‖₂.
 pub fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
+/// What a solver knows about the gap J(θ) − J* at an iterate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum GapEstimate {
+    /// Nothing.
+    Unknown,
+    /// A free estimate, not a bound: worth a check by CG when it is small enough.
+    Hint(f64),
+    /// A bound from the decrement (trust-region Newton's own CG).
+    Bound(f64),
+}
+
+/// The Jacobi preconditioner: the Hessian's diagonal, kept away from zero.
+pub(crate) fn jacobi(hessian: &Hessian) -> Vec<f64> {
+    hessian.diagonal().iter().map(|v| v.max(1e-12)).collect()
+}
+
 /// The bookkeeping every solver shares: counts, the cost history, the stopping rule and the
 /// observer.
-pub(crate) struct Run<'o, 'p> {
+pub(crate) struct Run<'o, 'p, 'a> {
     started: Instant,
     pub evaluations: Evaluations,
     history: Vec<f64>,
     observer: &'o mut Observer<'p>,
     stopping: Stopping,
-    l2: f64,
+    objective: &'o Objective<'a>,
     initial_gradient_norm: f64,
+    /// The last bound on the relative gap.
+    gap_bound: Option<f64>,
+    /// By how much hints have under-estimated the gap so far (at least 1).
+    optimism: f64,
 }
 
-impl<'o, 'p> Run<'o, 'p> {
-    pub fn new(stopping: Stopping, l2: f64, observer: &'o mut Observer<'p>) -> Self {
+impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
+    pub fn new(
+        stopping: Stopping,
+        objective: &'o Objective<'a>,
+        observer: &'o mut Observer<'p>,
+    ) -> Self {
         Run {
             started: Instant::now(),
             evaluations: Evaluations::default(),
             history: Vec::new(),
             observer,
             stopping,
-            l2,
+            objective,
             initial_gradient_norm: f64::NAN,
+            gap_bound: None,
+            optimism: 1.0,
         }
+    }
+
+    /// The absolute gap below which θ counts as converged at J = `cost`.
+    pub fn gap_target(&self, cost: f64) -> f64 {
+        self.stopping.gap_target(cost)
+    }
+
+    /// Records `gap`, a bound on J − J* at J = `cost`, and says whether it meets the tolerance.
+    pub fn bound(&mut self, gap: f64, cost: f64) -> bool {
+        let relative = relative_gap(gap, cost);
+        self.gap_bound = Some(relative);
+        relative <= self.stopping.tol
+    }
+
+    /// Bounds the gap at θ by a separate CG solve with the Hessian at θ (one pass for the
+    /// curvature, one per CG step), stopping as soon as the decrement is known to be below or
+    /// above the target. Returns the bound on J − J*, or None if the check failed; `hint` is
+    /// the estimate that asked for the check.
+    fn check(&mut self, theta: &[f64], eval: &Evaluation, hint: f64) -> Option<f64> {
+        let hessian = self.objective.hessian(theta);
+        self.count_pass(false, false);
+        let target = self.gap_target(eval.cost);
+        let cg = Cg {
+            max_iterations: theta.len().min(200),
+            residual_tolerance: 0.0,
+            region: None,
+            energy_target: Some(target),
+            stop_above: true,
+        };
+        let m = jacobi(&hessian);
+        let mut products = 0;
+        let info = cg.solve(&hessian, &eval.gradient, &m, || products += 1);
+        for _ in 0..products {
+            self.count_hessian_vector();
+        }
+        let gap = info.decrement();
+        let certified = matches!(info.end, CgEnd::Below | CgEnd::Residual) && self.bound(gap, eval.cost);
+        if certified {
+            return Some(gap);
+        }
+        // The bound is at least E: the hint was too optimistic by at least that factor.
+        if hint > 0.0 {
+            self.optimism = self.optimism.max(info.energy / hint);
+        }
+        None
     }
 
     /// Counts one fused pass that computed J (if `cost`) and ∇J.
@@ -171,11 +323,13 @@ impl<'o, 'p> Run<'o, 'p> {
         self.initial_gradient_norm
     }
 
+    /// `estimate` is what the solver knows of the gap at θ (see [`GapEstimate`]).
     pub fn accept(
         &mut self,
         iteration: usize,
         eval: &Evaluation,
         theta: &[f64],
+        estimate: GapEstimate,
     ) -> Option<Termination> {
         let gradient_norm = norm(&eval.gradient);
         if iteration == 0 {
@@ -185,10 +339,18 @@ impl<'o, 'p> Run<'o, 'p> {
         if !eval.cost.is_finite() || !gradient_norm.is_finite() {
             return Some(Termination::Diverged);
         }
-        if gradient_norm <= self.stopping.tol * self.initial_gradient_norm {
+        let converged = match estimate {
+            GapEstimate::Unknown => false,
+            GapEstimate::Bound(gap) => self.bound(gap, eval.cost),
+            GapEstimate::Hint(hint) => {
+                hint * self.optimism <= self.gap_target(eval.cost)
+                    && self.check(theta, eval, hint).is_some()
+            }
+        };
+        if converged {
             return Some(Termination::Converged);
         }
-        if self.l2 == 0.0 && eval.misclassified == 0 {
+        if self.objective.l2() == 0.0 && eval.misclassified == 0 {
             return Some(Termination::Separable);
         }
         let progress = Progress {
@@ -226,6 +388,8 @@ impl<'o, 'p> Run<'o, 'p> {
                 cost: eval.cost,
                 gradient_norm: norm(&eval.gradient),
                 initial_gradient_norm: self.initial_gradient_norm,
+                gap_bound: self.gap_bound,
+                separation: None,
                 history: self.history,
                 evaluations: self.evaluations,
                 seconds: self.started.elapsed().as_secs_f64(),

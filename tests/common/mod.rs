@@ -5,6 +5,8 @@
 // Each test file compiles its own copy of this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod reference;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
