@@ -140,7 +140,11 @@ impl Standardization {
     pub fn for_raw_penalty(&self, l2: f64) -> Standardization {
         Standardization {
             mean: self.mean.clone(),
-            scale: self.scale.iter().map(|s| (s * s + 4.0 * l2).sqrt()).collect(),
+            scale: self
+                .scale
+                .iter()
+                .map(|s| (s * s + 4.0 * l2).sqrt())
+                .collect(),
         }
     }
 

@@ -113,9 +113,11 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
             let optimum = if l2 == 0.0 && separated {
                 None
             } else {
-                Some(reference::optimum(&problem, l2, standardize).unwrap_or_else(|| {
-                    panic!("{name}: the reference found no optimum at λ = {l2}")
-                }))
+                Some(
+                    reference::optimum(&problem, l2, standardize).unwrap_or_else(|| {
+                        panic!("{name}: the reference found no optimum at λ = {l2}")
+                    }),
+                )
             };
             for solver in SOLVERS {
                 let trained = fit(&data, solver, l2, standardize);
@@ -123,13 +125,8 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                 let report = &trained.report;
                 let (gap, dp) = match &optimum {
                     Some(opt) => {
-                        let j = reference::cost(
-                            &problem,
-                            l2,
-                            standardize,
-                            &model.weights,
-                            model.bias,
-                        );
+                        let j =
+                            reference::cost(&problem, l2, standardize, &model.weights, model.bias);
                         let p = reference::probabilities(&problem, &model.weights, model.bias);
                         let q = reference::probabilities(&problem, &opt.weights, opt.bias);
                         let dp = p
@@ -157,9 +154,23 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                 );
                 if let Some(opt) = &optimum {
                     let optimal = gap <= 1e-8 && dp <= 1e-5;
-                    // J is evaluated here on the raw scale, by the library on its own: allow
-                    // for the rounding of each, about 1e-15 of J's terms.
-                    let noise = 1e-15 / opt.cost;
+                    // J is evaluated here on the raw scale, by the library in its own
+                    // coordinates: allow for the rounding of z in each, about 1e-15 of the
+                    // size of its terms, |b| + Σ_j |w_j x_j| (an error δz in z moves the loss
+                    // by at most |δz|).
+                    let size = problem
+                        .x
+                        .iter()
+                        .map(|r| {
+                            r.iter()
+                                .zip(&model.weights)
+                                .map(|(x, w)| (x * w).abs())
+                                .sum::<f64>()
+                        })
+                        .sum::<f64>()
+                        / problem.rows() as f64
+                        + model.bias.abs();
+                    let noise = 1e-15 * (1.0 + size) / opt.cost;
                     if row.termination == Termination::Converged {
                         if !optimal {
                             failures.push(format!("converged but not optimal: {what}"));
@@ -197,7 +208,13 @@ fn every_solver_reaches_the_reference_optimum_on_real_data() {
     let mut failures = Vec::new();
     for case in manifest() {
         for precision in [Precision::F32, Precision::F64] {
+            let started = std::time::Instant::now();
             let (rows, f) = measure(&case, precision);
+            eprintln!(
+                "{} ({precision:?}): {:.2} s",
+                case.file.display(),
+                started.elapsed().as_secs_f64()
+            );
             all.extend(rows);
             failures.extend(f);
         }

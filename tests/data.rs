@@ -53,7 +53,8 @@ fn heart_scale_optimum_matches_the_independent_computation() {
             l2: 1e-3,
             tol: 1e-9,
             max_iterations: 200_000,
-            learning_rate: 1.0,
+            // A step in the solvers' scaled coordinates (the features' spread is about 0.5).
+            learning_rate: 0.5,
             standardize: false,
             ..TrainOptions::default()
         };
@@ -87,7 +88,7 @@ fn dense_and_sparse_storage_give_the_same_model() {
             let o = TrainOptions {
                 solver,
                 standardize,
-                tol: if solver == Solver::Gd { 1e-8 } else { 1e-11 },
+                tol: 1e-13,
                 max_iterations: 100_000,
                 learning_rate: 0.5,
                 ..TrainOptions::default()
@@ -98,10 +99,14 @@ fn dense_and_sparse_storage_give_the_same_model() {
             // then applies to the same w̃ only when the means are zero, so compare the
             // unstandardised fits exactly and the standardised ones by their predictions.
             if !standardize {
-                // Sums run in another order for CSR, so the two stops differ by rounding.
+                // Sums run in another order for CSR, so the two stops differ by rounding;
+                // gradient descent stops where a relative gap of 1e-13 is certified, which
+                // leaves weights uncertain to about √(2·1e-13·J/μ) with μ the smallest
+                // curvature, here about 1e-5.
+                let close = if solver == Solver::Gd { 1e-4 } else { 1e-6 };
                 for (wa, wb) in a.model.weights.iter().zip(&b.model.weights) {
                     assert!(
-                        (wa - wb).abs() <= 1e-6 * (1.0 + wb.abs()),
+                        (wa - wb).abs() <= close * (1.0 + wb.abs()),
                         "{solver:?}: {wa} vs {wb}"
                     );
                 }

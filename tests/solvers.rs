@@ -113,7 +113,12 @@ fn gradient_descent_reaches_the_independent_optimum() {
     assert_eq!(trained.report.termination, Termination::Converged);
     let gap = (trained.report.cost - BREAST_CANCER_OPTIMUM_L2_1E2) / BREAST_CANCER_OPTIMUM_L2_1E2;
     assert!(gap.abs() <= 1e-6, "relative gap {gap:e}");
-    assert!(trained.report.gradient_norm <= 1e-9 * trained.report.initial_gradient_norm);
+    // Converged means the bound on the relative gap met the tolerance, and the bound holds.
+    let bound = trained.report.gap_bound.unwrap();
+    assert!(
+        bound <= 1e-9 && gap <= bound.max(1e-15),
+        "gap {gap:e}, bound {bound:e}"
+    );
 }
 
 #[test]
@@ -212,7 +217,8 @@ fn newton_and_lbfgs_reach_the_independent_optimum_and_agree() {
                 Termination::Converged,
                 "{solver:?} at λ = {l2}"
             );
-            assert!(r.gradient_norm <= 1e-8 * r.initial_gradient_norm);
+            let bound = r.gap_bound.unwrap();
+            assert!(bound <= 1e-8, "{solver:?} at λ = {l2}: bound {bound:e}");
             let gap = (r.cost - optimum) / optimum;
             assert!(
                 gap.abs() <= 1e-6,
@@ -224,7 +230,8 @@ fn newton_and_lbfgs_reach_the_independent_optimum_and_agree() {
             .iter()
             .fold(0.0f64, |a, c| a.max((c - costs[0]).abs()))
             / costs[0];
-        assert!(spread <= 1e-9, "solvers disagree by {spread:e}");
+        // Each is within tol = 1e-8 of J*, so of each other within twice that.
+        assert!(spread <= 2e-8, "solvers disagree by {spread:e}");
     }
 }
 

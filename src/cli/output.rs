@@ -49,11 +49,7 @@ fn diverging(separation: &Separation, names: &[String]) -> String {
 }
 
 /// A warning for a fit that stopped before the tolerance, or None. `names` are the features'.
-pub fn fit_warning(
-    trained: &Trained,
-    names: &[String],
-    learning_rate: f64,
-) -> Option<String> {
+pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> Option<String> {
     let report = &trained.report;
     match report.termination {
         Termination::MaxIterations => Some(format!(
@@ -77,6 +73,13 @@ pub fn fit_warning(
             }
         )),
         Termination::Separable => Some(match &report.separation {
+            Some(s) if !s.direction => format!(
+                "warning: the training classes are completely separated (a hyperplane puts all \
+                 {} rows on their correct side) and λ = 0, so J has no minimum: the weights \
+                 would grow without bound. Stopped after {} iterations; use --l2 > 0 for a \
+                 well-defined model",
+                s.rows, report.iterations
+            ),
             Some(s) => format!(
                 "warning: the training classes are completely separated (a hyperplane puts all \
                  {} rows on their correct side) and λ = 0, so J has no minimum and these \
@@ -118,6 +121,19 @@ pub fn fit_warning(
         | Termination::EarlyStopped
         | Termination::Interrupted => None,
     }
+}
+
+/// A note for a converged fit at λ = 0 whose data could not be checked for separation.
+pub fn separation_note(trained: &Trained) -> Option<String> {
+    let why = trained.separation_unchecked.as_ref()?;
+    (trained.report.termination == Termination::Converged).then(|| {
+        format!(
+            "note: λ = 0 and the data were not checked for separation ({}): if they are \
+             quasi-completely separated, the maximum-likelihood estimate does not exist \
+             although the fit converged",
+            unchecked(why)
+        )
+    })
 }
 
 /// Why the separation check was not made, in words.

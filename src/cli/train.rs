@@ -258,6 +258,9 @@ fn fit_and_save(
     if let Some(w) = warning {
         eprintln!("logreg: {w}");
     }
+    if let Some(note) = output::separation_note(&trained) {
+        eprintln!("logreg: {note}");
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         let json = serde_json::json!({

@@ -40,7 +40,7 @@ impl GradientDescent {
         let (mut before, mut last) = (f64::NAN, f64::NAN);
         let termination = loop {
             let ratio = last / before;
-            let estimate = if ratio >= 0.0 && ratio < 1.0 {
+            let estimate = if (0.0..1.0).contains(&ratio) {
                 GapEstimate::Hint(last * ratio / (1.0 - ratio))
             } else {
                 GapEstimate::Unknown

@@ -10,7 +10,7 @@
 //! is small enough, the gap is certified by CG with the true Hessian (see [`super`]).
 
 use super::line_search::strong_wolfe;
-use super::{GapEstimate, Observer, Run, Solution, Stopping, Termination, dot, norm};
+use super::{GapEstimate, Observer, Run, Solution, Stopping, dot, norm};
 use crate::objective::Objective;
 use std::collections::VecDeque;
 
@@ -63,7 +63,7 @@ impl Lbfgs {
         mut theta: Vec<f64>,
         observer: &mut Observer,
     ) -> Solution {
-        let mut run = Run::new(self.stopping, objective, observer);
+        let mut run = Run::new(self.stopping, objective, observer).taking_newton_steps();
         let mut eval = objective.evaluate(&theta);
         run.count_pass(true, true);
         let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(self.memory);
@@ -84,14 +84,18 @@ impl Lbfgs {
             if let Some(t) = run.accept(iteration, &eval, &theta, estimate) {
                 break t;
             }
-            // The first step has no curvature information: a unit move in θ.
-            let alpha = if pairs.is_empty() {
+            // After a failed check of the gap, its truncated Newton step is the better
+            // direction. The first step has no curvature information: a unit move in θ.
+            let alpha = if let Some(newton) = run.take_newton_step() {
+                d = newton;
+                1.0
+            } else if pairs.is_empty() {
                 (1.0 / norm(&d)).min(1.0)
             } else {
                 1.0
             };
             let Some(step) = strong_wolfe(objective, &mut run, &theta, &eval, &d, alpha) else {
-                break Termination::Stalled;
+                break run.stalled(&theta, &eval);
             };
             let s: Vec<f64> = step.theta.iter().zip(&theta).map(|(a, b)| a - b).collect();
             let y: Vec<f64> = step

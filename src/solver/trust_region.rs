@@ -169,7 +169,7 @@ impl TrustRegion {
                     estimate = gap.map_or(GapEstimate::Unknown, GapEstimate::Bound);
                 }
                 Outcome::Certified => break Termination::Converged,
-                Outcome::Stalled => break Termination::Stalled,
+                Outcome::Stalled => break run.stalled(&theta, &eval),
             }
         };
         run.finish("newton", termination, iteration, &eval, theta)

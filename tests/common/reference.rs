@@ -189,8 +189,10 @@ pub fn optimum(problem: &Problem, l2: f64, standardize: bool) -> Option<Optimum>
         let step = cholesky_solve(&h, &g)?;
         // Newton decrement gᵀH⁻¹g: twice the predicted decrease.
         let decrement = dot(&g, &step);
-        if !(decrement > 1e-30 * cost) || decrement >= best_decrement && decrement < 1e-20 * cost
-        {
+        // Done at the rounding floor, or once the decrement, already tiny, stops shrinking.
+        let converged = decrement.is_nan() || decrement <= 1e-30 * cost;
+        let stagnant = decrement >= best_decrement && decrement < 1e-20 * cost;
+        if converged || stagnant {
             break;
         }
         best_decrement = best_decrement.min(decrement);
@@ -234,7 +236,7 @@ fn cholesky_solve(h: &[Vec<f64>], g: &[f64]) -> Option<Vec<f64>> {
                 s -= l[p][k] * l[q][k];
             }
             if p == q {
-                if !(s > 1e-14 * h[p][p].abs().max(1e-300)) {
+                if s.is_nan() || s <= 1e-14 * h[p][p].abs().max(1e-300) {
                     return None;
                 }
                 l[p][p] = s.sqrt();
