@@ -174,7 +174,7 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                     if row.termination == Termination::Converged {
                         if !optimal {
                             failures.push(format!("converged but not optimal: {what}"));
-                        } else if !(gap <= row.bound + noise) {
+                        } else if gap > row.bound + noise {
                             failures.push(format!(
                                 "the gap exceeds its bound {:.1e}: {what}",
                                 row.bound
