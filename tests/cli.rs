@@ -442,3 +442,103 @@ fn demo_into_a_closed_pipe_exits_cleanly() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"));
 }
+
+/// The endometrial data (brglm2; Heinze & Schemper 2002): quasi-completely separated by NV.
+const ENDOMETRIAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/corpus/endometrial.csv"
+);
+
+#[test]
+fn separation_is_diagnosed_exactly_and_never_blamed_on_the_iteration_limit() {
+    let dir = Dir::new();
+    // Quasi-complete: 13 of 79 rows (every NV = 1 row has HG = 1) are predicted perfectly.
+    let out = dir.run(&[
+        "train",
+        ENDOMETRIAL,
+        "-o",
+        "q.json",
+        "--target",
+        "HG",
+        "--l2",
+        "0",
+    ]);
+    ok(&out);
+    let err = text(&out.stderr);
+    for needle in ["quasi-completely separated", "13 of 79 rows", "NV"] {
+        assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    }
+    assert!(!err.contains("--max-iterations"), "{err}");
+    let out = dir.run(&[
+        "train",
+        ENDOMETRIAL,
+        "-o",
+        "q.json",
+        "--target",
+        "HG",
+        "--l2",
+        "0",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(json["report"]["termination"], "quasi_separable");
+    assert_eq!(json["report"]["separation"]["rows_separated"], 13);
+    let out = dir.run(&[
+        "train",
+        ENDOMETRIAL,
+        "-o",
+        "strict.json",
+        "--target",
+        "HG",
+        "--l2",
+        "0",
+        "--strict",
+    ]);
+    assert_fails(&out, 1, &["quasi-completely separated", "--strict"]);
+    assert!(!dir.path("strict.json").exists());
+    // Complete, on the raw scale too, by every solver.
+    for solver in ["auto", "newton", "lbfgs", "gd"] {
+        let out = dir.run(&[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "c.json",
+            "--l2",
+            "0",
+            "--no-standardize",
+            "--solver",
+            solver,
+        ]);
+        ok(&out);
+        let err = text(&out.stderr);
+        assert!(err.contains("completely separated"), "{solver}: {err}");
+        assert!(!err.contains("--max-iterations"), "{solver}: {err}");
+    }
+    // With a penalty the optimum exists: no diagnosis.
+    let out = dir.run(&[
+        "train",
+        ENDOMETRIAL,
+        "-o",
+        "p.json",
+        "--target",
+        "HG",
+        "--l2",
+        "1e-4",
+    ]);
+    assert!(
+        !text(&out.stderr).contains("separated"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_summary_states_the_certified_gap() {
+    let dir = Dir::new();
+    let out = dir.run(&["train", BREAST_CANCER, "-o", "m.json", "--quiet", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let bound = json["report"]["gap_bound"].as_f64().unwrap();
+    assert!(bound <= 1e-12, "{bound}");
+    let out = dir.run(&["train", BREAST_CANCER, "-o", "m.json"]);
+    assert!(ok(&out).contains("relative gap to the optimum ≤"));
+}

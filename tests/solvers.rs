@@ -371,3 +371,109 @@ fn f32_and_f64_storage_agree_to_single_precision() {
         assert!((wa - wb).abs() <= 1e-5 * (1.0 + wb.abs()), "{wa} vs {wb}");
     }
 }
+
+fn corpus(file: &str, target: &str, positive: &str) -> Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/corpus")
+        .join(file);
+    let options = logreg::data::LoadOptions {
+        format: None,
+        target: Some(target),
+        positive: Some(positive),
+        precision: Precision::F64,
+    };
+    logreg::data::load_training(&path, &options).unwrap()
+}
+
+#[test]
+fn every_iteration_is_recorded_and_observed_once() {
+    // Breast-cancer data at a small λ, raw or from a random start, made trust-region Newton
+    // reject steps (each rejection used to repeat an iteration in the history).
+    let data = breast_cancer();
+    let cases = [
+        (1e-8, true, Init::Zeros),
+        (1e-6, false, Init::Random { seed: 0 }),
+        (1e-2, false, Init::Random { seed: 0 }),
+    ];
+    for solver in [Solver::Newton, Solver::Lbfgs, Solver::Gd, Solver::Auto] {
+        for (l2, standardize, init) in cases {
+            let options = TrainOptions {
+                solver,
+                l2,
+                standardize,
+                init,
+                learning_rate: 0.5,
+                ..TrainOptions::default()
+            };
+            let mut seen = Vec::new();
+            let trained = logreg::train(&data, None, &options, &mut |p: &Progress| {
+                seen.push(p.iteration);
+                Control::Continue
+            })
+            .unwrap();
+            let r = &trained.report;
+            let expected: Vec<usize> = (0..=r.iterations).collect();
+            // The observer is not called at the final, certified iterate of a stop.
+            assert!(
+                seen == expected || seen == expected[..expected.len() - 1],
+                "{solver:?}: observed {seen:?} for {} iterations",
+                r.iterations
+            );
+            assert_eq!(r.history.len(), r.iterations + 1, "{solver:?}");
+        }
+    }
+}
+
+#[test]
+fn the_last_validation_check_is_at_the_final_iterate() {
+    let data = breast_cancer();
+    let split = logreg::data::split::stratified(&data.y, 0.3, 1).unwrap();
+    let (train, validation) = (
+        data.select_rows(&split.train),
+        data.select_rows(&split.validation),
+    );
+    // Newton converges long before the first check after iteration 0.
+    let options = TrainOptions {
+        solver: Solver::Newton,
+        check_every: 100,
+        ..TrainOptions::default()
+    };
+    let trained = logreg::train(&train, Some(&validation), &options, &mut no_observer()).unwrap();
+    let iterations: Vec<usize> = trained.validation.iter().map(|c| c.iteration).collect();
+    assert_eq!(iterations, vec![0, trained.report.iterations]);
+    assert!(trained.report.iterations > 0 && trained.report.iterations < 100);
+}
+
+#[test]
+fn raw_columns_converge_in_about_as_many_passes_as_standardised_ones() {
+    // Dollars (balance ~1e3, income ~1e4) beside a 0/1 dummy; glucose, pressure, ages; weights
+    // in pounds. The solvers work in scaled coordinates either way.
+    for (data, what) in [
+        (corpus("default_islp.csv", "default", "1"), "Default"),
+        (corpus("pima_mass.csv", "diabetes", "1"), "Pima"),
+        (corpus("birthwt_mass.csv", "low", "1"), "birthwt"),
+    ] {
+        for solver in [Solver::Lbfgs, Solver::Newton] {
+            for l2 in [1e-2, 1e-4] {
+                let passes = |standardize| {
+                    let options = TrainOptions {
+                        solver,
+                        l2,
+                        standardize,
+                        ..TrainOptions::default()
+                    };
+                    let r = logreg::train(&data, None, &options, &mut no_observer())
+                        .unwrap()
+                        .report;
+                    assert_eq!(r.termination, Termination::Converged, "{what} {solver:?}");
+                    r.evaluations.passes
+                };
+                let (raw, standardised) = (passes(false), passes(true));
+                assert!(
+                    raw as f64 <= 1.3 * standardised as f64 + 2.0,
+                    "{what} {solver:?} λ = {l2}: {raw} passes raw, {standardised} standardised"
+                );
+            }
+        }
+    }
+}
