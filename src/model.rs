@@ -35,6 +35,13 @@ pub struct TrainingSummary {
     pub cost: f64,
     pub gradient_norm: f64,
     pub termination: Termination,
+    /// The bound on the relative gap (J − J*)/J* at the solution (see [`crate::solver`]);
+    /// absent in files written before it existed, and null when no bound was computed.
+    #[serde(default)]
+    pub gap_bound: Option<f64>,
+    /// With λ = 0: the separation found (see [`crate::separation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation: Option<crate::separation::Separation>,
 }
 
 /// A fitted binary logistic regression model.

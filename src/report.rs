@@ -148,6 +148,11 @@ impl Report<'_> {
             format!("{:.3e}", m.training.gradient_norm),
         );
         row(&mut h, "termination", m.training.termination);
+        row(
+            &mut h,
+            "relative gap to the optimum",
+            gap_text(m.training.gap_bound),
+        );
         h.push_str("</table>\n");
 
         h.push_str("<h2>Fit</h2>\n");
@@ -168,6 +173,11 @@ impl Report<'_> {
                     &mut h,
                     "gradient norm (start → end)",
                     format!("{:.3e} → {:.3e}", r.initial_gradient_norm, r.gradient_norm),
+                );
+                row(
+                    &mut h,
+                    "relative gap to the optimum",
+                    gap_text(r.gap_bound),
                 );
                 row(&mut h, "passes over the data", r.evaluations.passes);
                 row(&mut h, "solver time", format!("{:.3} s", r.seconds));
@@ -243,6 +253,14 @@ impl Report<'_> {
         }
         h.push_str("</table>\n</body>\n</html>\n");
         Ok(h)
+    }
+}
+
+/// "≤ 3.1e-13", or that no bound was computed.
+fn gap_text(bound: Option<f64>) -> String {
+    match bound {
+        Some(b) if b.is_finite() => format!("≤ {b:.1e}"),
+        _ => "not bounded".into(),
     }
 }
 

@@ -190,6 +190,8 @@ fn model_at(
             cost: f64::NAN,
             gradient_norm: f64::NAN,
             termination: Termination::MaxIterations,
+            gap_bound: None,
+            separation: None,
         },
     }
 }
@@ -336,6 +338,8 @@ pub fn train(
     model.training.cost = report.cost;
     model.training.gradient_norm = report.gradient_norm;
     model.training.termination = report.termination;
+    model.training.gap_bound = report.gap_bound;
+    model.training.separation = report.separation.clone();
     Ok(Trained {
         model,
         report,

@@ -94,7 +94,13 @@ impl Lbfgs {
             } else {
                 1.0
             };
-            let Some(step) = strong_wolfe(objective, &mut run, &theta, &eval, &d, alpha) else {
+            // Keep the curvature on the way when the next iterate will probably be checked.
+            let ahead = match estimate {
+                GapEstimate::Hint(hint) => run.check_ahead(hint, eval.cost),
+                _ => false,
+            };
+            let Some(step) = strong_wolfe(objective, &mut run, &theta, &eval, &d, alpha, ahead)
+            else {
                 break run.stalled(&theta, &eval);
             };
             let s: Vec<f64> = step.theta.iter().zip(&theta).map(|(a, b)| a - b).collect();
@@ -118,6 +124,7 @@ impl Lbfgs {
             }
             theta = step.theta;
             eval = step.eval;
+            run.offer_hessian(step.hessian);
             iteration += 1;
         };
         run.finish("lbfgs", termination, iteration, &eval, theta)

@@ -8,32 +8,59 @@
 //!
 //! by bracketing, then zooming with safeguarded cubic interpolation. Every trial point costs one
 //! fused J-and-∇J pass, and the accepted point's evaluation is returned for the next iteration.
+//! When the caller expects to check the gap at the next iterate, the trial passes also keep the
+//! curvature ([`Objective::evaluate_with_curvature`], at about the cost of a plain pass), so the
+//! check needs no pass of its own.
 
 use super::{Run, dot};
-use crate::objective::{Evaluation, Objective};
+use crate::objective::{Evaluation, Hessian, Objective};
 
 const C1: f64 = 1e-4;
 const C2: f64 = 0.9;
 const MAX_EVALUATIONS: usize = 30;
 
-/// An accepted step.
-pub struct Step {
+/// An accepted step, with the Hessian there when the search kept the curvature.
+pub struct Step<'a> {
     pub theta: Vec<f64>,
     pub eval: Evaluation,
+    pub hessian: Option<Hessian<'a>>,
 }
 
 /// One trial point.
-struct Trial {
+struct Trial<'a> {
     alpha: f64,
     phi: f64,
     dphi: f64,
     theta: Vec<f64>,
     eval: Evaluation,
+    hessian: Option<Hessian<'a>>,
 }
 
-fn trial(objective: &Objective, run: &mut Run, theta: &[f64], d: &[f64], alpha: f64) -> Trial {
+impl<'a> Trial<'a> {
+    fn step(self) -> Step<'a> {
+        Step {
+            theta: self.theta,
+            eval: self.eval,
+            hessian: self.hessian,
+        }
+    }
+}
+
+fn trial<'a>(
+    objective: &Objective<'a>,
+    run: &mut Run,
+    theta: &[f64],
+    d: &[f64],
+    alpha: f64,
+    curvature: bool,
+) -> Trial<'a> {
     let point: Vec<f64> = theta.iter().zip(d).map(|(t, di)| t + alpha * di).collect();
-    let eval = objective.evaluate(&point);
+    let (eval, hessian) = if curvature {
+        let (eval, hessian) = objective.evaluate_with_curvature(&point);
+        (eval, Some(hessian))
+    } else {
+        (objective.evaluate(&point), None)
+    };
     run.count_pass(true, true);
     Trial {
         alpha,
@@ -41,6 +68,7 @@ fn trial(objective: &Objective, run: &mut Run, theta: &[f64], d: &[f64], alpha: 
         dphi: dot(&eval.gradient, d),
         theta: point,
         eval,
+        hessian,
     }
 }
 
@@ -64,15 +92,17 @@ fn cubic(a: &Trial, b: &Trial) -> f64 {
 }
 
 /// Searches along the descent direction `d` from θ (where J = `eval.cost`), starting at
-/// `alpha`. Returns None when no acceptable step is found.
-pub fn strong_wolfe(
-    objective: &Objective,
+/// `alpha`; with `keep_curvature`, every trial is a Newton pass. Returns None when no
+/// acceptable step is found.
+pub fn strong_wolfe<'a>(
+    objective: &Objective<'a>,
     run: &mut Run,
     theta: &[f64],
     eval: &Evaluation,
     d: &[f64],
     alpha: f64,
-) -> Option<Step> {
+    keep_curvature: bool,
+) -> Option<Step<'a>> {
     let phi0 = eval.cost;
     let dphi0 = dot(&eval.gradient, d);
     if dphi0.is_nan() || dphi0 >= 0.0 {
@@ -80,12 +110,7 @@ pub fn strong_wolfe(
     }
     let sufficient = |t: &Trial| t.phi <= phi0 + C1 * t.alpha * dphi0;
     let curvature = |t: &Trial| t.dphi.abs() <= -C2 * dphi0;
-    let done = |t: Trial| {
-        Some(Step {
-            theta: t.theta,
-            eval: t.eval,
-        })
-    };
+    let done = |t: Trial<'a>| Some(t.step());
 
     let mut previous = Trial {
         alpha: 0.0,
@@ -93,12 +118,13 @@ pub fn strong_wolfe(
         dphi: dphi0,
         theta: theta.to_vec(),
         eval: eval.clone(),
+        hessian: None,
     };
     let mut alpha = alpha;
     let mut evaluations = 0;
     // Bracketing: grow α until the interval (previous, current) must hold an acceptable step.
     let (mut lo, mut hi) = loop {
-        let current = trial(objective, run, theta, d, alpha);
+        let current = trial(objective, run, theta, d, alpha, keep_curvature);
         evaluations += 1;
         if !current.phi.is_finite()
             || !sufficient(&current)
@@ -125,7 +151,7 @@ pub fn strong_wolfe(
         } else {
             0.5 * (lo.alpha + hi.alpha)
         };
-        let current = trial(objective, run, theta, d, alpha);
+        let current = trial(objective, run, theta, d, alpha, keep_curvature);
         evaluations += 1;
         if !current.phi.is_finite() || !sufficient(&current) || current.phi >= lo.phi {
             hi = current;
@@ -143,8 +169,5 @@ pub fn strong_wolfe(
         }
     }
     // Out of evaluations: take the best point with sufficient decrease, if any.
-    (lo.alpha > 0.0).then_some(Step {
-        theta: lo.theta,
-        eval: lo.eval,
-    })
+    (lo.alpha > 0.0).then(|| lo.step())
 }

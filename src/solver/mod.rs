@@ -229,6 +229,10 @@ pub(crate) enum GapEstimate {
 /// [`Run::check`]).
 const CLOSE: f64 = 1e6;
 
+/// A hint within this factor of the target makes a check at the next iterate likely (the
+/// solvers that check converge superlinearly at the end).
+const AHEAD: f64 = 30.0;
+
 /// Iterations over which a hint must fall tenfold for the solver not to count as slow.
 const SLOW: usize = 10;
 
@@ -260,6 +264,8 @@ pub(crate) struct Run<'o, 'p, 'a> {
     takes_newton_steps: bool,
     /// The hints so far, one per iteration.
     hints: Vec<f64>,
+    /// The Hessian at the iterate about to be accepted, if the solver has it.
+    hessian: Option<Hessian<'a>>,
 }
 
 impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
@@ -282,7 +288,21 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
             close: false,
             takes_newton_steps: false,
             hints: Vec::new(),
+            hessian: None,
         }
+    }
+
+    /// The Hessian at the iterate of the next [`Run::accept`], for its check (which then
+    /// needs no pass of its own).
+    pub fn offer_hessian(&mut self, hessian: Option<Hessian<'a>>) {
+        self.hessian = hessian;
+    }
+
+    /// Will the next iterate probably be checked, given the hint here? Then the solver may
+    /// compute its curvature on the way ([`Run::offer_hessian`]).
+    pub fn check_ahead(&self, hint: f64, cost: f64) -> bool {
+        let target = self.gap_target(cost);
+        (self.takes_newton_steps && self.close) || hint * self.optimism <= AHEAD * target
     }
 
     /// The solver takes the Newton steps of failed checks.
@@ -312,15 +332,20 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
     /// which the caller may take ([`Run::take_newton_step`]). Returns the bound on J − J*, or
     /// None if the check failed; `hint` is the estimate that asked for the check.
     fn check(&mut self, theta: &[f64], eval: &Evaluation, hint: f64) -> Option<f64> {
-        let hessian = self.objective.hessian(theta);
-        self.count_pass(false, false);
+        let hessian = match self.hessian.take() {
+            Some(hessian) => hessian,
+            None => {
+                self.count_pass(false, false);
+                self.objective.evaluate_with_curvature(theta).1
+            }
+        };
         let target = self.gap_target(eval.cost);
         let cg = Cg {
             // More steps than dimensions: in floating point, CG on an ill-conditioned H needs them.
             max_iterations: (4 * theta.len()).clamp(50, 500),
             residual_tolerance: 0.1 * norm(&eval.gradient),
             region: None,
-            energy_target: Some(target),
+            energy_target: Some(2.0 * target),
             stop_above: false,
         };
         let m = jacobi(&hessian);
@@ -335,18 +360,18 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
         for _ in 0..products {
             self.count_hessian_vector();
         }
-        let gap = info.decrement();
+        let gap = 0.5 * info.decrement();
         let solved = matches!(info.end, CgEnd::Below | CgEnd::Residual);
         if self.bound(if solved { gap } else { f64::INFINITY }, eval.cost) {
             return Some(gap);
         }
-        // The bound is at least E: the hint was too optimistic by at least that factor.
+        // The bound is at least ½E: the hint was too optimistic by at least that factor.
         if hint > 0.0 {
-            self.optimism = self.optimism.max(info.energy / hint);
+            self.optimism = self.optimism.max(0.5 * info.energy / hint);
         }
         // Within a few Newton steps of the target (the decrement falls about quadratically
         // along them): from now on every iterate is checked, and its step offered.
-        self.close |= info.energy <= CLOSE * target;
+        self.close |= 0.5 * info.energy <= CLOSE * target;
         if info.energy > 0.0 {
             self.newton_step = Some(info.s);
         }
@@ -423,6 +448,8 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
                 due && self.check(theta, eval, hint).is_some()
             }
         };
+        // An offered Hessian belongs to this iterate only.
+        self.hessian = None;
         if converged {
             return Some(Termination::Converged);
         }

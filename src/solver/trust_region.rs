@@ -103,12 +103,12 @@ impl TrustRegion {
                     max_iterations: self.max_cg_iterations,
                     residual_tolerance: cg_tolerance(&eval.gradient, run.initial_gradient_norm()),
                     region: Some(Region { delta }),
-                    energy_target: Some(target),
+                    energy_target: Some(2.0 * target),
                     stop_above: false,
                 };
                 let step = cg.solve(&hessian, &eval.gradient, &m, || run.count_hessian_vector());
                 // The decrement at θ_k, when CG solved the Newton system (not cut by Δ).
-                let gap = step.decrement();
+                let gap = 0.5 * step.decrement();
                 let solved = matches!(step.end, CgEnd::Below | CgEnd::Residual);
                 let certified = (solved && gap <= target).then_some(gap);
                 let trial: Vec<f64> = theta.iter().zip(&step.s).map(|(t, s)| t + s).collect();
