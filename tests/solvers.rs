@@ -135,14 +135,19 @@ fn too_large_a_learning_rate_is_reported_as_divergence() {
     assert!(trained.report.iterations < 10);
 }
 
-#[test]
-fn early_stopping_on_validation_accuracy() {
+/// The breast-cancer data split 70/30, stratified, seed 1: (training, validation).
+fn breast_cancer_split() -> (Dataset, Dataset) {
     let data = breast_cancer();
     let split = logreg::data::split::stratified(&data.y, 0.3, 1).unwrap();
-    let (train, validation) = (
+    (
         data.select_rows(&split.train),
         data.select_rows(&split.validation),
-    );
+    )
+}
+
+#[test]
+fn early_stopping_on_validation_accuracy() {
+    let (train, validation) = breast_cancer_split();
     let options = TrainOptions {
         solver: Solver::Gd,
         learning_rate: 0.5,
@@ -426,12 +431,7 @@ fn every_iteration_is_recorded_and_observed_once() {
 
 #[test]
 fn the_last_validation_check_is_at_the_final_iterate() {
-    let data = breast_cancer();
-    let split = logreg::data::split::stratified(&data.y, 0.3, 1).unwrap();
-    let (train, validation) = (
-        data.select_rows(&split.train),
-        data.select_rows(&split.validation),
-    );
+    let (train, validation) = breast_cancer_split();
     // Newton converges long before the first check after iteration 0.
     let options = TrainOptions {
         solver: Solver::Newton,

@@ -351,12 +351,6 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
         let m = jacobi(&hessian);
         let mut products = 0;
         let info = cg.solve(&hessian, &eval.gradient, &m, || products += 1);
-        if std::env::var("LOGREG_DEBUG_CG").is_ok() {
-            eprintln!(
-                "check: J {:.6e} target {:.3e} energy {:.3e} rest {:.3e} end {:?} products {products}",
-                eval.cost, target, info.energy, info.remaining, info.end
-            );
-        }
         for _ in 0..products {
             self.count_hessian_vector();
         }
