@@ -57,6 +57,9 @@ fn main() {
     let newton = time(&|| {
         std::hint::black_box(objective.evaluate_with_hessian(&theta));
     });
+    let curvature = time(&|| {
+        std::hint::black_box(objective.evaluate_with_curvature(&theta));
+    });
     // The solvers' coordinates are centred (the Hessian's diagonal then needs the shift).
     let centred = Standardization::fit(&x);
     let centred_objective = Objective::new(&x, &y, 1e-4, &centred);
@@ -64,7 +67,7 @@ fn main() {
         std::hint::black_box(centred_objective.evaluate_with_hessian(&theta));
     });
     println!(
-        "{m} x {n} f32, {} threads: plain read {read:.1} ms, J+grad {fused:.1} ms ({:.2}x), grad {gradient:.1} ms, Hv {hv:.1} ms ({:.2}x), Newton pass {newton:.1} ms, centred {newton_centred:.1} ms",
+        "{m} x {n} f32, {} threads: plain read {read:.1} ms, J+grad {fused:.1} ms ({:.2}x), grad {gradient:.1} ms, Hv {hv:.1} ms ({:.2}x), Newton pass {newton:.1} ms (centred {newton_centred:.1} ms), J+grad+D {curvature:.1} ms",
         rayon::current_num_threads(),
         fused / read,
         hv / read

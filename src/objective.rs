@@ -82,14 +82,16 @@ struct Partial {
     /// Σ D.
     hb: f64,
     misclassified: usize,
-    /// a(1 − a)/m for each row of the task, in row order.
-    d: Vec<f64>,
+    /// a(1 − a)/m for each row, in row order: one piece per task, so that adding partials
+    /// moves the pieces instead of copying every D once per level of the reduction tree.
+    d: Vec<Vec<f64>>,
 }
 
 impl Partial {
-    /// Adds the sums; concatenates D (`self` holds the earlier rows, see [`parallel::map_reduce`]).
+    /// Adds the sums; appends D's pieces (`self` holds the earlier rows, see
+    /// [`parallel::map_reduce`]).
     fn add(mut self, other: Partial) -> Partial {
-        self.d.extend_from_slice(&other.d);
+        self.d.extend(other.d);
         self.loss += other.loss;
         self.db += other.db;
         self.hb += other.hb;
@@ -191,11 +193,12 @@ impl<'a> Objective<'a> {
                     hw: if newton { vec![0.0; n] } else { Vec::new() },
                     hb: 0.0,
                     misclassified: 0,
-                    d: Vec::with_capacity(if curvature_wanted { rows.len() } else { 0 }),
+                    d: Vec::new(),
                 };
                 let mut z = [0.0; BLOCK];
                 let mut dz = [0.0; BLOCK];
                 let mut curvature = [0.0; BLOCK];
+                let mut d = Vec::with_capacity(if curvature_wanted { rows.len() } else { 0 });
                 let mut start = rows.start;
                 while start < rows.end {
                     let end = (start + BLOCK).min(rows.end);
@@ -232,14 +235,16 @@ impl<'a> Objective<'a> {
                             &mut part.dw,
                             &mut part.hw,
                         );
-                        part.d.extend_from_slice(&curvature[..len]);
                     } else if with_gradient {
                         x.add_rows(start..end, &dz[..len], &mut part.dw);
-                        if curvature_wanted {
-                            part.d.extend_from_slice(&curvature[..len]);
-                        }
+                    }
+                    if curvature_wanted {
+                        d.extend_from_slice(&curvature[..len]);
                     }
                     start = end;
+                }
+                if curvature_wanted {
+                    part.d.push(d);
                 }
                 part
             },
@@ -333,7 +338,7 @@ impl<'a> Objective<'a> {
             diag.push(part.hb);
             diag
         });
-        let newton = diagonal.or(estimated).map(|diag| (part.d, diag));
+        let newton = diagonal.or(estimated).map(|diag| (part.d.concat(), diag));
         let eval = Evaluation {
             cost,
             gradient,
