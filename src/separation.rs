@@ -12,7 +12,10 @@
 //! lemma of the alternative, no such β exists exactly when some u > 0 has Σ_i u_i s_i x̃_i = 0,
 //! and since that set is a cone, u_i ≥ 1 may be asked. Finding such a u is a program with one
 //! equality per coefficient (n + 1 of them) and m bounded variables; a u found is checked in
-//! f64, and then the MLE exists. Only when the program is infeasible are the data separated,
+//! f64, and then the MLE exists. It is first tried on an evenly spaced sample of the rows: if
+//! the sample overlaps in this sense and its columns have full rank, the MLE exists for all the
+//! rows (see [`detect`]), so large data with overlapping classes, the usual case, are decided
+//! from a few thousand rows. Only when the program is infeasible are the data separated,
 //! and the second program, after Konis ("Linear programming algorithms for detecting separated
 //! data in binary logistic regression models", DPhil thesis, Oxford, 2007; R's
 //! `detectseparation`), finds a direction and counts the rows that some direction predicts
@@ -29,6 +32,7 @@
 //! (by more than rounding), and the rows it predicts perfectly are counted again from β.
 
 use crate::data::Design;
+use crate::parallel;
 use crate::standardize::Standardization;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use serde::{Deserialize, Serialize};
@@ -37,15 +41,19 @@ use std::time::Duration;
 /// The margin τ, in standardised units, that a row must clear to count as strictly correct.
 const MARGIN: f64 = 1e-6;
 
-/// The most rows × (features + 1) the linear programs are built for (at 1,000,000 the check
-/// took about a second and 100 MB here; at 4,000,000, 4 s and 400 MB); larger problems are not
-/// checked, and the solvers' own test, every row correct at an iterate, is all that catches
-/// separation there.
+/// The most rows × (features + 1) the linear programs over every row are built for (at
+/// 1,000,000 the check took about a second and 100 MB here; at 4,000,000, 4 s and 400 MB);
+/// larger problems the sample does not settle are not checked, and the solvers' own test,
+/// every row correct at an iterate, is all that catches separation there.
 pub const MAX_ENTRIES: usize = 1_000_000;
 
 /// The most entries for which a direction is computed when the separation is complete (for
 /// 1,924 × 500 text it took 2.6 s); beyond, only the kind is reported.
 pub const DIRECTION_MAX_ENTRIES: usize = 250_000;
+
+/// Rows in the evenly spaced sample whose overlap, with full rank, proves the MLE exists
+/// without a program over every row (at least ten per coefficient).
+const SAMPLE_ROWS: usize = 2_000;
 
 /// How long the simplex may run.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -91,10 +99,24 @@ pub fn detect(
     scaling: &Standardization,
 ) -> Result<Option<Separation>, Unchecked> {
     let (m, n) = (x.n_rows(), x.n_features());
+    // A sample of the rows that overlaps, and whose columns have full rank, proves that the
+    // MLE exists for all of them: a β with s_i x̃_iᵀβ ≥ 0 on every row would have it on the
+    // sample, where Σ u_i s_i x̃_iᵀβ = 0 with u > 0 makes each term 0, and full rank then β = 0.
+    let sample = SAMPLE_ROWS.max(10 * (n + 1));
+    if m > sample && sample.saturating_mul(n + 1) <= MAX_ENTRIES {
+        let picked: Vec<usize> = (0..sample).map(|k| k * m / sample).collect();
+        let rows = standardised_rows(x, scaling, picked.iter().copied());
+        let labels: Vec<f64> = picked.iter().map(|&i| y[i]).collect();
+        if full_rank(&rows, &nonzero_columns(x, scaling))
+            && overlap(&rows, &labels, n, Strictly::Every)?
+        {
+            return Ok(None);
+        }
+    }
     if m.saturating_mul(n + 1) > MAX_ENTRIES {
         return Err(Unchecked::TooLarge);
     }
-    let rows = standardised_rows(x, scaling);
+    let rows = standardised_rows(x, scaling, 0..m);
     if overlap(&rows, y, n, Strictly::Every)? {
         return Ok(None);
     }
@@ -211,26 +233,93 @@ fn overlap(
 }
 
 /// Each row's non-zeros in standardised coordinates, with the intercept as column n.
-fn standardised_rows(x: &dyn Design, scaling: &Standardization) -> Vec<Vec<(usize, f64)>> {
+fn standardised_rows(
+    x: &dyn Design,
+    scaling: &Standardization,
+    rows: impl Iterator<Item = usize>,
+) -> Vec<Vec<(usize, f64)>> {
     let n = x.n_features();
     let centred = !x.is_sparse() && !scaling.mean.iter().all(|&m| m == 0.0);
-    (0..x.n_rows())
-        .map(|i| {
-            let mut row = Vec::new();
-            if centred {
-                for (j, v) in x.row_values(i).into_iter().enumerate() {
-                    let v = (v - scaling.mean[j]) / scaling.scale[j];
-                    if v != 0.0 {
-                        row.push((j, v));
-                    }
+    rows.map(|i| {
+        let mut row = Vec::new();
+        if centred {
+            for (j, v) in x.row_values(i).into_iter().enumerate() {
+                let v = (v - scaling.mean[j]) / scaling.scale[j];
+                if v != 0.0 {
+                    row.push((j, v));
                 }
-            } else {
-                x.for_each_nonzero(i, &mut |j, v| row.push((j, v / scaling.scale[j])));
             }
-            row.push((n, 1.0));
-            row
-        })
-        .collect()
+        } else {
+            x.for_each_nonzero(i, &mut |j, v| row.push((j, v / scaling.scale[j])));
+        }
+        row.push((n, 1.0));
+        row
+    })
+    .collect()
+}
+
+/// Which coordinates of x̃ (and the intercept, last) are non-zero in some row: one pass.
+fn nonzero_columns(x: &dyn Design, scaling: &Standardization) -> Vec<bool> {
+    let (m, n) = (x.n_rows(), x.n_features());
+    let centred = !x.is_sparse() && !scaling.mean.iter().all(|&mu| mu == 0.0);
+    let shift = centred.then_some(&scaling.mean[..]);
+    let ones = vec![1.0; m];
+    let squares = parallel::map_reduce(
+        m,
+        |rows| {
+            let mut g = vec![0.0; n];
+            x.add_squared_rows(rows.clone(), &ones[rows], shift, &mut g);
+            g
+        },
+        parallel::add_into,
+    );
+    let mut active: Vec<bool> = squares.iter().map(|&q| q > 0.0).collect();
+    active.push(true);
+    active
+}
+
+/// Does the Gram matrix Σ_i x̃_i x̃_iᵀ of these rows have full rank on the coordinates in
+/// `active` (the others are zero in every row of the data and play no part in separation)?
+/// A Cholesky factorisation in f64 whose every pivot keeps more than 1e-9 of its diagonal entry
+/// (the columns are standardised, so the entries are comparable); a column closer than that to
+/// the span of the others counts as dependent, which only costs the fast proof.
+fn full_rank(rows: &[Vec<(usize, f64)>], active: &[bool]) -> bool {
+    // Positions of the active coordinates in the Gram matrix.
+    let mut position = vec![usize::MAX; active.len()];
+    let mut dim = 0;
+    for (j, _) in active.iter().enumerate().filter(|(_, a)| **a) {
+        position[j] = dim;
+        dim += 1;
+    }
+    let mut g = vec![0.0; dim * dim];
+    for row in rows {
+        for &(p, u) in row {
+            for &(q, v) in row {
+                let (p, q) = (position[p], position[q]);
+                if p != usize::MAX && q != usize::MAX && q <= p {
+                    g[p * dim + q] += u * v;
+                }
+            }
+        }
+    }
+    for p in 0..dim {
+        for q in 0..=p {
+            let mut s = g[p * dim + q];
+            for k in 0..q {
+                s -= g[p * dim + k] * g[q * dim + k];
+            }
+            if p == q {
+                let diagonal = g[p * dim + p];
+                if s.is_nan() || s <= 1e-9 * diagonal {
+                    return false;
+                }
+                g[p * dim + p] = s.sqrt();
+            } else {
+                g[p * dim + q] = s / g[q * dim + q];
+            }
+        }
+    }
+    true
 }
 
 /// Checks the LP's direction `b` in f64: no row misclassified beyond rounding, and counts the
@@ -278,6 +367,73 @@ mod tests {
         let x = DenseMatrix::from_row_major(x, m, 1);
         let scaling = Standardization::fit(&x);
         detect(&x, y, &scaling).unwrap()
+    }
+
+    /// m rows of two columns: a noisy predictor and a rare indicator that is 1 in `rare` rows,
+    /// all of class 1; labels from a fixed pseudo-random sequence.
+    fn rare_indicator(m: usize, rare: &[usize]) -> (DenseMatrix<f64>, Vec<f64>) {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x = Vec::with_capacity(2 * m);
+        let mut y = Vec::with_capacity(m);
+        for i in 0..m {
+            let u = next();
+            x.push(u);
+            x.push(if rare.contains(&i) { 1.0 } else { 0.0 });
+            y.push(if rare.contains(&i) || next() < 0.3 + 0.4 * u {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        (DenseMatrix::from_row_major(x, m, 2), y)
+    }
+
+    #[test]
+    fn a_sample_proves_overlap_beyond_the_size_of_the_full_program() {
+        // 600,000 × 3 entries: more than MAX_ENTRIES, decided from the sample alone.
+        let (x, y) = rare_indicator(600_000, &[]);
+        let scaling = Standardization::fit(&x);
+        assert_eq!(detect(&x, &y, &scaling), Ok(None));
+    }
+
+    #[test]
+    fn a_sample_that_misses_a_rare_column_falls_back_to_every_row() {
+        // The indicator is 1 in three rows, none of them in the evenly spaced sample (whose
+        // column is then all zero: not of full rank), and all of class 1: quasi-separation.
+        let (x, y) = rare_indicator(5_000, &[1, 2, 3]);
+        let scaling = Standardization::fit(&x);
+        let s = detect(&x, &y, &scaling).unwrap().unwrap();
+        assert_eq!(s.kind, SeparationKind::Quasi);
+        assert_eq!(s.rows_separated, 3);
+        assert_eq!(s.diverging, vec![1]);
+    }
+
+    #[test]
+    fn a_dependent_column_is_not_full_rank() {
+        let rows = |third: f64| -> Vec<Vec<(usize, f64)>> {
+            (0..5)
+                .map(|i| {
+                    let a = i as f64;
+                    vec![
+                        (0, a),
+                        (1, a * a),
+                        (2, 2.0 * a + third * a * a * a),
+                        (3, 1.0),
+                    ]
+                })
+                .collect()
+        };
+        let all = [true; 4];
+        assert!(full_rank(&rows(1.0), &all));
+        assert!(!full_rank(&rows(0.0), &all), "column 2 = 2 × column 0");
+        // Without the dependent column, the rest have full rank.
+        assert!(full_rank(&rows(0.0), &[true, true, false, true]));
     }
 
     #[test]
