@@ -477,3 +477,28 @@ fn raw_columns_converge_in_about_as_many_passes_as_standardised_ones() {
         }
     }
 }
+
+#[test]
+fn auto_switches_when_its_first_method_runs_out_of_iterations() {
+    // Raw breast-cancer data at λ = 1e-6: L-BFGS needs hundreds of iterations, Newton a few
+    // dozen. With 60 allowed, `auto` (L-BFGS on dense data) goes on with Newton.
+    let data = breast_cancer();
+    let options = |solver| TrainOptions {
+        solver,
+        l2: 1e-6,
+        standardize: false,
+        max_iterations: 60,
+        ..TrainOptions::default()
+    };
+    let fit = |solver| {
+        logreg::train(&data, None, &options(solver), &mut no_observer())
+            .unwrap()
+            .report
+    };
+    assert_eq!(fit(Solver::Lbfgs).termination, Termination::MaxIterations);
+    let auto = fit(Solver::Auto);
+    assert_eq!(auto.solver, "lbfgs+newton");
+    assert_eq!(auto.termination, Termination::Converged);
+    assert!(auto.gap_bound.unwrap() <= 1e-12);
+    assert_eq!(auto.history.len(), auto.iterations + 1);
+}
