@@ -12,8 +12,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("logreg: error: {err:#}");
-            ExitCode::from(1)
+            cli::say!("logreg: error: {err:#}");
+            ExitCode::from(cli::exit_code(&err))
         }
     }
 }

@@ -304,6 +304,90 @@ fn usage_errors_exit_2() {
         &["--c"],
     );
     assert_fails(&dir.run(&["frobnicate"]), 2, &["unrecognized subcommand"]);
+    // Found after parsing, by logreg or by the library: still exit 2, in logreg's words (a
+    // negative number is a value, not clap's "did you mean -- -1").
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", BREAST_CANCER, "-o", "m.json"];
+        args.extend_from_slice(extra);
+        dir.run(&args)
+    };
+    for (extra, needle) in [
+        (&["--l2", "-1"][..], "invalid l2 -1"),
+        (&["--c", "-1"], "--c must be a positive number"),
+        (&["--tol", "-1"], "invalid tol -1"),
+        (&["--learning-rate", "-0.5"], "invalid learning rate"),
+        (
+            &["--validation-fraction", "1.5"],
+            "invalid validation fraction 1.5",
+        ),
+        (&["--patience", "3"], "--patience needs a validation set"),
+    ] {
+        assert_fails(&train(extra), 2, &[needle]);
+    }
+    assert!(!dir.path("m.json").exists());
+    let model = train_small(&dir);
+    let model = model.to_str().unwrap();
+    for sub in ["eval", "report"] {
+        let mut args = vec![sub, model, BREAST_CANCER, "--threshold", "-0.5"];
+        if sub == "report" {
+            args.extend_from_slice(&["-o", "r.html"]);
+        }
+        assert_fails(&dir.run(&args), 2, &["--threshold must be between 0 and 1"]);
+    }
+    assert_fails(
+        &dir.run(&["demo", "--test-fraction", "-1"]),
+        2,
+        &["invalid"],
+    );
+}
+
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    // `logreg train … --log-every 1 2>&1 | head -1`: every later line meets a closed pipe.
+    let dir = Dir::new();
+    let mut child = logreg(dir.root())
+        .args([
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--solver",
+            "gd",
+            "--log-every",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "a closed stderr made it exit {status}"
+    );
+    assert!(dir.path("m.json").exists());
+}
+
+#[test]
+fn thousands_of_threads_are_capped() {
+    let dir = Dir::new();
+    let out = dir.run(&[
+        "--threads",
+        "100000",
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "m.json",
+        "--quiet",
+    ]);
+    ok(&out);
+    assert!(
+        text(&out.stderr).contains("more than 256; using 256"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

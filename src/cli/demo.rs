@@ -22,7 +22,12 @@ pub struct DemoArgs {
     #[arg(long, value_name = "N", default_value_t = 2000)]
     max_iterations: usize,
     /// Fraction of rows held out for the final metrics (stratified).
-    #[arg(long, value_name = "F", default_value_t = 0.2)]
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.2,
+        allow_negative_numbers = true
+    )]
     test_fraction: f64,
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
@@ -86,7 +91,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     // The held-out rows double as a validation set, so the cost plot shows both curves.
     let trained = logreg::train(&train, Some(&test), &options, &mut log)?;
     if trained.report.termination == logreg::Termination::Interrupted {
-        eprintln!(
+        super::say!(
             "logreg: {}",
             progress::interrupted_message(&trained.report, "no plots written")
         );

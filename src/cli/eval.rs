@@ -1,7 +1,7 @@
 //! `logreg eval`: a model's metrics on labelled data.
 
 use super::{output, plotting};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 use logreg::{Model, metrics};
 use std::io::Write;
@@ -15,7 +15,12 @@ pub struct EvalArgs {
     /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
     /// Predict the positive class when its probability is at least T.
-    #[arg(long, value_name = "T", default_value_t = 0.5)]
+    #[arg(
+        long,
+        value_name = "T",
+        default_value_t = 0.5,
+        allow_negative_numbers = true
+    )]
     pub threshold: f64,
     /// Print the metrics as JSON.
     #[arg(long)]
@@ -31,12 +36,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!(
-            "--threshold must be between 0 and 1, not {}",
-            args.threshold
-        );
-    }
+    super::check_threshold(args.threshold)?;
     let model = Model::load(&args.model)?;
     let (x, y) = super::labelled_data(&args.data, args.format, &model, "eval")?;
     let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);

@@ -79,7 +79,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !args.quiet {
-        eprintln!(
+        super::say!(
             "wrote {} rows × {} features ({} positive, {} non-zeros, {}) to {} in {:.2} s ({:.0} MB)",
             summary.rows,
             summary.features,

@@ -1,5 +1,15 @@
 //! Subcommands of the `logreg` binary, one module each, each an `XArgs` and a `run`.
 
+/// Writes one line to stderr, like `eprintln!`, but a closed or full stderr is not a panic:
+/// the message is dropped, as a closed stdout is not an error either.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 mod demo;
 mod eval;
 mod explain;
@@ -80,8 +90,58 @@ pub fn labelled_data(
     Ok((x, y))
 }
 
+/// The most worker threads `--threads` starts; more only cost memory and start-up time.
+const MAX_THREADS: usize = 256;
+
+/// A usage error found after the arguments were parsed: exit code 2, like clap's own.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A usage error with this message.
+pub fn usage(message: String) -> anyhow::Error {
+    anyhow::Error::new(Usage(message))
+}
+
+/// The exit code of a failed run: 2 for usage errors (ours, and parameters the library
+/// rejects), 1 for everything else.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let misused = err.chain().any(|e| {
+        e.downcast_ref::<Usage>().is_some()
+            || matches!(
+                e.downcast_ref::<logreg::Error>(),
+                Some(logreg::Error::InvalidParameter { .. })
+            )
+    });
+    if misused { 2 } else { 1 }
+}
+
+/// `--threshold` must be a probability.
+pub fn check_threshold(threshold: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&threshold) {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "--threshold must be between 0 and 1, not {threshold}"
+        )))
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    if let Some(threads) = cli.threads {
+    if let Some(mut threads) = cli.threads {
+        if threads > MAX_THREADS {
+            say!(
+                "logreg: note: --threads {threads} is more than {MAX_THREADS}; using {MAX_THREADS}"
+            );
+            threads = MAX_THREADS;
+        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global()

@@ -16,7 +16,7 @@ pub fn write(dir: &Path, figures: &[Figure], quiet: bool) -> Result<()> {
         .with_context(|| format!("cannot write the plots to {}", dir.display()))?;
     if !quiet {
         for path in written {
-            eprintln!("wrote {}", path.display());
+            super::say!("wrote {}", path.display());
         }
     }
     Ok(())
@@ -42,7 +42,7 @@ pub fn training(dir: &Path, trained: &Trained, quiet: bool) -> Result<()> {
     logreg::model::write_atomically(&path, &text)
         .with_context(|| format!("cannot write {}", path.display()))?;
     if !quiet {
-        eprintln!("wrote {}", path.display());
+        super::say!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -112,7 +112,7 @@ impl Watch {
             }
             None => {
                 if !self.quiet && self.every > 0 && p.iteration.is_multiple_of(self.every) {
-                    eprintln!("iteration {}: cost {:.6}", p.iteration, p.cost);
+                    super::say!("iteration {}: cost {:.6}", p.iteration, p.cost);
                 }
             }
         }

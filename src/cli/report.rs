@@ -1,7 +1,7 @@
 //! `logreg report`: one self-contained HTML page with the model, its fit, its metrics on
 //! labelled data and every plot inline.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use logreg::report::{FitRecord, Report};
 use logreg::{Model, metrics, plot};
@@ -22,7 +22,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub fit: Option<PathBuf>,
     /// Predict the positive class when its probability is at least T.
-    #[arg(long, value_name = "T", default_value_t = 0.5)]
+    #[arg(
+        long,
+        value_name = "T",
+        default_value_t = 0.5,
+        allow_negative_numbers = true
+    )]
     pub threshold: f64,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
     /// optionally .gz; otherwise CSV].
@@ -31,12 +36,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        bail!(
-            "--threshold must be between 0 and 1, not {}",
-            args.threshold
-        );
-    }
+    super::check_threshold(args.threshold)?;
     let model = Model::load(&args.model)?;
     let fit: Option<FitRecord> = match &args.fit {
         Some(path) => {
@@ -69,6 +69,6 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     .to_html()?;
     logreg::model::write_atomically(&args.output, page.as_bytes())
         .with_context(|| format!("cannot write the report to {}", args.output.display()))?;
-    eprintln!("wrote {}", args.output.display());
+    super::say!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }

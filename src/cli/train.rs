@@ -65,7 +65,12 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub fit: FitArgs,
     /// Hold out this fraction of rows (stratified by class) for validation.
-    #[arg(long, value_name = "F", conflicts_with = "validation")]
+    #[arg(
+        long,
+        value_name = "F",
+        conflicts_with = "validation",
+        allow_negative_numbers = true
+    )]
     pub validation_fraction: Option<f64>,
     /// Validation data in a separate file laid out like the training file.
     #[arg(long, value_name = "FILE")]
@@ -99,19 +104,34 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub solver: SolverArg,
     /// α, the gradient descent step size (--solver gd only).
-    #[arg(long, value_name = "ALPHA", default_value_t = 0.1)]
+    #[arg(
+        long,
+        value_name = "ALPHA",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
     pub learning_rate: f64,
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_iterations: usize,
     /// Converged once the certified bound on the relative gap to the optimum, (J − J*)/J*, is
     /// at most T.
-    #[arg(long, value_name = "T", default_value_t = logreg::train::DEFAULT_TOL)]
+    #[arg(
+        long,
+        value_name = "T",
+        default_value_t = logreg::train::DEFAULT_TOL,
+        allow_negative_numbers = true
+    )]
     pub tol: f64,
     /// λ, the L2 penalty (λ/2)‖w‖² on the standardised weights [default: 1e-4].
-    #[arg(long, value_name = "LAMBDA", conflicts_with = "c")]
+    #[arg(
+        long,
+        value_name = "LAMBDA",
+        conflicts_with = "c",
+        allow_negative_numbers = true
+    )]
     pub l2: Option<f64>,
     /// Inverse penalty as in scikit-learn and LIBLINEAR: λ = 1/(C·m), m training rows.
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub c: Option<f64>,
     /// Starting weights.
     #[arg(long, value_enum, default_value = "zeros")]
@@ -135,7 +155,9 @@ impl FitArgs {
     pub fn options(&self, rows: usize, patience: Option<usize>) -> Result<TrainOptions> {
         let l2 = match (self.l2, self.c) {
             (_, Some(c)) if !(c > 0.0 && c.is_finite()) => {
-                bail!("--c must be a positive number, not {c}")
+                return Err(super::usage(format!(
+                    "--c must be a positive number, not {c}"
+                )));
             }
             (_, Some(c)) => 1.0 / (c * rows as f64),
             (Some(l2), None) => l2,
@@ -165,7 +187,10 @@ impl FitArgs {
 
 pub fn run(args: TrainArgs) -> Result<ExitCode> {
     if args.patience.is_some() && args.validation.is_none() && args.validation_fraction.is_none() {
-        bail!("--patience needs a validation set (--validation FILE or --validation-fraction F)");
+        return Err(super::usage(
+            "--patience needs a validation set (--validation FILE or --validation-fraction F)"
+                .into(),
+        ));
     }
     let options = LoadOptions {
         format: super::FormatArg::resolve(args.format),
@@ -232,7 +257,7 @@ fn fit_and_save(
     watch.finish();
     let report = &trained.report;
     if report.termination == Termination::Interrupted {
-        eprintln!(
+        super::say!(
             "logreg: {}",
             progress::interrupted_message(report, "no model written")
         );
@@ -256,10 +281,10 @@ fn fit_and_save(
         plotting::training(dir, &trained, quiet || args.json)?;
     }
     if let Some(w) = warning {
-        eprintln!("logreg: {w}");
+        super::say!("logreg: {w}");
     }
     if let Some(note) = output::separation_note(&trained) {
-        eprintln!("logreg: {note}");
+        super::say!("logreg: {note}");
     }
     let mut out = std::io::stdout().lock();
     if args.json {
