@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            cli::say!("logreg: error: {err:#}");
+            cli::say!("logreg: error: {}", cli::message(&err));
             ExitCode::from(cli::exit_code(&err))
         }
     }

@@ -626,3 +626,29 @@ fn the_summary_states_the_certified_gap() {
     let out = dir.run(&["train", BREAST_CANCER, "-o", "m.json"]);
     assert!(ok(&out).contains("relative gap to the optimum ≤"));
 }
+
+#[test]
+fn messages_say_each_thing_once() {
+    let dir = Dir::new();
+    // The OS error once, not once for the file and again as its cause.
+    let out = dir.run(&["train", "nope.csv", "-o", "m.json"]);
+    assert_fails(&out, 1, &["nope.csv"]);
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+    // --strict turns the warning into an error: "error: warning: …" no more.
+    let out = dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "m.json",
+        "--max-iterations",
+        "1",
+        "--strict",
+    ]);
+    assert_fails(&out, 1, &["logreg: error: ", "iteration limit"]);
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}

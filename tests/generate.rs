@@ -94,7 +94,7 @@ fn bad_arguments_fail_without_writing() {
             "x.csv",
         ],
     );
-    assert_fails(&bad_density, 1, &["density"]);
+    assert_fails(&bad_density, 2, &["density"]);
     let missing_rows = run(dir.path(), &["generate", "--features", "2", "-o", "x.csv"]);
     assert_fails(&missing_rows, 2, &[]);
     assert!(!dir.path().join("x.csv").exists());

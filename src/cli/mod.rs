@@ -123,6 +123,22 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if misused { 2 } else { 1 }
 }
 
+/// The error and its causes in one line, `a: b: c`, leaving out a cause whose text the line
+/// already holds (an I/O error names its file and then repeats its cause as its source).
+pub fn message(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
 /// `--threshold` must be a probability.
 pub fn check_threshold(threshold: f64) -> Result<()> {
     if (0.0..=1.0).contains(&threshold) {

@@ -53,7 +53,7 @@ pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> O
     let report = &trained.report;
     match report.termination {
         Termination::MaxIterations => Some(format!(
-            "warning: {} stopped at the iteration limit ({}) before the gap to the optimum was \
+            "{} stopped at the iteration limit ({}) before the gap to the optimum was \
              certified ({}); raise --max-iterations{}{}",
             report.solver,
             report.iterations,
@@ -74,14 +74,14 @@ pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> O
         )),
         Termination::Separable => Some(match &report.separation {
             Some(s) if !s.direction => format!(
-                "warning: the training classes are completely separated (a hyperplane puts all \
+                "the training classes are completely separated (a hyperplane puts all \
                  {} rows on their correct side) and λ = 0, so J has no minimum: the weights \
                  would grow without bound. Stopped after {} iterations; use --l2 > 0 for a \
                  well-defined model",
                 s.rows, report.iterations
             ),
             Some(s) => format!(
-                "warning: the training classes are completely separated (a hyperplane puts all \
+                "the training classes are completely separated (a hyperplane puts all \
                  {} rows on their correct side) and λ = 0, so J has no minimum and these \
                  coefficients diverge: {}. Stopped after {} iterations; use --l2 > 0 for a \
                  well-defined model",
@@ -90,7 +90,7 @@ pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> O
                 report.iterations
             ),
             None => format!(
-                "warning: the training classes are linearly separable and λ = 0, so J has no \
+                "the training classes are linearly separable and λ = 0, so J has no \
                  minimum: the weights would grow without bound. Stopped after {} iterations \
                  with every row classified correctly; use --l2 > 0 for a well-defined model",
                 report.iterations
@@ -98,7 +98,7 @@ pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> O
         }),
         Termination::QuasiSeparable => report.separation.as_ref().map(|s| {
             format!(
-                "warning: the training classes are quasi-completely separated and λ = 0: {} of \
+                "the training classes are quasi-completely separated and λ = 0: {} of \
                  {} rows are predicted perfectly along a direction in which J keeps falling, so \
                  the maximum-likelihood estimate does not exist and these coefficients diverge: \
                  {}. The model is where {} stopped after {} iterations; use --l2 > 0, or drop \
@@ -111,7 +111,7 @@ pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> O
             )
         }),
         Termination::Stalled => Some(format!(
-            "warning: {} could not reduce J further in floating point before the gap to the \
+            "{} could not reduce J further in floating point before the gap to the \
              optimum was certified ({}); the model is as close to the optimum as rounding allows",
             report.solver,
             gap_phrase(report.gap_bound)

@@ -281,7 +281,7 @@ fn fit_and_save(
         plotting::training(dir, &trained, quiet || args.json)?;
     }
     if let Some(w) = warning {
-        super::say!("logreg: {w}");
+        super::say!("logreg: warning: {w}");
     }
     if let Some(note) = output::separation_note(&trained) {
         super::say!("logreg: {note}");
