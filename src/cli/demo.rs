@@ -110,7 +110,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     writeln!(out, "{}", output::fit_summary(&newton.report))?;
     writeln!(
         out,
-        "gradient descent's cost is {:.2e} above the exact optimum J* = {:.6}",
+        "gradient descent's cost is {:.2e} (relative) above the exact optimum J* = {:.6}",
         (trained.report.cost - newton.report.cost) / newton.report.cost,
         newton.report.cost
     )?;
@@ -118,7 +118,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let mut out = out.lock();
     writeln!(
         out,
-        "\nheld-out metrics (positive class: {}):",
+        "\nheld-out metrics of the gradient-descent model (positive class: {}):",
         all.labels.positive
     )?;
     output::write_metrics(&mut out, &m, &all.labels)?;
