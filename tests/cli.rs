@@ -652,3 +652,51 @@ fn messages_say_each_thing_once() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn spellings_of_one_number_are_one_class() {
+    let dir = Dir::new();
+    // "1" and "1.0" are one class: a single class is an error, not a model of all-ones.
+    let one = dir.file("one.csv", "a,label\n1,1\n2,1.0\n3,1\n");
+    assert_fails(
+        &dir.run(&["train", one.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &["every row has the label"],
+    );
+    // 0, -0, 1 and 1.0 are two classes, not "a third class".
+    let two = dir.file("two.csv", "a,label\n1,0\n2,1\n3,1.0\n4,-0\n5,1\n6,0\n");
+    ok(&dir.run(&["train", two.to_str().unwrap(), "-o", "m.json", "--quiet"]));
+}
+
+#[test]
+fn splits_that_leave_nothing_to_learn_or_measure_are_usage_errors() {
+    let dir = Dir::new();
+    let six = dir.file("six.csv", "a,label\n1,0\n2,0\n3,0\n4,1\n5,1\n6,1\n");
+    let six = six.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["train", six, "-o", "m.json"];
+        args.extend_from_slice(extra);
+        dir.run(&args)
+    };
+    assert_fails(
+        &run(&["--validation-fraction", "0.9"]),
+        2,
+        &["leaves a class out of the training rows"],
+    );
+    assert_fails(
+        &run(&["--validation-fraction", "0.1"]),
+        2,
+        &["holds out no row"],
+    );
+    assert_fails(
+        &run(&["--validation-fraction", "0.4", "--patience", "0"]),
+        2,
+        &["--patience"],
+    );
+    assert!(!dir.path("m.json").exists());
+    assert_fails(
+        &dir.run(&["demo", "--test-fraction", "0.999"]),
+        2,
+        &["leaves a class out"],
+    );
+}

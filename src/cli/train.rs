@@ -77,7 +77,7 @@ pub struct TrainArgs {
     pub validation: Option<PathBuf>,
     /// Stop when validation accuracy has not improved for K checks (one check every
     /// --log-every iterations). Needs a validation set.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub patience: Option<usize>,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]

@@ -79,22 +79,30 @@ impl RawLabels {
     /// error naming the file (and the line of the third class).
     pub fn classes(&self, source: &Source, positive: Option<&str>) -> Result<(LabelMap, Vec<f64>)> {
         let path = source.path();
-        let labels = match self.values.len() {
+        // Spellings of one number ("1", "1.0", "+1"; "0", "-0") are one class.
+        let mut classes: Vec<usize> = Vec::new();
+        for (i, v) in self.values.iter().enumerate() {
+            if !classes.iter().any(|&c| same_label(&self.values[c], v)) {
+                classes.push(i);
+            }
+        }
+        let value = |k: usize| self.values[classes[k]].clone();
+        let labels = match classes.len() {
             0 => return Err(Error::NoRows { path: path.into() }),
             1 => {
                 return Err(Error::SingleClass {
                     path: path.into(),
-                    label: self.values[0].clone(),
+                    label: value(0),
                 });
             }
-            2 => LabelMap::from_values(&self.values[0], &self.values[1], positive)?,
+            2 => LabelMap::from_values(&value(0), &value(1), positive)?,
             _ => {
                 return Err(Error::TooManyClasses {
                     path: path.into(),
-                    line: source.line_of(self.first_offset[2]),
-                    first: self.values[0].clone(),
-                    second: self.values[1].clone(),
-                    third: self.values[2].clone(),
+                    line: source.line_of(self.first_offset[classes[2]]),
+                    first: value(0),
+                    second: value(1),
+                    third: value(2),
                 });
             }
         };

@@ -16,14 +16,16 @@ pub struct Split {
 }
 
 /// Splits rows with labels `y` (0 or 1), sending a fraction `fraction` of each class to
-/// validation.
+/// validation. A split whose held-out part would be empty, or whose training part would lack
+/// a class, is an error: nothing could be learnt or measured from it.
 pub fn stratified(y: &[f64], fraction: f64, seed: u64) -> Result<Split> {
+    let invalid = |reason| Error::InvalidParameter {
+        name: "validation fraction",
+        value: fraction.to_string(),
+        reason,
+    };
     if !(fraction > 0.0 && fraction < 1.0) {
-        return Err(Error::InvalidParameter {
-            name: "validation fraction",
-            value: fraction.to_string(),
-            reason: "must be strictly between 0 and 1",
-        });
+        return Err(invalid("must be strictly between 0 and 1"));
     }
     let mut rng = SplitMix64::new(seed);
     let mut split = Split {
@@ -36,6 +38,17 @@ pub fn stratified(y: &[f64], fraction: f64, seed: u64) -> Result<Split> {
         let take = (fraction * rows.len() as f64).round() as usize;
         split.validation.extend_from_slice(&rows[..take]);
         split.train.extend_from_slice(&rows[take..]);
+    }
+    if split.validation.is_empty() {
+        return Err(invalid(
+            "holds out no row of data this small; use a larger fraction",
+        ));
+    }
+    let has = |class: f64| split.train.iter().any(|&i| y[i] == class);
+    if !(has(0.0) && has(1.0)) {
+        return Err(invalid(
+            "leaves a class out of the training rows; use a smaller fraction",
+        ));
     }
     split.train.sort_unstable();
     split.validation.sort_unstable();
@@ -59,5 +72,21 @@ mod tests {
         let mut all: Vec<usize> = s.train.iter().chain(&s.validation).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_split_that_leaves_a_part_useless_is_an_error() {
+        let y = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        // 0.9 of three rows per class rounds to all three: no training rows.
+        assert!(matches!(
+            stratified(&y, 0.9, 0),
+            Err(Error::InvalidParameter { reason, .. }) if reason.contains("training")
+        ));
+        // 0.1 of three rows rounds to none: nothing held out.
+        assert!(matches!(
+            stratified(&y, 0.1, 0),
+            Err(Error::InvalidParameter { reason, .. }) if reason.contains("holds out no row")
+        ));
+        assert!(stratified(&y, 0.4, 0).is_ok());
     }
 }
