@@ -198,7 +198,8 @@ pub struct Trace {
     pub z: f64,
     pub a: f64,
     pub loss: f64,
-    /// da = dL/da = −y/a + (1 − y)/(1 − a); infinite when a has rounded to 0 or 1.
+    /// da = dL/da = −y/a + (1 − y)/(1 − a), computed from the logit as
+    /// −y·(1 + e^(−z)) + (1 − y)·(1 + e^z): finite even where a has rounded to 0 or 1.
     pub da: f64,
     /// dz = dL/dz = a − y.
     pub dz: f64,
@@ -247,11 +248,22 @@ impl Neuron {
         let grads = self.graph.backward(self.loss);
         let a = self.graph.value(self.a);
         let y = self.graph.value(self.y);
+        let z = self.graph.value(self.z);
         Trace {
-            z: self.graph.value(self.z),
+            z,
             a,
             loss: self.graph.value(self.loss),
-            da: -y / a + (1.0 - y) / (1.0 - a),
+            // 1/a = 1 + e^(−z) and 1/(1 − a) = 1 + e^z; a term whose label weight is 0 is
+            // left out, not multiplied by an infinite e^(±z).
+            da: if y == 0.0 {
+                0.0
+            } else {
+                -y * (1.0 + (-z).exp())
+            } + if y == 1.0 {
+                0.0
+            } else {
+                (1.0 - y) * (1.0 + z.exp())
+            },
             dz: grads.of(self.z),
             dw: self.w.iter().map(|&w| grads.of(w)).collect(),
             db: grads.of(self.b),
@@ -278,6 +290,16 @@ mod tests {
         // dw_j = x_j dz, db = dz
         assert!((t.dw[0] - t.dz).abs() < 1e-15 && (t.dw[1] - 2.0 * t.dz).abs() < 1e-15);
         assert_eq!(t.db, t.dz);
+    }
+
+    #[test]
+    fn da_is_finite_where_a_rounds_to_one() {
+        // z = 40: a = σ(40) is 1 in f64, so −y/a + (1 − y)/(1 − a) would be ∞ or NaN for y = 0.
+        for (y, expected) in [(1.0, -(1.0 + (-40f64).exp())), (0.0, 1.0 + 40f64.exp())] {
+            let t = Neuron::new(&[1.0], y, &[40.0], 0.0).trace();
+            assert_eq!(t.a, 1.0);
+            assert!(t.da.is_finite() && (t.da - expected).abs() <= 1e-12 * expected.abs());
+        }
     }
 
     #[test]

@@ -66,35 +66,47 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     for (j, name) in model.feature_names.iter().enumerate() {
         writeln!(
             out,
-            "  x{:<3} {name:<width$} = {:>14.6}   w{:<3} = {:>12.6}",
+            "  x{:<3} {name:<width$} = {:>14}   w{:<3} = {:>14}",
             j + 1,
-            xi[j],
+            significant(xi[j]),
             j + 1,
-            model.weights[j]
+            significant(model.weights[j])
         )?;
     }
-    writeln!(out, "  b = {:.6}", model.bias)?;
-    writeln!(out, "  z = w·x + b = {:.6}", t.z)?;
-    writeln!(out, "  a = σ(z) = 1/(1 + e^(−z)) = {:.6}", t.a)?;
+    writeln!(out, "  b = {}", significant(model.bias))?;
+    writeln!(out, "  z = w·x + b = {}", significant(t.z))?;
     writeln!(
         out,
-        "  L(a, y) = −(y·log a + (1 − y)·log(1 − a)) = {:.6}",
-        t.loss
+        "  a = σ(z) = 1/(1 + e^(−z)) = {}",
+        probability(t.z, t.a)
+    )?;
+    writeln!(
+        out,
+        "  L(a, y) = −(y·log a + (1 − y)·log(1 − a)) = {}",
+        significant(t.loss)
     )?;
     writeln!(out)?;
     writeln!(out, "backward")?;
-    writeln!(out, "  da = dL/da = −y/a + (1 − y)/(1 − a) = {:.6}", t.da)?;
-    writeln!(out, "  dz = dL/dz = da·a(1 − a) = a − y = {:.6}", t.dz)?;
+    writeln!(
+        out,
+        "  da = dL/da = −y/a + (1 − y)/(1 − a) = {}",
+        significant(t.da)
+    )?;
+    writeln!(
+        out,
+        "  dz = dL/dz = da·a(1 − a) = a − y = {}",
+        significant(t.dz)
+    )?;
     for (j, name) in model.feature_names.iter().enumerate() {
         writeln!(
             out,
-            "  dw{:<3} {name:<width$} = x{}·dz = {:>12.6}",
+            "  dw{:<3} {name:<width$} = x{}·dz = {:>14}",
             j + 1,
             j + 1,
-            t.dw[j]
+            significant(t.dw[j])
         )?;
     }
-    writeln!(out, "  db = dz = {:.6}", t.db)?;
+    writeln!(out, "  db = dz = {}", significant(t.db))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -103,4 +115,51 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         if t.a >= 0.5 { "≥" } else { "<" }
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// v with seven significant digits: fixed-point between 1e-3 and 1e7, else in e-notation, so
+/// that a loss of 1e-12 does not print as 0.000000.
+fn significant(v: f64) -> String {
+    let size = v.abs();
+    if v == 0.0 || !v.is_finite() {
+        format!("{v}")
+    } else if (1e-3..1e7).contains(&size) {
+        let decimals = (6 - size.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.6e}")
+    }
+}
+
+/// a = σ(z), written as 1 − σ(−z) when it is within 1e-6 of 1, so that the digits that matter
+/// show.
+fn probability(z: f64, a: f64) -> String {
+    let rest = logreg::loss::sigmoid(-z);
+    if rest == 0.0 {
+        // Below f64's range: 1 − a = σ(−z) ≈ e^(−z).
+        format!("1 − e^(−{})", significant(z))
+    } else if rest < 1e-6 {
+        format!("1 − {rest:.6e}")
+    } else {
+        significant(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_keep_their_significant_digits() {
+        assert_eq!(significant(0.5), "0.5000000");
+        assert_eq!(significant(123.456789), "123.4568");
+        assert_eq!(significant(1.5e-12), "1.500000e-12");
+        assert_eq!(significant(-2.5e8), "-2.500000e8");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(probability(0.0, 0.5), "0.5000000");
+        assert_eq!(
+            probability(40.0, 1.0),
+            format!("1 − {:.6e}", (-40f64).exp())
+        );
+    }
 }

@@ -45,10 +45,15 @@ pub fn loss_from_logit(z: f64, y: f64) -> f64 {
     if y > 0.5 { log1p_exp(-z) } else { log1p_exp(z) }
 }
 
-/// dz = dL/dz = σ(z) − y.
+/// dz = dL/dz = σ(z) − y, for y = 1 written −σ(−z), so that it keeps its digits where σ(z)
+/// rounds to 1 (at z = 40, −4.2e-18 rather than 0).
 #[inline]
 pub fn dz(z: f64, y: f64) -> f64 {
-    sigmoid(z) - y
+    if y == 1.0 {
+        -sigmoid(-z)
+    } else {
+        sigmoid(z) - y
+    }
 }
 
 /// a = σ(z) and, if `with_loss`, L(a, y), sharing one exponential e^(−|z|): the form the
@@ -74,6 +79,15 @@ pub fn forward(z: f64, y: f64, with_loss: bool) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dz_keeps_its_digits_where_a_rounds_to_one() {
+        assert_eq!(sigmoid(40.0), 1.0);
+        let expected = (-40f64).exp() / (1.0 + (-40f64).exp());
+        assert_eq!(dz(40.0, 1.0), -expected);
+        assert!(dz(40.0, 1.0) < 0.0);
+        assert_eq!(dz(-40.0, 0.0), expected);
+    }
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs().max(f64::MIN_POSITIVE)
