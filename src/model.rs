@@ -96,14 +96,21 @@ impl Model {
             path: path.into(),
             reason,
         };
-        let value: serde_json::Value =
+        // The two fields that say what the file is, read first (everything else is skipped
+        // without being built), so a file of another version gets that error, not a field's.
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            format_version: Option<u64>,
+        }
+        let header: Header =
             serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        if header.format.as_deref() != Some(FORMAT) {
             return Err(format_error(format!(
                 "the \"format\" field is not {FORMAT:?}"
             )));
         }
-        match value.get("format_version").and_then(|v| v.as_u64()) {
+        match header.format_version {
             Some(FORMAT_VERSION) => {}
             Some(found) => {
                 return Err(Error::ModelVersion {
@@ -114,8 +121,10 @@ impl Model {
             }
             None => return Err(format_error("no \"format_version\" number".into())),
         }
+        // Straight from the text: a key given twice is an error ("duplicate field"), not the
+        // last one silently winning, and fields this version does not know are skipped.
         let model: Model =
-            serde_json::from_value(value).map_err(|e| format_error(e.to_string()))?;
+            serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
         let n = model.feature_names.len();
         let scaling_ok = model
             .standardization

@@ -700,3 +700,25 @@ fn splits_that_leave_nothing_to_learn_or_measure_are_usage_errors() {
         &["leaves a class out"],
     );
 }
+
+#[test]
+fn a_folder_as_data_and_a_key_given_twice_are_named() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("folder")).unwrap();
+    assert_fails(
+        &dir.run(&["train", "folder", "-o", "m.json"]),
+        1,
+        &["folder: is a folder, not a data file"],
+    );
+    // A model file with "bias" twice is refused, not read with the last value.
+    let model = train_small(&dir);
+    let text = std::fs::read_to_string(&model).unwrap();
+    let doubled = text.replacen("\"bias\":", "\"bias\": 5.0,\n  \"bias\":", 1);
+    let twice = dir.file("twice.json", &doubled);
+    let data = dir.file("small.csv", SMALL);
+    assert_fails(
+        &dir.run(&["predict", twice.to_str().unwrap(), data.to_str().unwrap()]),
+        1,
+        &["duplicate field `bias`"],
+    );
+}

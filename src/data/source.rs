@@ -30,7 +30,18 @@ impl Source {
     /// Maps `path`, or decompresses it if it is gzip.
     pub fn open(path: &Path) -> Result<Self> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
+        if metadata.is_dir() {
+            // Mapping a folder fails with "No such device", which says nothing useful.
+            return Err(Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a folder, not a data file",
+                ),
+            ));
+        }
+        let len = metadata.len();
         if len == 0 {
             return Ok(Self::from_static(path, &[]));
         }
