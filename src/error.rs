@@ -75,7 +75,7 @@ pub enum Error {
     NoRows { path: PathBuf },
 
     /// `--target NAME` names a column the header does not have.
-    #[error("{}: no column named {name:?} (columns: {})", path.display(), available.join(", "))]
+    #[error("{}: no column named {name:?} (columns: {})", path.display(), crate::data::some_of(&available.iter().map(String::as_str).collect::<Vec<_>>()))]
     MissingTarget {
         path: PathBuf,
         name: String,

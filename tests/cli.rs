@@ -722,3 +722,49 @@ fn a_folder_as_data_and_a_key_given_twice_are_named() {
         &["duplicate field `bias`"],
     );
 }
+
+#[test]
+fn long_names_cells_and_lists_are_cut_to_a_readable_length() {
+    let dir = Dir::new();
+    // A 100 kB cell is quoted in 80 characters, not in full.
+    let cell = format!("a,label\n{},1\n2,0\n", "x".repeat(100_000));
+    let big = dir.file("big.csv", &cell);
+    let out = dir.run(&["train", big.to_str().unwrap(), "-o", "m.json"]);
+    assert_fails(&out, 1, &["cannot read", "…"]);
+    assert!(
+        out.stderr.len() < 1_000,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+    // A model of 5,000 features against a file without them: ten names, then a count.
+    let n = 5_000;
+    let header: Vec<String> = (0..n).map(|j| format!("c{j}")).collect();
+    let rows: Vec<String> = (0..4)
+        .map(|i| format!("{},{}", vec!["1"; n].join(","), i % 2))
+        .collect();
+    let wide = dir.file(
+        "wide.csv",
+        &format!("{},label\n{}\n", header.join(","), rows.join("\n")),
+    );
+    ok(&dir.run(&[
+        "train",
+        wide.to_str().unwrap(),
+        "-o",
+        "wide.json",
+        "--quiet",
+    ]));
+    let out = dir.run(&["predict", "wide.json", BREAST_CANCER]);
+    assert_fails(&out, 1, &["missing: c0, c1", "and 4990 more"]);
+    assert!(
+        out.stderr.len() < 2_000,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+    // A name given twice: both positions.
+    let twice = dir.file("twice.csv", "a,b,a,label\n1,2,3,0\n");
+    assert_fails(
+        &dir.run(&["train", twice.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &["appears twice in the header (columns 1 and 3)"],
+    );
+}

@@ -96,15 +96,18 @@ impl CsvFile {
                     reason: "empty column name in the header".into(),
                 });
             }
-            for (j, name) in header.iter().enumerate() {
-                if header[..j].contains(name) {
-                    return Err(Error::Parse {
-                        path: path.into(),
-                        line: source.line_of(start),
-                        column: j + 1,
-                        reason: format!("column name {name:?} appears twice in the header"),
-                    });
-                }
+            if let Some((first, j)) = super::first_duplicate(&header) {
+                return Err(Error::Parse {
+                    path: path.into(),
+                    line: source.line_of(start),
+                    column: j + 1,
+                    reason: format!(
+                        "column name {:?} appears twice in the header (columns {} and {})",
+                        super::cut(&header[j]),
+                        first + 1,
+                        j + 1
+                    ),
+                });
             }
             let body_start = (end + 1).min(bytes.len());
             return Ok(CsvFile {
@@ -334,7 +337,7 @@ pub(crate) fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, St
     if text.is_empty() {
         return Err("empty cell (a missing value)".into());
     }
-    let show = || String::from_utf8_lossy(text).into_owned();
+    let show = || super::cut(&String::from_utf8_lossy(text));
     let value: f64 = fast_decimal(text)
         .map_or_else(|| fast_float2::parse(text), Ok)
         .map_err(|_| format!("cannot read {:?} as a number", show()))?;
@@ -557,12 +560,10 @@ pub fn read_for_model(
     if let Some(err) = feature_mismatch(path, feature_names, header, target) {
         return Err(err);
     }
+    let at = super::positions(header);
     let columns = Columns {
-        features: feature_names
-            .iter()
-            .map(|f| header.iter().position(|h| h == f).unwrap())
-            .collect(),
-        target: header.iter().position(|h| h == target),
+        features: feature_names.iter().map(|f| at[f.as_str()]).collect(),
+        target: at.get(target).copied(),
     };
     let (features, raw) = read_features(&file, &columns, precision)?;
     let y = match (raw, columns.target) {
@@ -580,15 +581,17 @@ pub(crate) fn feature_mismatch(
     header: &[String],
     target: &str,
 ) -> Option<Error> {
+    let in_header = super::positions(header);
+    let in_model = super::positions(feature_names);
     let missing: Vec<&str> = feature_names
         .iter()
-        .filter(|f| !header.contains(f))
         .map(String::as_str)
+        .filter(|f| !in_header.contains_key(f))
         .collect();
     let extra: Vec<&str> = header
         .iter()
-        .filter(|h| *h != target && !feature_names.contains(h))
         .map(String::as_str)
+        .filter(|h| *h != target && !in_model.contains_key(h))
         .collect();
     if !missing.is_empty() || !extra.is_empty() {
         let mut reason = format!(
@@ -597,10 +600,10 @@ pub(crate) fn feature_mismatch(
             header.len() - usize::from(header.iter().any(|h| h == target))
         );
         if !missing.is_empty() {
-            reason += &format!("; missing: {}", missing.join(", "));
+            reason += &format!("; missing: {}", super::some_of(&missing));
         }
         if !extra.is_empty() {
-            reason += &format!("; not in the model: {}", extra.join(", "));
+            reason += &format!("; not in the model: {}", super::some_of(&extra));
         }
         return Some(Error::FeatureMismatch {
             path: path.into(),

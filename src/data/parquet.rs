@@ -120,15 +120,16 @@ impl ParquetFile {
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        for (j, name) in header.iter().enumerate() {
-            if header[..j].contains(name) {
-                return Err(Error::ParquetColumn {
-                    path: path.into(),
-                    column: name.clone(),
-                    position: j + 1,
-                    reason: "the column name appears twice in the schema".into(),
-                });
-            }
+        if let Some((first, j)) = super::first_duplicate(&header) {
+            return Err(Error::ParquetColumn {
+                path: path.into(),
+                column: header[j].clone(),
+                position: j + 1,
+                reason: format!(
+                    "the column name appears twice in the schema (also column {})",
+                    first + 1
+                ),
+            });
         }
         let group_rows = metadata
             .metadata()
@@ -649,9 +650,13 @@ pub fn read_matching(
     {
         return Err(err);
     }
-    let position = |name: &String| header.iter().position(|h| h == name);
-    let features: Vec<usize> = schema.feature_names.iter().filter_map(position).collect();
-    let target = header.iter().position(|h| h == schema.target);
+    let at = super::positions(header);
+    let features: Vec<usize> = schema
+        .feature_names
+        .iter()
+        .filter_map(|f| at.get(f.as_str()).copied())
+        .collect();
+    let target = at.get(schema.target).copied();
     for &j in &features {
         file.check_feature(j)?;
     }
