@@ -121,6 +121,13 @@ impl Spec {
         if self.features == 0 {
             return invalid("features", "0".into(), "need at least one feature");
         }
+        if self.features > crate::data::libsvm::MAX_FEATURES {
+            return invalid(
+                "features",
+                self.features.to_string(),
+                "must be at most 2^26 = 67,108,864 (the most a LIBSVM file may use)",
+            );
+        }
         if !(self.density > 0.0 && self.density <= 1.0) {
             return invalid("density", self.density.to_string(), "must be in (0, 1]");
         }
@@ -535,6 +542,10 @@ mod tests {
             },
             Spec {
                 decimals: 0,
+                ..Spec::default()
+            },
+            Spec {
+                features: 2305843009213693952,
                 ..Spec::default()
             },
         ] {

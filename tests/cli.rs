@@ -768,3 +768,40 @@ fn long_names_cells_and_lists_are_cut_to_a_readable_length() {
         &["appears twice in the header (columns 1 and 3)"],
     );
 }
+
+#[test]
+fn tiny_files_cannot_make_logreg_allocate_gigabytes() {
+    let dir = Dir::new();
+    // Index 2³² − 1 in a 20-byte file: over the feature limit, named, before any allocation.
+    let svm = dir.file("x.svm", "1 4294967295:1\n0 1:1\n");
+    assert_fails(
+        &dir.run(&["train", svm.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &["x.svm:1:3", "above the limit of 67108864 features"],
+    );
+    // 20,000 header names over rows of one field: the short row is reported before the
+    // 20,000 × rows matrix is allocated.
+    let header: Vec<String> = (0..20_000).map(|j| format!("c{j}")).collect();
+    let csv = dir.file(
+        "bomb.csv",
+        &format!("{}\n{}", header.join(","), "1\n".repeat(100_000)),
+    );
+    assert_fails(
+        &dir.run(&["train", csv.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &["bomb.csv:2:2", "row has 1 fields but the header has 20000"],
+    );
+    assert_fails(
+        &dir.run(&[
+            "generate",
+            "--rows",
+            "10",
+            "--features",
+            "2305843009213693952",
+            "-o",
+            "g.csv",
+        ]),
+        2,
+        &["invalid features"],
+    );
+}

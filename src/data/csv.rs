@@ -144,6 +144,12 @@ impl CsvFile {
                 path: self.path().into(),
             });
         }
+        let width = self.header.len();
+        if rows.saturating_mul(width) > body.len() {
+            // Every cell takes a byte and a separator, so some row is short of fields: find it
+            // before allocating rows × n values for a file that cannot hold them.
+            return Err(self.short_row(body));
+        }
         let n = columns.features.len();
         let mut values = vec![T::default(); rows * n];
         let mut ids = vec![0u32; if columns.target.is_some() { rows } else { 0 }];
@@ -189,6 +195,31 @@ impl CsvFile {
     /// The 1-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
         self.source.line_of(offset)
+    }
+
+    /// The error for the first data row whose field count is not the header's (or, if every
+    /// row has the right count, for the body as a whole).
+    fn short_row(&self, body: &[u8]) -> Error {
+        let width = self.header.len();
+        let mut fields = Vec::new();
+        for (start, line) in lines(body).filter(|(_, line)| !is_blank(line)) {
+            let count = match split_fields(line, &mut fields) {
+                Ok(()) => fields.len(),
+                Err(_) => continue, // the full parse reports it
+            };
+            if count != width {
+                return self.cell_error(CellError {
+                    offset: self.body_start + start,
+                    column: count.min(width) + 1,
+                    reason: format!("row has {count} fields but the header has {width}"),
+                });
+            }
+        }
+        self.source.error_at(
+            self.body_start,
+            1,
+            format!("{width} columns cannot fit in {} bytes of rows", body.len()),
+        )
     }
 
     fn cell_error(&self, e: CellError) -> Error {

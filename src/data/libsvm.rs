@@ -77,6 +77,11 @@ fn tokens(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 
 /// The fast path for the pairs of a plain line: `␣index:value` repeated, single spaces, plain
 /// decimals (see [`super::csv::scan_decimal`]), increasing indices within the model's width.
+/// The largest feature index a training file may use: 2²⁶ = 67,108,864 (the weights alone then
+/// take 512 MB, and each solver keeps a few vectors of that size). A tiny file naming index
+/// 4,294,967,295 would otherwise make logreg allocate about 100 GB.
+pub const MAX_FEATURES: usize = 1 << 26;
+
 /// Writes the pairs from the start of `indices`/`values` and returns how many and the last index,
 /// or None at anything unusual (a tab, `qid:`, an error of any kind); the careful token-by-token
 /// path then reads the line again and reports any error precisely.
@@ -86,7 +91,7 @@ fn scan_pairs<T: Element>(
     indices: &mut [u32],
     values: &mut [T],
 ) -> Option<(usize, u32)> {
-    let limit = max_features.map_or(u32::MAX as u64, |n| n as u64);
+    let limit = max_features.unwrap_or(MAX_FEATURES) as u64;
     let (mut i, mut k, mut previous) = (0, 0, 0u64);
     while i < line.len() {
         if line[i] != b' ' {
@@ -172,8 +177,8 @@ fn parse_chunk<T: Element>(
             if index == b"qid" {
                 continue;
             }
-            let show = || String::from_utf8_lossy(tok).into_owned();
-            let index: u32 = std::str::from_utf8(index)
+            let show = || super::cut(&String::from_utf8_lossy(tok));
+            let index: u64 = std::str::from_utf8(index)
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| {
@@ -182,6 +187,18 @@ fn parse_chunk<T: Element>(
                         format!("{:?}: the index is not a positive integer", show()),
                     )
                 })?;
+            if max_features.is_none() && index > MAX_FEATURES as u64 {
+                return Err(fail(
+                    position,
+                    format!(
+                        "{:?}: index {index} is above the limit of {MAX_FEATURES} features (a \
+                         model that wide would need {:.1} GB for its weights alone)",
+                        show(),
+                        index as f64 * 8e-9
+                    ),
+                ));
+            }
+            let index = index as u32;
             if index == 0 {
                 return Err(fail(position, format!("{:?}: indices start at 1", show())));
             }
