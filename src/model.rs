@@ -144,14 +144,25 @@ impl Model {
     }
 }
 
+/// The permissions of a new file: rw for everyone the umask allows (rw-r--r-- under the usual
+/// 022, rw------- under 077), as `open(2)` would give it. The umask is read from
+/// /proc/self/status, which does not change it (the `umask` call would, for every thread);
+/// where that is unavailable, rw-r--r--.
 #[cfg(unix)]
-fn new_file_permissions() -> std::fs::Permissions {
+pub(crate) fn new_file_permissions() -> std::fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o644)
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+        })
+        .unwrap_or(0o022);
+    std::fs::Permissions::from_mode(0o666 & !umask)
 }
 
 #[cfg(not(unix))]
-fn new_file_permissions() -> std::fs::Permissions {
+pub(crate) fn new_file_permissions() -> std::fs::Permissions {
     let mut p = tempfile::tempfile()
         .and_then(|f| f.metadata())
         .map(|m| m.permissions())
@@ -160,8 +171,56 @@ fn new_file_permissions() -> std::fs::Permissions {
     p
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
+/// Where an output named `path` goes.
+pub enum OutputTarget {
+    /// A regular file (new or existing) at this path, after following symbolic links: written
+    /// to a temporary file beside it, then renamed over it, so the link stays a link.
+    File(std::path::PathBuf),
+    /// Something that is not a regular file, such as /dev/null, /dev/stdout or a named pipe:
+    /// written through, never replaced.
+    Device(std::path::PathBuf),
+}
+
+impl OutputTarget {
+    /// Classifies `path`, following symbolic links. Anything under /dev or /proc is written
+    /// through: /dev/stdout is a link to the process's standard output, which may be a
+    /// regular file that a shell redirection opened, and must not be replaced.
+    pub fn of(path: &Path) -> Result<OutputTarget> {
+        if path.starts_with("/dev") || path.starts_with("/proc") {
+            return Ok(OutputTarget::Device(path.into()));
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() && !m.is_dir() => Ok(OutputTarget::Device(path.into())),
+            Ok(_) => {
+                let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+                Ok(OutputTarget::File(real))
+            }
+            // A link to a file that does not exist yet: create that file.
+            Err(_) => match std::fs::read_link(path) {
+                Ok(target) => {
+                    let base = path.parent().unwrap_or(Path::new("."));
+                    Ok(OutputTarget::File(base.join(target)))
+                }
+                Err(_) => Ok(OutputTarget::File(path.into())),
+            },
+        }
+    }
+}
+
+/// Writes `bytes` to `path`: for a regular file, to a temporary file beside it, synced, then
+/// renamed over it (see [`OutputTarget`]); for a device or pipe, straight through.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let path = match OutputTarget::of(path)? {
+        OutputTarget::Device(device) => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&device)
+                .map_err(|e| Error::io(&device, e))?;
+            return out.write_all(bytes).map_err(|e| Error::io(&device, e));
+        }
+        OutputTarget::File(file) => file,
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -173,7 +232,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     // The temporary file is private (0600); give the result the permissions of the file it
-    // replaces, or the usual rw-r--r-- for a new one.
+    // replaces, or those of any new file under the umask.
     let permissions = match std::fs::metadata(path) {
         Ok(existing) => existing.permissions(),
         Err(_) => new_file_permissions(),

@@ -28,6 +28,7 @@
 
 use crate::error::{Error, Result};
 use crate::loss::sigmoid;
+use crate::model::OutputTarget;
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -174,16 +175,34 @@ impl Spec {
     /// Writes the data set to `path` atomically (temporary file, then rename).
     pub fn write(&self, path: &Path) -> Result<Summary> {
         self.validate()?;
+        let path = match OutputTarget::of(path)? {
+            OutputTarget::Device(device) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&device)
+                    .map_err(|e| Error::io(&device, e))?;
+                let mut out = BufWriter::with_capacity(1 << 20, file);
+                let summary = self.write_to(&mut out).map_err(|e| Error::io(&device, e))?;
+                out.flush().map_err(|e| Error::io(&device, e))?;
+                return Ok(summary);
+            }
+            OutputTarget::File(file) => file,
+        };
+        let path = path.as_path();
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".logreg-").suffix(".tmp");
-        // A data file is for sharing: rw-r--r-- rather than the temporary file's rw-------.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".logreg-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        // A data file is for sharing: the permissions of any new file under the umask, rather
+        // than the temporary file's rw-------.
+        tmp.as_file()
+            .set_permissions(crate::model::new_file_permissions())
+            .map_err(|e| Error::io(tmp.path(), e))?;
         let mut out = BufWriter::with_capacity(1 << 20, tmp);
         let summary = self.write_to(&mut out).map_err(|e| Error::io(path, e))?;
         let tmp = out

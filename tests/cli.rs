@@ -805,3 +805,57 @@ fn tiny_files_cannot_make_logreg_allocate_gigabytes() {
         &["invalid features"],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_go_through_links_and_devices_and_respect_the_umask() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = Dir::new();
+    // A link to a file: the file gets the model, the link stays a link.
+    std::fs::write(dir.path("real.json"), "old").unwrap();
+    std::os::unix::fs::symlink(dir.path("real.json"), dir.path("link.json")).unwrap();
+    ok(&dir.run(&["train", BREAST_CANCER, "-o", "link.json", "--quiet"]));
+    assert!(
+        std::fs::symlink_metadata(dir.path("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(dir.path("real.json"))
+            .unwrap()
+            .contains("logreg-model")
+    );
+    // A link to /dev/null: written through; neither the link nor the device is replaced.
+    std::os::unix::fs::symlink("/dev/null", dir.path("null")).unwrap();
+    ok(&dir.run(&["train", BREAST_CANCER, "-o", "null", "--quiet"]));
+    ok(&dir.run(&["generate", "--rows", "5", "--features", "2", "-o", "null"]));
+    assert!(
+        std::fs::symlink_metadata(dir.path("null"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // Under umask 077 a new model is private.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077 && exec '{}' train '{BREAST_CANCER}' -o private.json --quiet",
+            env!("CARGO_BIN_EXE_logreg")
+        ))
+        .current_dir(dir.root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(dir.path("private.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
