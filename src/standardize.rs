@@ -9,8 +9,12 @@
 //! the same model on the raw scale has w_j = w̃_j/s_j and b = b̃ − Σ_j w_j μ_j. The objective
 //! evaluates z on the raw data with (w, b) and pulls gradients back by the chain rule:
 //! ∂J/∂w̃_j = (∂J/∂w_j − μ_j·∂J/∂b)/s_j and ∂J/∂b̃ = ∂J/∂b. Sparse data stay sparse this way.
-//! A constant column (s_j = 0) gets s_j = 1: its standardised value is 0 for every row, so its
-//! weight is decided by the penalty alone and stays 0.
+//! A constant column (s_j = 0) gets s_j = 1 and is marked constant: its standardised value is
+//! 0 for every row, so it carries no information, and its weight is held at exactly 0 (the
+//! map sends it to w_j = 0, and its gradient is 0). Pulling its gradient back by
+//! (∂J/∂w_j − μ_j·∂J/∂b) would otherwise subtract two sums of size |μ_j|·Σ|dz|: for a constant
+//! column of 1.7e12 their rounding moved the weight, and the bias by −9e9 to compensate, so
+//! that prediction on the f64 values of a column stored in f32 for training was off by 200 in z.
 //!
 //! Sparse data are scaled without centering (μ_j taken as 0, s_j the column's standard
 //! deviation), as scikit-learn's `StandardScaler(with_mean=False)` does: centering would make
@@ -22,8 +26,17 @@ use serde::{Deserialize, Serialize};
 
 /// The standard deviation for a variance, or 1 for a constant column.
 fn scale_from_variance(variance: f64) -> f64 {
+    if is_constant(variance) {
+        1.0
+    } else {
+        variance.sqrt()
+    }
+}
+
+/// A variance of a constant column (zero, or not a usable number).
+fn is_constant(variance: f64) -> bool {
     let sd = variance.max(0.0).sqrt();
-    if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
+    !(sd > 0.0 && sd.is_finite())
 }
 
 /// Column means and scales; the affine map between standardised and raw parameters.
@@ -31,6 +44,9 @@ fn scale_from_variance(variance: f64) -> f64 {
 pub struct Standardization {
     pub mean: Vec<f64>,
     pub scale: Vec<f64>,
+    /// Columns with no spread in the training rows (empty: none). Not written to model files.
+    #[serde(default, skip_serializing)]
+    pub constant: Vec<bool>,
 }
 
 impl Standardization {
@@ -67,6 +83,8 @@ impl Standardization {
             return Standardization {
                 mean: vec![0.0; n],
                 scale,
+                // An all-zero sparse column stays zero without centring: nothing to hold.
+                constant: Vec::new(),
             };
         }
         let sums = parallel::map_reduce(
@@ -88,11 +106,12 @@ impl Standardization {
             },
             parallel::add_into,
         );
-        let scale = squares
-            .iter()
-            .map(|s| scale_from_variance(s / m as f64))
-            .collect();
-        Standardization { mean, scale }
+        let variances: Vec<f64> = squares.iter().map(|s| s / m as f64).collect();
+        Standardization {
+            mean,
+            scale: variances.iter().map(|&v| scale_from_variance(v)).collect(),
+            constant: variances.iter().map(|&v| is_constant(v)).collect(),
+        }
     }
 
     /// The identity map (standardisation off).
@@ -100,6 +119,7 @@ impl Standardization {
         Standardization {
             mean: vec![0.0; n],
             scale: vec![1.0; n],
+            constant: Vec::new(),
         }
     }
 
@@ -109,7 +129,8 @@ impl Standardization {
         let w: Vec<f64> = theta[..n]
             .iter()
             .zip(&self.scale)
-            .map(|(w, s)| w / s)
+            .enumerate()
+            .map(|(j, (w, s))| if self.is_constant(j) { 0.0 } else { w / s })
             .collect();
         let shift: f64 = w.iter().zip(&self.mean).map(|(w, mu)| w * mu).sum();
         (w, theta[n] - shift)
@@ -127,8 +148,17 @@ impl Standardization {
     pub fn pull_back(&self, gradient: &mut [f64]) {
         let n = self.mean.len();
         let gb = gradient[n];
-        for ((g, mu), s) in gradient[..n].iter_mut().zip(&self.mean).zip(&self.scale) {
-            *g = (*g - mu * gb) / s;
+        for (j, ((g, mu), s)) in gradient[..n]
+            .iter_mut()
+            .zip(&self.mean)
+            .zip(&self.scale)
+            .enumerate()
+        {
+            *g = if self.is_constant(j) {
+                0.0
+            } else {
+                (*g - mu * gb) / s
+            };
         }
     }
 
@@ -145,6 +175,7 @@ impl Standardization {
                 .iter()
                 .map(|s| (s * s + 4.0 * l2).sqrt())
                 .collect(),
+            constant: self.constant.clone(),
         }
     }
 
@@ -152,6 +183,11 @@ impl Standardization {
     /// w_j = θ_j/s_j (see [`crate::objective::Objective::penalize_raw_weights`]).
     pub fn raw_penalty(&self) -> Vec<f64> {
         self.scale.iter().map(|s| 1.0 / (s * s)).collect()
+    }
+
+    /// Is column j constant in the training rows (its weight held at 0)?
+    fn is_constant(&self, j: usize) -> bool {
+        self.constant.get(j).copied().unwrap_or(false)
     }
 
     /// Is this the identity map?
@@ -172,11 +208,18 @@ mod tests {
         assert_eq!(s.mean, vec![3.0, 5.0]);
         assert!((s.scale[0] - (8.0f64 / 3.0).sqrt()).abs() < 1e-15);
         assert_eq!(s.scale[1], 1.0, "constant column");
+        assert_eq!(s.constant, vec![false, true]);
+        // The constant column's weight is held at 0, whatever θ says.
         let theta = vec![0.5, -2.0, 0.25];
         let (w, b) = s.to_raw(&theta);
+        assert_eq!(w[1], 0.0);
         let back = s.from_raw(&w, b);
-        for (a, c) in theta.iter().zip(&back) {
+        for (a, c) in [theta[0], 0.0, theta[2]].iter().zip(&back) {
             assert!((a - c).abs() < 1e-15);
         }
+        // Its gradient too.
+        let mut g = vec![1.0, 1.0, 1.0];
+        s.pull_back(&mut g);
+        assert_eq!(g[1], 0.0);
     }
 }

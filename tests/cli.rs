@@ -859,3 +859,43 @@ fn outputs_go_through_links_and_devices_and_respect_the_umask() {
         .mode();
     assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 }
+
+#[test]
+fn a_constant_large_column_gets_weight_zero_and_prediction_sees_what_training_saw() {
+    // a = 1.7e12 in every row (1700000038912 once stored in f32), x predictive.
+    let dir = Dir::new();
+    let mut text = String::from("a,x,label\n");
+    for i in 0..200 {
+        let x = ((i * 37) % 200) as f64 / 50.0 - 2.0;
+        let noise = ((i * 91) % 13) as f64 / 6.5 - 1.0;
+        text += &format!("1700000000000,{x},{}\n", u8::from(x + noise > 0.0));
+    }
+    let data = dir.file("constant.csv", &text);
+    let data = data.to_str().unwrap();
+    for extra in [&[][..], &["--no-standardize"]] {
+        let mut args = vec!["train", data, "-o", "m.json", "--quiet"];
+        args.extend_from_slice(extra);
+        let out = dir.run(&args);
+        ok(&out);
+        assert!(text_of(&out).is_empty(), "{}", text_of(&out));
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
+        assert_eq!(model["weights"][0], 0.0, "{extra:?}");
+        // (Before, the bias went to −9e9 to cancel the constant column's rounded weight.)
+        assert!(
+            model["bias"].as_f64().unwrap().abs() < 1e3,
+            "{extra:?}: {}",
+            model["bias"]
+        );
+        let eval: serde_json::Value =
+            serde_json::from_str(&ok(&dir.run(&["eval", "m.json", data, "--json"]))).unwrap();
+        assert!(
+            eval["accuracy"].as_f64().unwrap() > 0.7,
+            "{extra:?}: {eval}"
+        );
+    }
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    text(&out.stderr)
+}
