@@ -899,3 +899,33 @@ fn a_constant_large_column_gets_weight_zero_and_prediction_sees_what_training_sa
 fn text_of(out: &std::process::Output) -> String {
     text(&out.stderr)
 }
+
+#[test]
+fn a_history_value_below_the_smallest_normal_does_not_hang_the_report() {
+    // The log axis's decade underflowed to 0 and its tick loop never ended.
+    let dir = Dir::new();
+    ok(&dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "m.json",
+        "--plot",
+        "plots",
+        "--quiet",
+    ]));
+    let fit = std::fs::read_to_string(dir.path("plots/fit.json")).unwrap();
+    let mut fit: serde_json::Value = serde_json::from_str(&fit).unwrap();
+    let history = fit["report"]["history"].as_array_mut().unwrap();
+    *history.last_mut().unwrap() = serde_json::json!(1e-320);
+    dir.file("tiny.json", &fit.to_string());
+    ok(&dir.run(&[
+        "report",
+        "m.json",
+        BREAST_CANCER,
+        "-o",
+        "r.html",
+        "--fit",
+        "tiny.json",
+    ]));
+    assert!(dir.path("r.html").exists());
+}

@@ -146,7 +146,8 @@ where
             "Cost J per iteration (log scale): gradient descent lowering the cost",
             (FONT, TITLE - 4),
         );
-        let (lo, hi) = (lo * 0.9, hi * 1.1);
+        // Below 1e-300 a log axis means nothing (and 10^k underflows): start there.
+        let (lo, hi) = ((lo * 0.9).max(1e-300), (hi * 1.1).max(1e-299));
         let mut chart = builder.build_cartesian_2d(
             0.0..last,
             (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
@@ -163,11 +164,15 @@ where
     }
 }
 
-/// Tick values 1, 2, 3, 5 × 10^k inside [lo, hi] (lo > 0), for a log axis.
+/// Tick values 1, 2, 3, 5 × 10^k inside [lo, hi] (lo > 0), for a log axis: at most 64, over
+/// at most the 620 decades f64 has (a decade that underflowed to 0 once made this loop forever).
 fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let mut ticks = Vec::new();
-    let mut decade = 10f64.powi(lo.log10().floor() as i32);
-    while decade <= hi && ticks.len() < 64 {
+    let mut decade = 10f64.powi(lo.log10().floor() as i32).max(f64::MIN_POSITIVE);
+    for _ in 0..620 {
+        if decade > hi || ticks.len() >= 64 {
+            break;
+        }
         for m in [1.0, 2.0, 3.0, 5.0] {
             let t = m * decade;
             if t >= lo && t <= hi {
@@ -453,4 +458,25 @@ where
             .legend(legend_line(BLACK));
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_end_for_any_range() {
+        let ticks = log_ticks(0.15, 4.0);
+        let expected = [0.2, 0.3, 0.5, 1.0, 2.0, 3.0];
+        assert_eq!(ticks.len(), expected.len());
+        assert!(
+            ticks
+                .iter()
+                .zip(expected)
+                .all(|(t, e)| (t - e).abs() < 1e-12)
+        );
+        // A subnormal bottom (10^k underflowing to 0) and a top near f64's largest: both end.
+        assert!(!log_ticks(1e-320, 1.0).is_empty());
+        assert!(log_ticks(1e300, f64::MAX).len() <= 64);
+    }
 }
