@@ -929,3 +929,17 @@ fn a_history_value_below_the_smallest_normal_does_not_hang_the_report() {
     ]));
     assert!(dir.path("r.html").exists());
 }
+
+#[test]
+fn weights_near_the_largest_f64_do_not_hang_the_plots() {
+    // max |w·s| × 1.1 overflowed the axis to ±∞, and the tick search never ended.
+    let dir = Dir::new();
+    ok(&dir.run(&["train", BREAST_CANCER, "-o", "m.json", "--quiet"]));
+    let text = std::fs::read_to_string(dir.path("m.json")).unwrap();
+    let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let scale = model["standardization"]["scale"][0].as_f64().unwrap();
+    model["weights"][0] = serde_json::json!(1.7e308 / scale);
+    dir.file("huge.json", &model.to_string());
+    ok(&dir.run(&["eval", "huge.json", BREAST_CANCER, "--plot", "plots"]));
+    assert!(dir.path("plots/weights.svg").exists());
+}

@@ -340,12 +340,15 @@ where
     DB::ErrorType: 'static,
 {
     let k = w.values.len();
-    let m = w
+    // Within ±1e300: an axis whose width overflows to ∞ made plotters' tick search loop forever
+    // (weights near f64's largest); longer bars are drawn to the edge.
+    let m = (w
         .values
         .iter()
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(1e-12)
-        * 1.1;
+        * 1.1)
+        .min(1e300);
     let longest = w.names.iter().map(|n| n.chars().count()).max().unwrap_or(1) as u32;
     let title = if w.standardized {
         format!("The {k} largest weights (on standardised features)")
@@ -381,7 +384,7 @@ where
         .label_style((FONT, LABEL))
         .draw()?;
     chart.draw_series((0..k).map(|i| {
-        let v = w.values[k - 1 - i];
+        let v = w.values[k - 1 - i].clamp(-m, m);
         let color = if v > 0.0 { POSITIVE } else { CURVE };
         let mut bar = Rectangle::new(
             [
