@@ -29,6 +29,7 @@ pub fn training(dir: &Path, trained: &Trained, quiet: bool) -> Result<()> {
         &[plot::cost_figure(
             &trained.report.history,
             &trained.validation,
+            &trained.report.solver,
         )],
         quiet,
     )?;

@@ -55,7 +55,11 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
     let mut figures = Vec::new();
     if let Some(f) = &fit {
-        figures.push(plot::cost_figure(&f.report.history, &f.validation));
+        figures.push(plot::cost_figure(
+            &f.report.history,
+            &f.validation,
+            &f.report.solver,
+        ));
     }
     figures.extend(plot::evaluation_figures(&model, x.design(), &y));
     let page = Report {

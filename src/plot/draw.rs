@@ -143,7 +143,10 @@ where
         .y_label_area_size(80);
     if curves::log_scale_helps(&values) {
         builder.caption(
-            "Cost J per iteration (log scale): gradient descent lowering the cost",
+            format!(
+                "Cost J per iteration (log scale): {} lowering the cost",
+                method(&c.solver)
+            ),
             (FONT, TITLE - 4),
         );
         // Below 1e-300 a log axis means nothing (and 10^k underflows): start there.
@@ -155,13 +158,35 @@ where
         cost_series(&mut chart, c, "cost J (log scale)")
     } else {
         builder.caption(
-            "Cost J per iteration: gradient descent lowering the cost",
+            format!(
+                "Cost J per iteration: {} lowering the cost",
+                method(&c.solver)
+            ),
             (FONT, TITLE - 4),
         );
         let pad = ((hi - lo) * 0.05).max(1e-3);
         let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
         cost_series(&mut chart, c, "cost J")
     }
+}
+
+/// The method a fit report's solver name stands for, in words ("lbfgs+newton": L-BFGS, then
+/// trust-region Newton).
+fn method(solver: &str) -> String {
+    let word = |s: &str| {
+        match s {
+            "gd" => "gradient descent",
+            "lbfgs" => "L-BFGS",
+            "newton" => "trust-region Newton",
+            other => other,
+        }
+        .to_owned()
+    };
+    solver
+        .split('+')
+        .map(word)
+        .collect::<Vec<_>>()
+        .join(", then ")
 }
 
 /// Tick values 1, 2, 3, 5 × 10^k inside [lo, hi] (lo > 0), for a log axis: at most 64, over
@@ -466,6 +491,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cost_title_names_the_method() {
+        assert_eq!(method("gd"), "gradient descent");
+        assert_eq!(method("lbfgs+newton"), "L-BFGS, then trust-region Newton");
+    }
 
     #[test]
     fn log_ticks_end_for_any_range() {

@@ -56,6 +56,8 @@ pub struct Cost {
     pub history: Vec<f64>,
     /// Validation checks, if any.
     pub validation: Vec<ValidationPoint>,
+    /// The solver that made the history, as the fit report names it ("gd", "lbfgs+newton").
+    pub solver: String,
 }
 
 /// The ROC curve and its area.
@@ -228,11 +230,12 @@ pub fn write_figures(dir: &Path, figures: &[Figure], formats: &[Format]) -> Resu
     Ok(written)
 }
 
-/// The cost curve of a fit.
-pub fn cost_figure(history: &[f64], validation: &[ValidationPoint]) -> Figure {
+/// The cost curve of a fit by `solver` (the fit report's name for it).
+pub fn cost_figure(history: &[f64], validation: &[ValidationPoint], solver: &str) -> Figure {
     Figure::Cost(Cost {
         history: history.to_vec(),
         validation: validation.to_vec(),
+        solver: solver.to_owned(),
     })
 }
 
@@ -335,7 +338,7 @@ mod tests {
             vec![0.7, 0.6, f64::INFINITY],
             vec![0.0, 0.0],
         ] {
-            renders(&cost_figure(&history, &[]));
+            renders(&cost_figure(&history, &[], "gd"));
         }
         renders(&Figure::Roc(Roc {
             points: vec![CurvePoint { x: 0.0, y: 0.0 }, CurvePoint { x: 1.0, y: 1.0 }],
@@ -365,7 +368,7 @@ mod tests {
 
     #[test]
     fn svg_keeps_titles_and_axis_labels_as_text() {
-        let svg = cost_figure(&[0.693, 0.4, 0.3], &[])
+        let svg = cost_figure(&[0.693, 0.4, 0.3], &[], "gd")
             .render(Format::Svg)
             .unwrap();
         let svg = String::from_utf8(svg).unwrap();
