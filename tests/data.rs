@@ -256,3 +256,28 @@ fn sparse_csv_is_stored_as_csr() {
     let dense = data::load_training(Path::new(BREAST_CANCER), &options(Precision::F32)).unwrap();
     assert!(!dense.design().is_sparse());
 }
+
+#[test]
+fn gzip_members_follow_each_other_and_trailing_zero_padding_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    // Two members, as `cat a.gz b.gz` makes, then 512 zero bytes of padding (GNU gzip accepts
+    // both).
+    let mut bytes = gz("x,label\n1,0\n2,1\n");
+    bytes.extend(gz("3,0\n4,1\n"));
+    bytes.extend([0u8; 512]);
+    let path = dir.path().join("padded.csv.gz");
+    std::fs::write(&path, &bytes).unwrap();
+    let d = data::load_training(&path, &options(Precision::F64)).unwrap();
+    assert_eq!(d.n_rows(), 4);
+    assert_eq!(d.y, vec![0.0, 1.0, 0.0, 1.0]);
+    // Garbage after the last member is still an error.
+    let mut garbage = gz("x,label\n1,0\n2,1\n");
+    garbage.extend(b"not gzip");
+    std::fs::write(&path, &garbage).unwrap();
+    assert!(data::load_training(&path, &options(Precision::F64)).is_err());
+}

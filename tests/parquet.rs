@@ -493,3 +493,35 @@ fn corrupt_files_are_errors_never_panics() {
         "only {errors} of 200 damaged files were rejected"
     );
 }
+
+#[test]
+fn damaged_leading_magic_bytes_are_an_error() {
+    // The decoder reads only the footer; the file must still start with "PAR1".
+    let dir = Dir::new();
+    let good = dir.path("good.parquet");
+    breast_cancer_parquet(&good, Compression::SNAPPY);
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes[0] = b'X';
+    std::fs::write(dir.path("bad.parquet"), &bytes).unwrap();
+    assert_fails(
+        &dir.run(&[
+            "train",
+            "bad.parquet",
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+        ]),
+        1,
+        &["bad.parquet", "does not start with the Parquet magic bytes"],
+    );
+    ok(&dir.run(&[
+        "train",
+        "good.parquet",
+        "-o",
+        "m.json",
+        "--target",
+        "diagnosis",
+        "--quiet",
+    ]));
+}

@@ -104,9 +104,22 @@ impl ParquetFile {
     }
 
     fn open_unshielded(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
         if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
             return Err(Error::EmptyFile { path: path.into() });
+        }
+        // The reader looks only at the footer; a file must also start with the magic "PAR1".
+        let mut magic = [0u8; 4];
+        {
+            use std::io::{Read, Seek};
+            let read = file.read_exact(&mut magic);
+            file.rewind().map_err(|e| Error::io(path, e))?;
+            if read.is_err() || &magic != b"PAR1" {
+                return Err(Error::ParquetFile {
+                    path: path.into(),
+                    reason: "the file does not start with the Parquet magic bytes \"PAR1\"".into(),
+                });
+            }
         }
         let metadata = ArrowReaderMetadata::load(&file, Default::default()).map_err(|e| {
             Error::ParquetFile {

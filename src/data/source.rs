@@ -49,14 +49,7 @@ impl Source {
         // while we read it is outside what we can guard against.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let bytes = if map.starts_with(&[0x1f, 0x8b]) {
-            let mut text = Vec::new();
-            flate2::read::MultiGzDecoder::new(&map[..])
-                .read_to_end(&mut text)
-                .map_err(|e| Error::Decompress {
-                    path: path.into(),
-                    reason: format!("{e} (after {} bytes of decompressed data)", text.len()),
-                })?;
-            Bytes::Owned(text)
+            Bytes::Owned(gunzip(path, &map)?)
         } else {
             Bytes::Mapped(map)
         };
@@ -117,6 +110,27 @@ impl Source {
             reason,
         }
     }
+}
+
+/// The decompressed contents of the gzip file `bytes`: its members one after another (as
+/// `cat a.gz b.gz` makes), and, like GNU gzip, zero bytes after the last member ignored (tape
+/// and block devices pad files with them).
+fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut text = Vec::new();
+    let mut rest = bytes;
+    // Another member follows unless nothing is left, or only zero padding after some text.
+    let padding = |rest: &[u8], text: &[u8]| !text.is_empty() && rest.iter().all(|&b| b == 0);
+    while !rest.is_empty() && !padding(rest, &text) {
+        let mut member = flate2::bufread::GzDecoder::new(rest);
+        member
+            .read_to_end(&mut text)
+            .map_err(|e| Error::Decompress {
+                path: path.into(),
+                reason: format!("{e} (after {} bytes of decompressed data)", text.len()),
+            })?;
+        rest = member.into_inner();
+    }
+    Ok(text)
 }
 
 /// `line` without a trailing carriage return.
