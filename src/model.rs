@@ -207,29 +207,41 @@ impl OutputTarget {
     }
 }
 
+/// Opens a device or pipe (see [`OutputTarget::Device`]) to write through it: no truncation,
+/// no replacement.
+pub(crate) fn open_device(device: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(device)
+        .map_err(|e| Error::io(device, e))
+}
+
+/// A private temporary file in the folder of `path`, to be renamed over it once written.
+pub(crate) fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".logreg-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))
+}
+
 /// Writes `bytes` to `path`: for a regular file, to a temporary file beside it, synced, then
 /// renamed over it (see [`OutputTarget`]); for a device or pipe, straight through.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let path = match OutputTarget::of(path)? {
         OutputTarget::Device(device) => {
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&device)
-                .map_err(|e| Error::io(&device, e))?;
-            return out.write_all(bytes).map_err(|e| Error::io(&device, e));
+            return open_device(&device)?
+                .write_all(bytes)
+                .map_err(|e| Error::io(&device, e));
         }
         OutputTarget::File(file) => file,
     };
     let path = path.as_path();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".logreg-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut tmp = temporary_beside(path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     // The temporary file is private (0600); give the result the permissions of the file it
     // replaces, or those of any new file under the umask.

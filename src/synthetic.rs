@@ -28,7 +28,7 @@
 
 use crate::error::{Error, Result};
 use crate::loss::sigmoid;
-use crate::model::OutputTarget;
+use crate::model::{OutputTarget, open_device, temporary_beside};
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -177,11 +177,7 @@ impl Spec {
         self.validate()?;
         let path = match OutputTarget::of(path)? {
             OutputTarget::Device(device) => {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&device)
-                    .map_err(|e| Error::io(&device, e))?;
-                let mut out = BufWriter::with_capacity(1 << 20, file);
+                let mut out = BufWriter::with_capacity(1 << 20, open_device(&device)?);
                 let summary = self.write_to(&mut out).map_err(|e| Error::io(&device, e))?;
                 out.flush().map_err(|e| Error::io(&device, e))?;
                 return Ok(summary);
@@ -189,15 +185,7 @@ impl Spec {
             OutputTarget::File(file) => file,
         };
         let path = path.as_path();
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".logreg-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let tmp = temporary_beside(path)?;
         // A data file is for sharing: the permissions of any new file under the umask, rather
         // than the temporary file's rw-------.
         tmp.as_file()
