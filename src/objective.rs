@@ -138,7 +138,7 @@ impl<'a> Objective<'a> {
 
     /// c_j of the penalty for weight j.
     fn penalty_factor(&self, j: usize) -> f64 {
-        self.penalty.map_or(1.0, |c| c[j])
+        factor(self.penalty, j)
     }
 
     /// Number of parameters, n + 1.
@@ -348,6 +348,11 @@ impl<'a> Objective<'a> {
     }
 }
 
+/// c_j of a penalty given as factors, or 1 when there are none.
+fn factor(penalty: Option<&[f64]>, j: usize) -> f64 {
+    penalty.map_or(1.0, |c| c[j])
+}
+
 /// H = (1/m) X̃ᵀ D X̃ + λ·diag(1, …, 1, 0) at a fixed point, applied matrix-free.
 pub struct Hessian<'a> {
     x: &'a dyn Design,
@@ -392,7 +397,7 @@ impl Hessian<'_> {
         hv.push(hb);
         self.scaling.pull_back(&mut hv);
         for (j, (h, vj)) in hv[..n].iter_mut().zip(&v[..n]).enumerate() {
-            *h += self.l2 * self.penalty.map_or(1.0, |c| c[j]) * vj;
+            *h += self.l2 * factor(self.penalty, j) * vj;
         }
         hv
     }

@@ -38,14 +38,7 @@ fn diverging(separation: &Separation, names: &[String]) -> String {
     if separation.bias_diverges {
         list.push("(bias)");
     }
-    const SHOWN: usize = 10;
-    let more = list.len().saturating_sub(SHOWN);
-    list.truncate(SHOWN);
-    let mut text = list.join(", ");
-    if more > 0 {
-        text.push_str(&format!(" and {more} more"));
-    }
-    text
+    logreg::data::some_of(&list)
 }
 
 /// A warning for a fit that stopped before the tolerance, or None. `names` are the features'.
