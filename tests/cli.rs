@@ -306,11 +306,7 @@ fn usage_errors_exit_2() {
     assert_fails(&dir.run(&["frobnicate"]), 2, &["unrecognized subcommand"]);
     // Found after parsing, by logreg or by the library: still exit 2, in logreg's words (a
     // negative number is a value, not clap's "did you mean -- -1").
-    let train = |extra: &[&str]| {
-        let mut args = vec!["train", BREAST_CANCER, "-o", "m.json"];
-        args.extend_from_slice(extra);
-        dir.run(&args)
-    };
+    let train = |extra: &[&str]| dir.run_with(&["train", BREAST_CANCER, "-o", "m.json"], extra);
     for (extra, needle) in [
         (&["--l2", "-1"][..], "invalid l2 -1"),
         (&["--c", "-1"], "--c must be a positive number"),
@@ -673,11 +669,7 @@ fn splits_that_leave_nothing_to_learn_or_measure_are_usage_errors() {
     let dir = Dir::new();
     let six = dir.file("six.csv", "a,label\n1,0\n2,0\n3,0\n4,1\n5,1\n6,1\n");
     let six = six.to_str().unwrap();
-    let run = |extra: &[&str]| {
-        let mut args = vec!["train", six, "-o", "m.json"];
-        args.extend_from_slice(extra);
-        dir.run(&args)
-    };
+    let run = |extra: &[&str]| dir.run_with(&["train", six, "-o", "m.json"], extra);
     assert_fails(
         &run(&["--validation-fraction", "0.9"]),
         2,
@@ -873,9 +865,7 @@ fn a_constant_large_column_gets_weight_zero_and_prediction_sees_what_training_sa
     let data = dir.file("constant.csv", &text);
     let data = data.to_str().unwrap();
     for extra in [&[][..], &["--no-standardize"]] {
-        let mut args = vec!["train", data, "-o", "m.json", "--quiet"];
-        args.extend_from_slice(extra);
-        let out = dir.run(&args);
+        let out = dir.run_with(&["train", data, "-o", "m.json", "--quiet"], extra);
         ok(&out);
         assert!(text_of(&out).is_empty(), "{}", text_of(&out));
         let model: serde_json::Value =

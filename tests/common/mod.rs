@@ -43,6 +43,11 @@ impl Dir {
     pub fn run(&self, args: &[&str]) -> Output {
         run(self.root(), args)
     }
+
+    /// Runs `logreg args extra` in the folder: one command line with varying options.
+    pub fn run_with(&self, args: &[&str], extra: &[&str]) -> Output {
+        run(self.root(), &[args, extra].concat())
+    }
 }
 
 /// The `logreg` binary Cargo built for the tests, to be run in `dir`.
