@@ -14,8 +14,7 @@
 //! [`DELAY`] increments (Arioli's delay: on an ill-conditioned H the increments can dip for a
 //! step or two and rise again, and the geometric guess alone then under-estimated δ² up to
 //! twentyfold on the breast-cancer data). That is what the certified stopping rule
-//! of [`super`] needs, and CG can stop as soon as the decrement is known to be below a target,
-//! or known to be above it.
+//! of [`super`] needs, and CG can stop as soon as the decrement is known to be below a target.
 
 use super::dot;
 use crate::objective::Hessian;
@@ -27,8 +26,6 @@ pub(crate) enum CgEnd {
     Residual,
     /// The decrement is below the energy target, with the remaining increments estimated.
     Below,
-    /// The decrement is above the energy target: E_k, a lower bound, already exceeds it.
-    Above,
     /// The step reached the trust-region boundary.
     Boundary,
     /// dᵀHd ≤ 0 (cannot happen for positive definite H; a guard against rounding).
@@ -52,8 +49,6 @@ pub(crate) struct Cg {
     pub region: Option<Region>,
     /// A target for the decrement δ²: stop once it is known to be below (see the module docs).
     pub energy_target: Option<f64>,
-    /// Also stop once δ² is known to be above the target.
-    pub stop_above: bool,
 }
 
 /// What CG found: the step s, its residual r = −∇J − Hs, and the energy bookkeeping.
@@ -134,7 +129,7 @@ impl Cg {
         let mut increments = Increments::default();
         let mut last_alpha = 0.0;
         let mut iterations = 0;
-        let info = |s, r, _iterations: usize, energy, remaining, end| CgInfo {
+        let info = |s, r, energy, remaining, end| CgInfo {
             s,
             r,
             energy,
@@ -153,34 +148,24 @@ impl Cg {
                         next / (1.0 - (next / last).min(0.99))
                     }
                 };
-                return info(s, r, iterations, energy, rest, CgEnd::Residual);
+                return info(s, r, energy, rest, CgEnd::Residual);
             }
             if let Some(target) = self.energy_target {
                 let rest = increments.remaining();
                 if energy + rest <= target {
-                    return info(s, r, iterations, energy, rest, CgEnd::Below);
-                }
-                if self.stop_above && energy > target {
-                    return info(s, r, iterations, energy, rest, CgEnd::Above);
+                    return info(s, r, energy, rest, CgEnd::Below);
                 }
             }
             if iterations >= self.max_iterations {
                 let rest = increments.remaining();
-                return info(s, r, iterations, energy, rest, CgEnd::Limit);
+                return info(s, r, energy, rest, CgEnd::Limit);
             }
             let hd = hessian.apply(&d);
             count();
             iterations += 1;
             let d_hd = dot(&d, &hd);
             if d_hd <= 0.0 {
-                return info(
-                    s,
-                    r,
-                    iterations,
-                    energy,
-                    f64::INFINITY,
-                    CgEnd::NegativeCurvature,
-                );
+                return info(s, r, energy, f64::INFINITY, CgEnd::NegativeCurvature);
             }
             let alpha = z_r / d_hd;
             let next: Vec<f64> = s.iter().zip(&d).map(|(si, di)| si + alpha * di).collect();
@@ -208,7 +193,7 @@ impl Cg {
                     *ri -= tau * hdi;
                 }
                 let energy = -dot(gradient, &s);
-                return info(s, r, iterations, energy, f64::INFINITY, CgEnd::Boundary);
+                return info(s, r, energy, f64::INFINITY, CgEnd::Boundary);
             }
             s = next;
             for (ri, hdi) in r.iter_mut().zip(&hd) {

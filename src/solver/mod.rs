@@ -346,7 +346,6 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
             residual_tolerance: 0.1 * norm(&eval.gradient),
             region: None,
             energy_target: Some(2.0 * target),
-            stop_above: false,
         };
         let m = jacobi(&hessian);
         let mut products = 0;

@@ -104,7 +104,6 @@ impl TrustRegion {
                     residual_tolerance: cg_tolerance(&eval.gradient, run.initial_gradient_norm()),
                     region: Some(Region { delta }),
                     energy_target: Some(2.0 * target),
-                    stop_above: false,
                 };
                 let step = cg.solve(&hessian, &eval.gradient, &m, || run.count_hessian_vector());
                 // The decrement at θ_k, when CG solved the Newton system (not cut by Δ).
