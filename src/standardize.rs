@@ -53,24 +53,40 @@ impl Standardization {
     /// Means and (population) standard deviations of the columns of `x`, in two passes for
     /// accuracy, each reduced in a fixed order.
     pub fn fit(x: &dyn Design) -> Self {
+        Self::fit_weighted(x, None)
+    }
+
+    /// The same moments with row weights s_i ≥ 0: μ_j = Σ s_i x_ij / Σ s_i and
+    /// σ_j² = Σ s_i (x_ij − μ_j)² / Σ s_i, so an integer weight k counts a row k times and a
+    /// weight of 0 leaves it out (glmnet standardises with the weights too).
+    pub fn fit_weighted(x: &dyn Design, weights: Option<&[f64]>) -> Self {
         let (m, n) = (x.n_rows(), x.n_features());
-        let ones = vec![1.0; m];
+        let ones;
+        let s: &[f64] = match weights {
+            Some(s) => s,
+            None => {
+                ones = vec![1.0; m];
+                &ones
+            }
+        };
+        let total: f64 =
+            parallel::map_reduce(m, |rows| crate::loss::block::sum(&s[rows]), |a, b| a + b);
         if x.is_sparse() {
             let (sums, squares) = parallel::map_reduce(
                 m,
                 |rows| {
-                    let (mut s, mut q) = (vec![0.0; n], vec![0.0; n]);
-                    x.add_rows(rows.clone(), &ones[rows.clone()], &mut s);
-                    x.add_squared_rows(rows.clone(), &ones[rows], None, &mut q);
-                    (s, q)
+                    let (mut g, mut q) = (vec![0.0; n], vec![0.0; n]);
+                    x.add_rows(rows.clone(), &s[rows.clone()], &mut g);
+                    x.add_squared_rows(rows.clone(), &s[rows], None, &mut q);
+                    (g, q)
                 },
                 |(a, b), (c, d)| (parallel::add_into(a, c), parallel::add_into(b, d)),
             );
             let scale = sums
                 .iter()
                 .zip(&squares)
-                .map(|(s, q)| {
-                    let (mean, square) = (s / m as f64, q / m as f64);
+                .map(|(g, q)| {
+                    let (mean, square) = (g / total, q / total);
                     // A spread below rounding noise of E[x²] is a constant column.
                     let variance = square - mean * mean;
                     scale_from_variance(if variance > 1e-12 * square {
@@ -91,22 +107,31 @@ impl Standardization {
             m,
             |rows| {
                 let mut g = vec![0.0; n];
-                x.add_rows(rows.clone(), &ones[rows], &mut g);
+                x.add_rows(rows.clone(), &s[rows], &mut g);
                 g
             },
             parallel::add_into,
         );
-        let mean: Vec<f64> = sums.iter().map(|s| s / m as f64).collect();
+        let mean: Vec<f64> = sums.iter().map(|g| g / total).collect();
         let squares = parallel::map_reduce(
             m,
             |rows| {
                 let mut g = vec![0.0; n];
-                x.add_squared_rows(rows.clone(), &ones[rows], Some(&mean), &mut g);
+                x.add_squared_rows(rows.clone(), &s[rows], Some(&mean), &mut g);
                 g
             },
             parallel::add_into,
         );
-        let variances: Vec<f64> = squares.iter().map(|s| s / m as f64).collect();
+        // A spread within the rounding of the mean (the weighted mean of a constant column need
+        // not round back to the constant) is a constant column.
+        let variances: Vec<f64> = squares
+            .iter()
+            .zip(&mean)
+            .map(|(q, mu)| {
+                let v = q / total;
+                if v <= (1e-11 * mu).powi(2) { 0.0 } else { v }
+            })
+            .collect();
         Standardization {
             mean,
             scale: variances.iter().map(|&v| scale_from_variance(v)).collect(),

@@ -26,7 +26,7 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 
 /// exp(x) for x ≤ 0, as described in the module docs.
 #[inline(always)]
-fn exp_nonpositive(x: f64) -> f64 {
+pub(crate) fn exp_nonpositive(x: f64) -> f64 {
     let x = x.max(-708.0);
     let t = x * std::f64::consts::LOG2_E + ROUND;
     let k = t - ROUND;
@@ -88,15 +88,24 @@ fn estrin<const N: usize>(x: f64, mut c: [f64; N]) -> f64 {
 /// Most logits per call (the objective's block size).
 pub const MAX_BLOCK: usize = 256;
 
-/// For each k: a\[k\] = σ(z\[k\] + b); returns Σ L(a_k, y_k) if `with_loss`, else 0. Each loop
-/// is element-wise (the sum is a separate, ordered loop), so the compiler can vectorise them.
+/// For each k: a\[k\] = σ(z\[k\] + b); returns Σ s_k L(a_k, y_k) (s_k = 1 without weights)
+/// if `with_loss`, else 0. Each loop is element-wise (the sum is a separate, ordered loop), so
+/// the compiler can vectorise them.
 #[inline(always)]
-fn forward_portable(z: &[f64], b: f64, y: &[f64], a: &mut [f64], with_loss: bool) -> f64 {
+fn forward_portable(
+    z: &[f64],
+    b: f64,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    a: &mut [f64],
+    with_loss: bool,
+) -> f64 {
     let n = z.len();
     assert!(
         n <= MAX_BLOCK && y.len() == n && a.len() == n,
         "block of the wrong size"
     );
+    debug_assert!(weights.is_none_or(|s| s.len() == n));
     // Three loops rather than one: each polynomial is a chain of dependent multiply-adds, and
     // a short loop body lets the core overlap many elements' chains. `a` holds e = exp(−|z|)
     // until the second loop turns it into σ(z); `s` holds e/(2 + e), then the losses.
@@ -120,6 +129,11 @@ fn forward_portable(z: &[f64], b: f64, y: &[f64], a: &mut [f64], with_loss: bool
         let zk = z[k] + b;
         let t = if y[k] > 0.5 { -zk } else { zk };
         s[k] = t.max(0.0) + atanh_series(s[k]);
+    }
+    if let Some(weights) = weights {
+        for (l, w) in s[..n].iter_mut().zip(weights) {
+            *l *= w;
+        }
     }
     sum(&s[..n])
 }
@@ -145,18 +159,33 @@ pub fn sum(v: &[f64]) -> f64 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn forward_avx2(z: &[f64], b: f64, y: &[f64], a: &mut [f64], with_loss: bool) -> f64 {
-    forward_portable(z, b, y, a, with_loss)
+fn forward_avx2(
+    z: &[f64],
+    b: f64,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    a: &mut [f64],
+    with_loss: bool,
+) -> f64 {
+    forward_portable(z, b, y, weights, a, with_loss)
 }
 
-/// a[k] = σ(z[k] + b) for the block, and Σ L(a_k, y_k) when `with_loss` (else 0).
-pub fn forward(z: &[f64], b: f64, y: &[f64], a: &mut [f64], with_loss: bool) -> f64 {
+/// a\[k\] = σ(z\[k\] + b) for the block, and Σ s_k L(a_k, y_k) when `with_loss` (else 0),
+/// with s the row weights (1 when None).
+pub fn forward(
+    z: &[f64],
+    b: f64,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    a: &mut [f64],
+    with_loss: bool,
+) -> f64 {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { forward_avx2(z, b, y, a, with_loss) };
+        return unsafe { forward_avx2(z, b, y, weights, a, with_loss) };
     }
-    forward_portable(z, b, y, a, with_loss)
+    forward_portable(z, b, y, weights, a, with_loss)
 }
 
 #[cfg(test)]
@@ -193,7 +222,7 @@ mod tests {
         .repeat(2);
         let y: Vec<f64> = (0..z.len()).map(|k| (k / 11) as f64).collect();
         let mut a = vec![0.0; z.len()];
-        let total = forward(&z, 0.0, &y, &mut a, true);
+        let total = forward(&z, 0.0, &y, None, &mut a, true);
         let mut expected = 0.0;
         for k in 0..z.len() {
             let (sa, sl) = super::super::forward(z[k], y[k], true);
@@ -207,7 +236,7 @@ mod tests {
         assert!((total - expected).abs() <= 1e-14 * expected);
         // The portable and AVX2 paths give the same bits.
         let mut b = vec![0.0; z.len()];
-        let t2 = forward_portable(&z, 0.0, &y, &mut b, true);
+        let t2 = forward_portable(&z, 0.0, &y, None, &mut b, true);
         assert_eq!(t2.to_bits(), total.to_bits());
         assert_eq!(a, b);
     }

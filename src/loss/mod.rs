@@ -14,9 +14,30 @@
 //! The derivative of L with respect to z is dz = a − y, the lesson's backward step.
 //!
 //! [`block`] computes the same for a block of logits with vectorisable polynomials; the
-//! training passes use it.
+//! training passes use it. [`multinomial`] is the K-neuron layer (softmax), and [`Loss`] says
+//! which of the two an objective uses.
 
 pub mod block;
+pub mod multinomial;
+
+/// The output layer and its loss: what turns the logits of a row into a loss and dz.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// One sigmoid neuron, y ∈ {0, 1}: the lesson's L (this module, and [`block`]).
+    Binomial,
+    /// K softmax neurons, y ∈ {0, …, K − 1}: L = log Σ_k e^(z_k) − z_y ([`multinomial`]).
+    Multinomial { classes: usize },
+}
+
+impl Loss {
+    /// Neurons, each with its own weight vector and bias: 1, or K.
+    pub fn outputs(self) -> usize {
+        match self {
+            Loss::Binomial => 1,
+            Loss::Multinomial { classes } => classes,
+        }
+    }
+}
 
 /// σ(z) = 1 / (1 + e^(−z)), evaluated without overflow for any finite z.
 #[inline]

@@ -1,0 +1,563 @@
+//! The vectorised cost J of the lesson and its derivatives, each in one pass over X, for one
+//! sigmoid neuron or K softmax neurons, with or without row weights.
+//!
+//! For m examples with weights s_i ≥ 0 (all 1 by default), S = Σ_i s_i, and K neurons that all
+//! see x_i (K = 1 for the binary model), with parameters θ = (w_1, b_1, …, w_K, b_K):
+//!
+//! - forward:  z_ik = w_k·x_i + b_k, a_i = σ(z_i) (K = 1) or softmax(z_i) (see [`crate::loss`])
+//! - cost:     J(θ) = (1/S) Σ_i s_i L(a_i, y_i) + (λ/2) Σ_k ‖w_k‖²   (biases are not penalised)
+//! - backward: dz_ik = s_i (a_ik − [y_i = k]), dw_k = (1/S) Σ_i dz_ik x_i + λ w_k,
+//!   db_k = (1/S) Σ_i dz_ik
+//! - Hessian:  H = (1/S) Σ_i s_i (C_i ⊗ x̃_i x̃_iᵀ) + λ·(1 on weights, 0 on biases), with
+//!   x̃_i = (x_i, 1) and C_i = a_i(1 − a_i) for K = 1, C_i = diag(a_i) − a_i a_iᵀ for K > 1.
+//!
+//! θ is laid out neuron by neuron, each weight vector followed by its bias (scikit-learn's
+//! convention in `LinearModelLoss`), so the binary model's θ = (w, b) is the case K = 1.
+//! Integer weights give exactly the J of the data with each row repeated s_i times (weight 0:
+//! the row left out), because S and every sum count the row s_i times.
+//!
+//! One pass per call: the loss ([`crate::loss::Loss`]) is the only part that knows the output
+//! layer; this module owns the linear part (the K dot products per row, Xᵀdz, the penalty, the
+//! weights). The loss is computed from the logits (see [`crate::loss`]) and everything is summed
+//! in f64. Each pass runs over the fixed row tasks of [`crate::parallel`], so the result does
+//! not depend on the number of threads. Within a task, rows are taken in small blocks: the K
+//! logits of a block are computed, then the block is read again for Xᵀdz while it is still in
+//! cache, so a pass reads X from memory once. A Newton solver's pass also keeps the curvature
+//! C_i and the Hessian's diagonal (for the preconditioner) from the same z, so the curvature
+//! costs no extra pass.
+//!
+//! θ lives in standardised coordinates (see [`crate::standardize`]); the data are raw, so each
+//! pass first maps every neuron's θ_k to raw (w_k, b_k) and pulls the raw gradient back. The
+//! solvers always work in these coordinates, also when the user trains "without
+//! standardisation": then only the penalty changes, to the raw weights,
+//! (λ/2)‖w‖² = (λ/2) Σ_j (θ_j/s_j)² (see [`Objective::penalize_raw_weights`]). A diagonal
+//! change of variables and a shift of the bias change neither J nor its minimiser, only the
+//! conditioning the solvers see: raw columns in dollars next to 0/1 dummies converge in about
+//! as many passes as standardised ones.
+//!
+//! With K > 1 and λ = 0, J does not change when one vector is added to every w_k (and one
+//! number to every b_k): softmax depends only on differences of logits. The gradient is always
+//! orthogonal to those directions, so the solvers never need to move along them; the fit
+//! centres the result afterwards ([`center`]). With λ > 0 the weights of the optimum are
+//! centred already (the penalty is smallest there), and the biases are centred by the fit.
+
+mod hessian;
+
+pub use hessian::Hessian;
+
+use crate::data::Design;
+use crate::loss::{self, Loss};
+use crate::parallel;
+use crate::standardize::Standardization;
+
+/// Rows per block inside a task: small enough that a block of wide dense rows stays in L2.
+const BLOCK: usize = loss::block::MAX_BLOCK;
+
+/// J and ∇J at one point. `gradient` has K(n + 1) entries laid out as θ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub cost: f64,
+    pub gradient: Vec<f64>,
+    /// Rows (of non-zero weight) on the wrong side of (or on) a decision boundary: for K = 1,
+    /// y_i = 1 with z_i ≤ 0 or y_i = 0 with z_i ≥ 0; for K > 1, some other class's logit at
+    /// least the true class's. Zero with λ = 0 means the classes are separated and J has no
+    /// minimum.
+    pub misclassified: usize,
+}
+
+/// The curvature per row (see [`Hessian`]) and the Hessian's diagonal, from a Newton pass.
+type Curvature = (Vec<f64>, Vec<f64>);
+
+/// The regularised cross-entropy cost over a dataset.
+#[derive(Clone, Copy)]
+pub struct Objective<'a> {
+    x: &'a dyn Design,
+    y: &'a [f64],
+    loss: Loss,
+    /// s_i; None: every s_i = 1.
+    weights: Option<&'a [f64]>,
+    /// S = Σ_i s_i (m without weights).
+    total: f64,
+    l2: f64,
+    /// c_j in the penalty (λ/2) Σ_k Σ_j c_j θ_kj²; None: every c_j = 1.
+    penalty: Option<&'a [f64]>,
+    scaling: &'a Standardization,
+}
+
+/// What a pass should compute besides the loss gradient.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// J and ∇J.
+    CostAndGradient,
+    /// ∇J only (no per-row logarithms).
+    Gradient,
+    /// J only.
+    Cost,
+    /// J, ∇J, and the curvature with the Hessian's diagonal.
+    Newton,
+    /// J, ∇J and the curvature, with the Hessian's diagonal only estimated (see
+    /// [`Objective::evaluate_with_curvature`]).
+    Curvature,
+}
+
+/// Sums over a set of rows; per-neuron vectors are laid out neuron by neuron.
+struct Partial {
+    loss: f64,
+    /// Σ dz_k·x on the raw scale, K × n.
+    dw: Vec<f64>,
+    /// Σ dz_k, K.
+    db: Vec<f64>,
+    /// Σ c_ik (x − μ)² on the raw scale, K × n, for the Hessian's diagonal (c_ik: the diagonal
+    /// of s_i C_i / S).
+    hw: Vec<f64>,
+    /// Σ c_ik, K.
+    hb: Vec<f64>,
+    misclassified: usize,
+    /// The curvature of each row (see [`Hessian`]), in the layout of the blocks: one piece per
+    /// task, so that adding partials moves the pieces instead of copying every row's curvature
+    /// once per level of the reduction tree.
+    d: Vec<Vec<f64>>,
+}
+
+impl Partial {
+    /// Adds the sums; appends the curvature's pieces (`self` holds the earlier rows, see
+    /// [`parallel::map_reduce`]).
+    fn add(mut self, other: Partial) -> Partial {
+        self.d.extend(other.d);
+        self.loss += other.loss;
+        self.misclassified += other.misclassified;
+        for (a, p) in [
+            (&mut self.dw, &other.dw),
+            (&mut self.db, &other.db),
+            (&mut self.hw, &other.hw),
+            (&mut self.hb, &other.hb),
+        ] {
+            for (a, p) in a.iter_mut().zip(p) {
+                *a += p;
+            }
+        }
+        self
+    }
+}
+
+/// S = Σ s_i, summed in the fixed order of the passes.
+pub fn total_weight(weights: &[f64]) -> f64 {
+    parallel::map_reduce(
+        weights.len(),
+        |rows| loss::block::sum(&weights[rows]),
+        |a, b| a + b,
+    )
+}
+
+impl<'a> Objective<'a> {
+    /// The binary J over rows of `x` with labels `y` (0 or 1), penalty λ = `l2`, in the
+    /// coordinates of `scaling`, every row of weight 1.
+    pub fn new(x: &'a dyn Design, y: &'a [f64], l2: f64, scaling: &'a Standardization) -> Self {
+        assert_eq!(x.n_rows(), y.len(), "one label per row");
+        assert_eq!(
+            x.n_features(),
+            scaling.mean.len(),
+            "scaling for another width"
+        );
+        Objective {
+            x,
+            y,
+            loss: Loss::Binomial,
+            weights: None,
+            total: y.len() as f64,
+            l2,
+            penalty: None,
+            scaling,
+        }
+    }
+
+    /// The same J with another output layer: for [`Loss::Multinomial`], `y` holds class
+    /// indices 0, …, K − 1.
+    pub fn with_loss(self, loss: Loss) -> Self {
+        debug_assert!(self.y.iter().all(|&y| (y as usize) < loss.outputs().max(2)));
+        Objective { loss, ..self }
+    }
+
+    /// The same J with row weights s_i ≥ 0 (finite, not all 0: checked by the caller).
+    pub fn weighted(self, weights: &'a [f64]) -> Self {
+        assert_eq!(weights.len(), self.y.len(), "one weight per row");
+        let total = total_weight(weights);
+        assert!(total > 0.0, "the weights sum to a positive number");
+        Objective {
+            weights: Some(weights),
+            total,
+            ..self
+        }
+    }
+
+    /// The same J with the penalty on given multiples of θ's weights: (λ/2) Σ_j c_j θ_j².
+    /// With c_j = 1/s_j² (see [`Standardization::raw_penalty`]) the penalty is on the raw
+    /// weights w_j = θ_j/s_j.
+    pub fn penalize_raw_weights(self, c: &'a [f64]) -> Self {
+        assert_eq!(c.len(), self.features(), "one penalty factor per weight");
+        Objective {
+            penalty: Some(c),
+            ..self
+        }
+    }
+
+    /// c_j of the penalty for weight j.
+    fn penalty_factor(&self, j: usize) -> f64 {
+        factor(self.penalty, j)
+    }
+
+    /// n, the features.
+    pub fn features(&self) -> usize {
+        self.x.n_features()
+    }
+
+    /// K, the neurons (1 for the binary model).
+    pub fn outputs(&self) -> usize {
+        self.loss.outputs()
+    }
+
+    /// The output layer.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
+    /// Number of parameters, K(n + 1).
+    pub fn dim(&self) -> usize {
+        self.outputs() * (self.features() + 1)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.y.len()
+    }
+
+    /// S = Σ_i s_i.
+    pub fn total_weight(&self) -> f64 {
+        self.total
+    }
+
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+
+    pub fn scaling(&self) -> &Standardization {
+        self.scaling
+    }
+
+    /// Every neuron's raw (w_k, b_k) from θ: K × n weights and K biases.
+    pub fn to_raw(&self, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = self.features();
+        let mut w = Vec::with_capacity(self.outputs() * n);
+        let mut b = Vec::with_capacity(self.outputs());
+        for block in theta.chunks_exact(n + 1) {
+            let (wk, bk) = self.scaling.to_raw(block);
+            w.extend(wk);
+            b.push(bk);
+        }
+        (w, b)
+    }
+
+    fn penalty(&self, theta: &[f64]) -> f64 {
+        let n = self.features();
+        let sum: f64 = theta
+            .chunks_exact(n + 1)
+            .map(|block| match self.penalty {
+                None => block[..n].iter().map(|w| w * w).sum::<f64>(),
+                Some(c) => block[..n].iter().zip(c).map(|(w, c)| c * w * w).sum(),
+            })
+            .sum();
+        0.5 * self.l2 * sum
+    }
+
+    /// One pass over X at raw (w, b) (K × n weights, K biases).
+    fn pass(&self, w: &[f64], b: &[f64], want: Want) -> Partial {
+        let (n, outputs) = (self.features(), self.outputs());
+        let (x, y, weights) = (self.x, self.y, self.weights);
+        let with_loss = want != Want::Gradient;
+        let with_gradient = want != Want::Cost;
+        let newton = want == Want::Newton;
+        let curvature_wanted = newton || want == Want::Curvature;
+        let inv_total = 1.0 / self.total;
+        // Centred coordinates need the shift; uncentred (sparse) ones keep zeros zero.
+        let shift =
+            (!self.scaling.mean.iter().all(|&m| m == 0.0)).then_some(&self.scaling.mean[..]);
+        let sized = |yes: bool, len: usize| if yes { vec![0.0; len] } else { Vec::new() };
+        parallel::map_reduce(
+            self.rows(),
+            |rows| {
+                let mut part = Partial {
+                    loss: 0.0,
+                    dw: sized(with_gradient, outputs * n),
+                    db: vec![0.0; outputs],
+                    hw: sized(newton, outputs * n),
+                    hb: vec![0.0; outputs],
+                    misclassified: 0,
+                    d: Vec::new(),
+                };
+                let mut z = vec![0.0; outputs * BLOCK];
+                let mut dz = vec![0.0; outputs * BLOCK];
+                // The diagonal of s_i C_i / S per neuron, for the Hessian's diagonal.
+                let mut diagonal = vec![0.0; if curvature_wanted { outputs * BLOCK } else { 0 }];
+                let mut scratch = [0.0; 2 * BLOCK];
+                let mut d = Vec::with_capacity(if curvature_wanted {
+                    outputs * rows.len()
+                } else {
+                    0
+                });
+                let mut start = rows.start;
+                while start < rows.end {
+                    let end = (start + BLOCK).min(rows.end);
+                    let len = end - start;
+                    for k in 0..outputs {
+                        x.dots(
+                            start..end,
+                            &w[k * n..(k + 1) * n],
+                            &mut z[k * BLOCK..][..len],
+                        );
+                    }
+                    let yb = &y[start..end];
+                    let sb = weights.map(|s| &s[start..end]);
+                    match self.loss {
+                        Loss::Binomial => {
+                            // dz starts as a = σ(z) and becomes s·(a − y).
+                            let (z, dz) = (&z[..len], &mut dz[..len]);
+                            part.loss += loss::block::forward(z, b[0], yb, sb, dz, with_loss);
+                            for k in 0..len {
+                                let zk = z[k] + b[0];
+                                let wrong = (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0;
+                                let counted = sb.is_none_or(|s| s[k] != 0.0);
+                                part.misclassified += usize::from(wrong && counted);
+                            }
+                            if curvature_wanted {
+                                for k in 0..len {
+                                    diagonal[k] = dz[k] * (1.0 - dz[k]) * inv_total;
+                                }
+                                if let Some(s) = sb {
+                                    for (c, s) in diagonal[..len].iter_mut().zip(s) {
+                                        *c *= s;
+                                    }
+                                }
+                                d.extend_from_slice(&diagonal[..len]);
+                            }
+                            for k in 0..len {
+                                dz[k] -= yb[k];
+                            }
+                        }
+                        Loss::Multinomial { .. } => {
+                            part.loss += loss::multinomial::forward(
+                                &z,
+                                BLOCK,
+                                len,
+                                b,
+                                yb,
+                                sb,
+                                &mut dz,
+                                &mut scratch,
+                                with_loss,
+                            );
+                            part.misclassified +=
+                                loss::multinomial::misclassified(&z, BLOCK, len, b, yb, sb);
+                            if curvature_wanted {
+                                // Keep p_ik = s_i a_ik / S (the Hessian needs a_i and s_i/S;
+                                // Σ_k p_ik = s_i/S recovers the second), and the diagonal
+                                // p_ik (1 − a_ik).
+                                for k in 0..outputs {
+                                    let (ak, ck) = (
+                                        &dz[k * BLOCK..][..len],
+                                        &mut diagonal[k * BLOCK..][..len],
+                                    );
+                                    let from = d.len();
+                                    d.extend(ak.iter().map(|a| a * inv_total));
+                                    if let Some(s) = sb {
+                                        for (p, s) in d[from..].iter_mut().zip(s) {
+                                            *p *= s;
+                                        }
+                                    }
+                                    for ((c, p), a) in ck.iter_mut().zip(&d[from..]).zip(ak) {
+                                        *c = p * (1.0 - a);
+                                    }
+                                }
+                            }
+                            for (r, &label) in yb.iter().enumerate() {
+                                dz[label as usize * BLOCK + r] -= 1.0;
+                            }
+                        }
+                    }
+                    if let Some(s) = sb {
+                        for k in 0..outputs {
+                            for (g, s) in dz[k * BLOCK..][..len].iter_mut().zip(s) {
+                                *g *= s;
+                            }
+                        }
+                    }
+                    for k in 0..outputs {
+                        let dzk = &dz[k * BLOCK..][..len];
+                        if with_gradient {
+                            part.db[k] += loss::block::sum(dzk);
+                        }
+                        if curvature_wanted {
+                            part.hb[k] += loss::block::sum(&diagonal[k * BLOCK..][..len]);
+                        }
+                        if newton {
+                            x.add_rows_and_squares(
+                                start..end,
+                                dzk,
+                                &diagonal[k * BLOCK..][..len],
+                                shift,
+                                &mut part.dw[k * n..(k + 1) * n],
+                                &mut part.hw[k * n..(k + 1) * n],
+                            );
+                        } else if with_gradient {
+                            x.add_rows(start..end, dzk, &mut part.dw[k * n..(k + 1) * n]);
+                        }
+                    }
+                    start = end;
+                }
+                if curvature_wanted {
+                    part.d.push(d);
+                }
+                part
+            },
+            Partial::add,
+        )
+    }
+
+    /// J(θ) without the gradient.
+    pub fn cost(&self, theta: &[f64]) -> f64 {
+        let (w, b) = self.to_raw(theta);
+        let part = self.pass(&w, &b, Want::Cost);
+        part.loss / self.total + self.penalty(theta)
+    }
+
+    /// J(θ) and ∇J(θ) in one pass.
+    pub fn evaluate(&self, theta: &[f64]) -> Evaluation {
+        self.finish(theta, Want::CostAndGradient).0
+    }
+
+    /// ∇J(θ) alone, skipping the per-row logarithms of the loss.
+    pub fn gradient(&self, theta: &[f64]) -> Vec<f64> {
+        self.finish(theta, Want::Gradient).0.gradient
+    }
+
+    /// J(θ), ∇J(θ) and the Hessian at θ, in one pass.
+    pub fn evaluate_with_hessian(&self, theta: &[f64]) -> (Evaluation, Hessian<'a>) {
+        self.operator(theta, Want::Newton)
+    }
+
+    /// J(θ), ∇J(θ) and the Hessian at θ in one pass that costs about as much as
+    /// [`Objective::evaluate`]: the Hessian's diagonal is not summed but estimated as
+    /// H̃_jj ≈ D̄_k + λc_j, H̃_bb = D̄_k with D̄_k = (1/S) Σ_i s_i C_i,kk, which is what it is
+    /// when the curvature does not vary with x̃_j² (standardised columns have mean square at
+    /// most 1). Good enough for a preconditioner where CG needs only a few steps; trust-region
+    /// Newton keeps the exact one.
+    pub fn evaluate_with_curvature(&self, theta: &[f64]) -> (Evaluation, Hessian<'a>) {
+        self.operator(theta, Want::Curvature)
+    }
+
+    fn operator(&self, theta: &[f64], want: Want) -> (Evaluation, Hessian<'a>) {
+        let (eval, curvature) = self.finish(theta, want);
+        let (d, diagonal) = curvature.expect("this pass computes the curvature");
+        let hessian = Hessian {
+            x: self.x,
+            loss: self.loss,
+            d,
+            diagonal,
+            l2: self.l2,
+            penalty: self.penalty,
+            scaling: self.scaling,
+        };
+        (eval, hessian)
+    }
+
+    /// The Hessian at θ, as an operator.
+    pub fn hessian(&self, theta: &[f64]) -> Hessian<'a> {
+        self.evaluate_with_hessian(theta).1
+    }
+
+    /// The evaluation at θ, and for Newton passes the curvature and the Hessian's diagonal.
+    fn finish(&self, theta: &[f64], want: Want) -> (Evaluation, Option<Curvature>) {
+        assert_eq!(theta.len(), self.dim(), "θ of the wrong size");
+        let (n, outputs) = (self.features(), self.outputs());
+        let (w, b) = self.to_raw(theta);
+        let part = self.pass(&w, &b, want);
+        let inv_total = 1.0 / self.total;
+        let mut gradient = Vec::with_capacity(self.dim());
+        for k in 0..outputs {
+            let from = gradient.len();
+            if want == Want::Cost {
+                gradient.resize(from + n + 1, f64::NAN);
+                continue;
+            }
+            gradient.extend(part.dw[k * n..(k + 1) * n].iter().map(|g| g * inv_total));
+            gradient.push(part.db[k] * inv_total);
+            self.scaling.pull_back(&mut gradient[from..]);
+            for (j, (g, w)) in gradient[from..from + n]
+                .iter_mut()
+                .zip(&theta[from..from + n])
+                .enumerate()
+            {
+                *g += self.l2 * self.penalty_factor(j) * w;
+            }
+        }
+        let cost = if want == Want::Gradient {
+            f64::NAN
+        } else {
+            part.loss * inv_total + self.penalty(theta)
+        };
+        // H̃_jj = (1/s_j²) Σ_i c_ik (x_ij − μ_j)² + λc_j, H̃_bb = Σ_i c_ik, neuron by neuron.
+        let diagonal = (want == Want::Newton).then(|| {
+            let mut diag = Vec::with_capacity(self.dim());
+            for k in 0..outputs {
+                diag.extend(
+                    part.hw[k * n..(k + 1) * n]
+                        .iter()
+                        .zip(&self.scaling.scale)
+                        .enumerate()
+                        .map(|(j, (h, s))| h / (s * s) + self.l2 * self.penalty_factor(j)),
+                );
+                diag.push(part.hb[k]);
+            }
+            diag
+        });
+        let estimated = (want == Want::Curvature).then(|| {
+            let mut diag = Vec::with_capacity(self.dim());
+            for k in 0..outputs {
+                diag.extend((0..n).map(|j| part.hb[k] + self.l2 * self.penalty_factor(j)));
+                diag.push(part.hb[k]);
+            }
+            diag
+        });
+        let newton = diagonal.or(estimated).map(|diag| (part.d.concat(), diag));
+        let eval = Evaluation {
+            cost,
+            gradient,
+            misclassified: part.misclassified,
+        };
+        (eval, newton)
+    }
+}
+
+/// c_j of a penalty given as factors, or 1 when there are none.
+fn factor(penalty: Option<&[f64]>, j: usize) -> f64 {
+    penalty.map_or(1.0, |c| c[j])
+}
+
+/// Centres K > 1 neurons' raw parameters (K × n weights, K biases) across the neurons: every
+/// weight minus its mean over the neurons, and the same for the biases. Softmax, and so J's
+/// data term, does not change; the penalty is smallest there. For K = 1, nothing changes.
+pub fn center(weights: &mut [f64], biases: &mut [f64]) {
+    let outputs = biases.len();
+    if outputs < 2 {
+        return;
+    }
+    let n = weights.len() / outputs;
+    for j in 0..n {
+        let mean = (0..outputs).map(|k| weights[k * n + j]).sum::<f64>() / outputs as f64;
+        for k in 0..outputs {
+            weights[k * n + j] -= mean;
+        }
+    }
+    let mean = biases.iter().sum::<f64>() / outputs as f64;
+    for b in biases.iter_mut() {
+        *b -= mean;
+    }
+}
