@@ -86,30 +86,46 @@ pub enum Error {
     #[error("{}: every row has the label {label:?}; logistic regression needs two classes", path.display())]
     SingleClass { path: PathBuf, label: String },
 
-    /// A third distinct label appeared.
-    #[error("{}:{line}: a third class {third:?} appears (already seen {first:?} and {second:?}); binary logistic regression needs exactly two", path.display())]
+    /// A row weight that is not finite and ≥ 0, or weights that are all 0 (`row` 0: the whole
+    /// column).
+    #[error("{}: {}: {reason}", path.display(), if *row == 0 { format!("sample weights {column:?}") } else { format!("row {row}, sample weight {column:?}") })]
+    BadWeight {
+        path: PathBuf,
+        row: usize,
+        column: String,
+        reason: String,
+    },
+
+    /// An option names a class the labels do not have.
+    #[error("{option} names the class {label:?}, which is not one of the classes ({classes})")]
+    UnknownClass {
+        option: &'static str,
+        label: String,
+        classes: String,
+    },
+
+    /// More distinct labels than `--max-classes`.
+    #[error("{}:{line}: the target has more than {max} distinct values (here {label:?}); it looks like a continuous target, not classes (raise --max-classes if these are classes)", path.display())]
     TooManyClasses {
         path: PathBuf,
         line: usize,
-        first: String,
-        second: String,
-        third: String,
+        label: String,
+        max: usize,
     },
 
     /// A label in evaluation data that the model does not know.
-    #[error("{}:{line}:{column}: label {label:?} is neither of the model's classes {negative:?} and {positive:?}", path.display())]
+    #[error("{}:{line}:{column}: label {label:?} is not one of the model's classes ({classes})", path.display())]
     UnknownLabel {
         path: PathBuf,
         line: usize,
         column: usize,
         label: String,
-        negative: String,
-        positive: String,
+        classes: String,
     },
 
-    /// `--positive VALUE` names a value that is not one of the two labels.
+    /// `--positive VALUE` names a value that is not one of the labels.
     #[error("--positive {value:?} is not one of the labels {:?}", labels)]
-    UnknownPositive { value: String, labels: [String; 2] },
+    UnknownPositive { value: String, labels: Vec<String> },
 
     /// Prediction data whose features do not match the model's.
     #[error("{}: {reason}", path.display())]

@@ -126,6 +126,100 @@ pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str) -> String 
     s
 }
 
+/// The K-neuron graph of one example: the inputs x_j feed K logits z_k = w_k·x + b_k, which
+/// feed the outputs a_k (softmax, or for one-vs-rest K sigmoids normalised), which feed the loss
+/// L = −log a_y. The edges z_k → a carry dz_k = a_k − y_k (one-vs-rest: σ(z_k) − y_k, each
+/// neuron's own loss), the edges x → z_k the weight vectors' gradient dw_k = x·dz_k in words (one
+/// number per feature and class would not fit a picture).
+pub fn classes_to_dot(
+    feature_names: &[String],
+    x: &[f64],
+    classes: &[String],
+    z: &[f64],
+    a: &[f64],
+    y: usize,
+    ovr: bool,
+) -> String {
+    let mut s = String::new();
+    let mut line = |text: String| {
+        s.push_str(&text);
+        s.push('\n');
+    };
+    line("digraph neurons {".into());
+    line(
+        "  // One example through K neurons: forward values on nodes, dL/d(node) on edges.".into(),
+    );
+    line("  rankdir=LR;".into());
+    line("  graph [fontname=\"DejaVu Sans\", label=\"K neurons share x; forward values on the nodes, dz_k on the edges z_k → a\", labelloc=t];".into());
+    line("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"DejaVu Sans\"];".into());
+    line(
+        "  edge [fontname=\"DejaVu Sans\", fontsize=10, color=\"#1f77b4\", fontcolor=\"#d62728\"];"
+            .into(),
+    );
+    for (j, v) in x.iter().enumerate() {
+        let name = feature_names.get(j).map(String::as_str).unwrap_or("");
+        line(format!(
+            "  x{} [label={}, fillcolor=\"#e8f0fe\"];",
+            j + 1,
+            quote(&format!("x{} {}\n= {}", j + 1, name, num(*v)))
+        ));
+    }
+    let output = if ovr {
+        "a_k = σ(z_k)/Σ σ(z_l)"
+    } else {
+        "a = softmax(z)"
+    };
+    let values: Vec<String> = classes
+        .iter()
+        .zip(a)
+        .enumerate()
+        .map(|(k, (c, a))| format!("a{k} ({c}) = {}", num(*a)))
+        .collect();
+    line(format!(
+        "  a [label={}];",
+        quote(&format!("{output}\n{}", values.join("\n")))
+    ));
+    line(format!(
+        "  L [label={}, fillcolor=\"#fde8e8\"];",
+        quote(&format!("L = −log a_y = −log a{y}\n= {}", num(-a[y].ln())))
+    ));
+    line(format!(
+        "  y [label={}, fillcolor=\"#e8f0fe\"];",
+        quote(&format!("y = {y} ({})", classes[y]))
+    ));
+    for (k, zk) in z.iter().enumerate() {
+        let yk = f64::from(u8::from(k == y));
+        let dz = if ovr {
+            crate::loss::dz(*zk, yk)
+        } else {
+            a[k] - yk
+        };
+        let rule = if ovr {
+            "σ(z_k) − y_k"
+        } else {
+            "a_k − y_k"
+        };
+        line(format!(
+            "  z{k} [label={}];",
+            quote(&format!("z{k} = w{k}·x + b{k}\n= {}", num(*zk)))
+        ));
+        for j in 0..x.len() {
+            line(format!("  x{} -> z{k} [color=\"#999999\"];", j + 1));
+        }
+        line(format!(
+            "  z{k} -> a [label={}];",
+            quote(&format!(
+                "dz{k} = {rule}\n= {}\n(dw{k} = x·dz{k}, db{k} = dz{k})",
+                num(dz)
+            ))
+        ));
+    }
+    line("  a -> L;".into());
+    line("  y -> L [color=\"#999999\"];".into());
+    line("}".into());
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +246,32 @@ mod tests {
             let n = l.replace("\\\"", "").matches('"').count();
             assert_eq!(n % 2, 0, "unbalanced quotes in {l}");
         }
+    }
+
+    #[test]
+    fn class_graph_has_a_logit_per_class_and_its_dz() {
+        let classes = vec![
+            "setosa".to_string(),
+            "versicolor".into(),
+            "virginica".into(),
+        ];
+        let a = [0.7, 0.2, 0.1];
+        let dot = classes_to_dot(
+            &["petal".into()],
+            &[1.5],
+            &classes,
+            &[2.0, 0.75, 0.0],
+            &a,
+            1,
+            false,
+        );
+        for node in ["x1 [", "z0 [", "z1 [", "z2 [", "a [", "L [", "y ["] {
+            assert!(dot.contains(node), "missing node {node}");
+        }
+        // dz_1 = a_1 − 1 for the true class, dz_0 = a_0.
+        assert!(dot.contains(&format!("dz1 = a_k − y_k\\n= {}", num(0.2 - 1.0))));
+        assert!(dot.contains(&format!("dz0 = a_k − y_k\\n= {}", num(0.7))));
+        assert!(dot.contains(&format!("= {}", num(-(0.2f64).ln()))));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The fitted model and its versioned, human-readable file format.
 //!
 //! A model file is one JSON object (see the README for every field). Weights are on the raw
-//! feature scale, so prediction is z = w·x + b, a = σ(z) with no preprocessing; the
-//! standardisation used in training is recorded for reference. Floats are written in their
+//! feature scale, so prediction is z_k = w_k·x + b_k and a = σ(z) (one neuron, two classes) or
+//! softmax(z) (K neurons) with no preprocessing; the standardisation used in training is
+//! recorded for reference. Version 2 holds K classes; version 1 files (two classes, one weight
+//! vector) are read unchanged. Floats are written in their
 //! shortest round-trip form and read back bit-exact. Files are written atomically: to a
 //! temporary file in the same folder, flushed to disk, then renamed over the target, so a
 //! failed or interrupted write never leaves a truncated model or clobbers an existing one.
@@ -19,8 +21,41 @@ use std::path::Path;
 
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "logreg-model";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u64 = 1;
+/// The format version this build writes (it also reads version 1).
+pub const FORMAT_VERSION: u64 = 2;
+
+/// How the classes are modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Multiclass {
+    /// Two classes, one sigmoid neuron: a = σ(w·x + b) is the probability of the positive class.
+    Binary,
+    /// K softmax neurons, one per class, fitted together.
+    Multinomial,
+    /// K sigmoid neurons, each fitted alone to tell its class from the rest; the probabilities
+    /// are σ(z_k) divided by their sum (as scikit-learn's one-vs-rest).
+    Ovr,
+}
+
+impl Multiclass {
+    pub fn name(self) -> &'static str {
+        match self {
+            Multiclass::Binary => "binary",
+            Multiclass::Multinomial => "multinomial",
+            Multiclass::Ovr => "ovr",
+        }
+    }
+}
+
+/// One neuron's fit in a one-vs-rest model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassFit {
+    pub class: String,
+    pub iterations: usize,
+    pub cost: f64,
+    pub termination: Termination,
+    pub gap_bound: Option<f64>,
+}
 
 /// How the model was trained (informational; prediction does not use it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,44 +77,110 @@ pub struct TrainingSummary {
     /// With λ = 0: the separation found (see [`crate::separation`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separation: Option<crate::separation::Separation>,
+    /// The column (or file) the row weights came from; absent when every row weighed 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_weight: Option<String>,
+    /// `balanced` or `LABEL=W,...`, and the weight each class got (in class order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weights: Option<Vec<f64>>,
+    /// One-vs-rest: each neuron's own fit (the fields above then sum or take the worst).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_class: Vec<ClassFit>,
 }
 
-/// A fitted binary logistic regression model.
+/// A fitted logistic regression model: one sigmoid neuron for two classes, K neurons for K.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     pub format: String,
     pub format_version: u64,
     pub feature_names: Vec<String>,
-    /// Raw-scale weights, one per feature.
-    pub weights: Vec<f64>,
-    /// Raw-scale bias.
-    pub bias: f64,
     /// The target column's name.
     pub target: String,
+    /// The class labels, in class order (y = k for `classes[k]`).
+    #[serde(rename = "classes")]
     pub labels: LabelMap,
+    pub multiclass: Multiclass,
+    /// Raw-scale weights, one vector per neuron (one neuron for a binary model), one weight
+    /// per feature.
+    pub weights: Vec<Vec<f64>>,
+    /// Raw-scale biases, one per neuron.
+    pub bias: Vec<f64>,
     /// Column means and scales used in training; `null` when standardisation was off.
     pub standardization: Option<Standardization>,
     pub training: TrainingSummary,
 }
 
+/// A version 1 file: two classes, one neuron.
+#[derive(Deserialize)]
+struct ModelV1 {
+    feature_names: Vec<String>,
+    weights: Vec<f64>,
+    bias: f64,
+    target: String,
+    labels: V1Labels,
+    standardization: Option<Standardization>,
+    training: TrainingSummary,
+}
+
+#[derive(Deserialize)]
+struct V1Labels {
+    negative: String,
+    positive: String,
+}
+
 impl Model {
-    /// z_i = w·x_i + b for every row.
-    pub fn logits(&self, x: &dyn Design) -> Vec<f64> {
-        let mut z = vec![0.0; x.n_rows()];
+    /// K, the classes.
+    pub fn classes(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// z_ik = w_k·x_i + b_k for every row and neuron, row by row (m × neurons).
+    pub fn scores(&self, x: &dyn Design) -> Vec<f64> {
+        let outputs = self.weights.len();
         let chunk = 4096;
-        z.par_chunks_mut(chunk).enumerate().for_each(|(c, out)| {
-            let start = c * chunk;
-            x.dots(start..start + out.len(), &self.weights, out);
-            for v in out.iter_mut() {
-                *v += self.bias;
-            }
-        });
+        let mut z = vec![0.0; x.n_rows() * outputs];
+        z.par_chunks_mut(chunk * outputs)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let start = c * chunk;
+                let rows = out.len() / outputs;
+                let mut zk = vec![0.0; rows];
+                for (k, (w, b)) in self.weights.iter().zip(&self.bias).enumerate() {
+                    x.dots(start..start + rows, w, &mut zk);
+                    for (r, v) in zk.iter().enumerate() {
+                        out[r * outputs + k] = v + b;
+                    }
+                }
+            });
         z
     }
 
-    /// a_i = σ(z_i), the probability of the positive class, for every row.
+    /// z_i = w·x_i + b for every row: the logit of a binary model's one neuron.
+    pub fn logits(&self, x: &dyn Design) -> Vec<f64> {
+        assert_eq!(self.weights.len(), 1, "logits of a one-neuron model");
+        self.scores(x)
+    }
+
+    /// a_i = σ(z_i), the probability of the positive class, for every row (binary models).
     pub fn probabilities(&self, x: &dyn Design) -> Vec<f64> {
         self.logits(x).into_iter().map(loss::sigmoid).collect()
+    }
+
+    /// log P(class k | x_i) for every row and class (m × K), from the scores: binary
+    /// (log σ(−z), log σ(z)), multinomial log-softmax, one-vs-rest log σ(z_k) − log Σ_l σ(z_l).
+    pub fn log_probabilities(&self, x: &dyn Design) -> Vec<f64> {
+        log_probabilities(self.multiclass, &self.scores(x), self.classes())
+    }
+
+    /// The most probable class of each row, from [`Model::log_probabilities`] (ties: the
+    /// lower class).
+    pub fn predict(&self, log_probabilities: &[f64]) -> Vec<usize> {
+        log_probabilities
+            .chunks_exact(self.classes())
+            .map(argmax)
+            .collect()
     }
 
     /// Writes the model atomically to `path`.
@@ -110,8 +211,29 @@ impl Model {
                 "the \"format\" field is not {FORMAT:?}"
             )));
         }
-        match header.format_version {
-            Some(FORMAT_VERSION) => {}
+        let model = match header.format_version {
+            Some(FORMAT_VERSION) => {
+                // Straight from the text: a key given twice is an error ("duplicate field"),
+                // not the last one silently winning, and fields this version does not know are
+                // skipped.
+                serde_json::from_slice::<Model>(&text).map_err(|e| format_error(e.to_string()))?
+            }
+            Some(1) => {
+                let v1: ModelV1 =
+                    serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
+                Model {
+                    format: FORMAT.into(),
+                    format_version: 1,
+                    feature_names: v1.feature_names,
+                    target: v1.target,
+                    labels: LabelMap::binary(&v1.labels.negative, &v1.labels.positive),
+                    multiclass: Multiclass::Binary,
+                    weights: vec![v1.weights],
+                    bias: vec![v1.bias],
+                    standardization: v1.standardization,
+                    training: v1.training,
+                }
+            }
             Some(found) => {
                 return Err(Error::ModelVersion {
                     path: path.into(),
@@ -120,27 +242,90 @@ impl Model {
                 });
             }
             None => return Err(format_error("no \"format_version\" number".into())),
-        }
-        // Straight from the text: a key given twice is an error ("duplicate field"), not the
-        // last one silently winning, and fields this version does not know are skipped.
-        let model: Model =
-            serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
+        };
         let n = model.feature_names.len();
         let scaling_ok = model
             .standardization
             .as_ref()
             .is_none_or(|s| s.mean.len() == n && s.scale.len() == n);
-        if model.weights.len() != n || !scaling_ok {
+        if let Some(w) = model.weights.iter().find(|w| w.len() != n) {
             return Err(format_error(format!(
                 "{} feature names but {} weights",
                 n,
-                model.weights.len()
+                w.len()
             )));
         }
-        if !model.weights.iter().all(|w| w.is_finite()) || !model.bias.is_finite() {
+        if !scaling_ok {
+            return Err(format_error(format!(
+                "{n} feature names but a standardization of another width"
+            )));
+        }
+        let k = model.labels.len();
+        let neurons = match model.multiclass {
+            Multiclass::Binary => 1,
+            Multiclass::Multinomial | Multiclass::Ovr => k,
+        };
+        let classes_ok = match model.multiclass {
+            Multiclass::Binary => k == 2,
+            _ => k >= 2,
+        };
+        if !classes_ok || model.weights.len() != neurons || model.bias.len() != neurons {
+            return Err(format_error(format!(
+                "a {} model of {k} classes needs {neurons} weight vectors and biases; the file has {} and {}",
+                model.multiclass.name(),
+                model.weights.len(),
+                model.bias.len()
+            )));
+        }
+        if !model
+            .weights
+            .iter()
+            .flatten()
+            .chain(&model.bias)
+            .all(|w| w.is_finite())
+        {
             return Err(format_error("weights must be finite numbers".into()));
         }
         Ok(model)
+    }
+}
+
+/// The index of the largest value (the first of equal ones).
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (k, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+/// log P(class k | x_i) from scores z (m × neurons) of a model of `classes` classes (see
+/// [`Model::log_probabilities`]).
+pub fn log_probabilities(multiclass: Multiclass, z: &[f64], classes: usize) -> Vec<f64> {
+    match multiclass {
+        Multiclass::Binary => z
+            .iter()
+            .flat_map(|&z| [-loss::log1p_exp(z), -loss::log1p_exp(-z)])
+            .collect(),
+        // Log-softmax of the logits; for one-vs-rest, of log σ(z_k), which divides each σ(z_k)
+        // by their sum.
+        Multiclass::Multinomial | Multiclass::Ovr => {
+            let mut out: Vec<f64> = if multiclass == Multiclass::Ovr {
+                z.iter().map(|&z| -loss::log1p_exp(-z)).collect()
+            } else {
+                z.to_vec()
+            };
+            for row in out.chunks_exact_mut(classes) {
+                let top = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let lse = top + row.iter().map(|v| (v - top).exp()).sum::<f64>().ln();
+                for v in row.iter_mut() {
+                    *v -= lse;
+                }
+            }
+            out
+        }
     }
 }
 

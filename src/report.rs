@@ -125,9 +125,9 @@ impl Report<'_> {
         row(
             &mut h,
             "classes (y = 0, y = 1)",
-            format!("{}, {}", m.labels.negative, m.labels.positive),
+            format!("{}, {}", m.labels.negative(), m.labels.positive()),
         );
-        row(&mut h, "bias b", format!("{:.6}", m.bias));
+        row(&mut h, "bias b", format!("{:.6}", m.bias[0]));
         row(
             &mut h,
             "standardised features",
@@ -217,7 +217,7 @@ impl Report<'_> {
         );
         h.push_str("</table>\n");
         let c = &x.confusion;
-        let (neg, pos) = (escape(&m.labels.negative), escape(&m.labels.positive));
+        let (neg, pos) = (escape(m.labels.negative()), escape(m.labels.positive()));
         let _ = writeln!(
             h,
             "<table><caption>confusion matrix (rows: actual, columns: predicted)</caption>\n\
@@ -242,13 +242,13 @@ impl Report<'_> {
         }
 
         h.push_str("<h2>Weights</h2>\n<table>\n<tr><th>feature</th><th>w (raw scale)</th></tr>\n");
-        let order = crate::plot::curves::largest_weights(&m.weights, m.weights.len());
+        let order = crate::plot::curves::largest_weights(&m.weights[0], m.weights[0].len());
         for j in order {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
                 escape(&m.feature_names[j]),
-                m.weights[j]
+                m.weights[0][j]
             );
         }
         h.push_str("</table>\n</body>\n</html>\n");

@@ -89,6 +89,9 @@ pub enum Unchecked {
     TooLarge,
     /// The simplex failed or ran out of time; the reason.
     Solver(String),
+    /// The program is written for one sigmoid neuron; K softmax neurons are not checked (their
+    /// solvers still stop when every row is classified correctly).
+    Multinomial,
 }
 
 /// Finds complete or quasi-complete separation of the rows of `x` with labels `y` (0 or 1);

@@ -1,5 +1,11 @@
-//! Training end to end: standardise, pick the starting point, run a solver, watch a validation
-//! set, and express the result as a raw-scale [`Model`].
+//! Training end to end, in three steps: prepare (the classes, the row weights, the
+//! standardisation), fit (a solver on one objective: one sigmoid neuron, K softmax neurons, or
+//! K one-vs-rest sigmoid neurons one after another on the same preparation), and finish (the
+//! raw-scale [`Model`]).
+//!
+//! Row weights are the data's sample weights times the class weights: `balanced` gives class c
+//! the weight S/(K·S_c), S_c the total sample weight of its rows (scikit-learn's
+//! n/(K·n_c) when every row weighs 1).
 //!
 //! θ₀ is zero (the lesson's initialisation, where J = ln 2 exactly) or, with
 //! [`Init::Random`], small uniform weights in [−0.01, 0.01) drawn from the seed. With a
@@ -10,11 +16,12 @@
 
 use crate::data::{Dataset, Precision};
 use crate::error::{Error, Result};
+use crate::loss::Loss;
 use crate::metrics;
-use crate::model::{FORMAT, FORMAT_VERSION, Model, TrainingSummary};
-use crate::objective::Objective;
+use crate::model::{ClassFit, FORMAT, FORMAT_VERSION, Model, Multiclass, TrainingSummary};
+use crate::objective::{self, Objective};
 use crate::rng::SplitMix64;
-use crate::separation::{self, SeparationKind, Unchecked};
+use crate::separation::{self, Separation, SeparationKind, Unchecked};
 use crate::solver::{
     Control, FitReport, GradientDescent, Lbfgs, Observer, Progress, Solution, Stopping,
     Termination, TrustRegion,
@@ -93,6 +100,48 @@ pub struct TrainOptions {
     pub patience: Option<usize>,
     /// Iterations between validation checks. Default 100.
     pub check_every: usize,
+    /// How K ≥ 3 classes are modelled (two classes are one sigmoid neuron unless multinomial
+    /// is asked for). Default auto: multinomial.
+    pub multiclass: MulticlassChoice,
+    /// Weights per class, multiplying the sample weights. Default none.
+    pub class_weight: Option<ClassWeight>,
+    /// Where the data's sample weights came from (recorded in the model).
+    pub sample_weight: Option<String>,
+}
+
+/// `--multiclass`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MulticlassChoice {
+    /// Two classes: binary; more: multinomial.
+    Auto,
+    /// K softmax neurons (also for two classes).
+    Multinomial,
+    /// K one-vs-rest sigmoid neurons (two classes: the binary model).
+    Ovr,
+}
+
+/// `--class-weight`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassWeight {
+    /// S/(K·S_c) for class c (see the module docs).
+    Balanced,
+    /// The weight of each named class; classes not named weigh 1.
+    Given(Vec<(String, f64)>),
+}
+
+impl ClassWeight {
+    /// As written on the command line.
+    pub fn spec(&self) -> String {
+        match self {
+            ClassWeight::Balanced => "balanced".into(),
+            ClassWeight::Given(pairs) => pairs
+                .iter()
+                .map(|(l, w)| format!("{l}={w}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
 }
 
 impl Default for TrainOptions {
@@ -107,6 +156,9 @@ impl Default for TrainOptions {
             init: Init::Zeros,
             patience: None,
             check_every: 100,
+            multiclass: MulticlassChoice::Auto,
+            class_weight: None,
+            sample_weight: None,
         }
     }
 }
@@ -128,6 +180,143 @@ pub struct Trained {
     pub validation: Vec<ValidationPoint>,
     /// With λ = 0: why the separation check could not be made, if it could not.
     pub separation_unchecked: Option<Unchecked>,
+}
+
+/// What every fit on one dataset shares: the classes, the row weights and the coordinates.
+pub struct Prepared<'d> {
+    pub data: &'d Dataset,
+    /// How the classes are modelled.
+    pub method: Multiclass,
+    /// s_i (sample times class weights); None: all 1.
+    pub weights: Option<Vec<f64>>,
+    /// The weight of each class, when class weights were asked for.
+    pub class_weights: Option<Vec<f64>>,
+    pub scaling: Standardization,
+    /// c_j = 1/s_j² for a penalty on the raw weights (standardisation off).
+    raw_penalty: Option<Vec<f64>>,
+    l2: f64,
+}
+
+impl<'d> Prepared<'d> {
+    /// Neurons: 1 for the binary model, K otherwise.
+    pub fn outputs(&self) -> usize {
+        match self.method {
+            Multiclass::Binary => 1,
+            _ => self.data.labels.len(),
+        }
+    }
+
+    /// The objective of one fit: labels `y` under `loss`.
+    pub fn objective<'a>(&'a self, y: &'a [f64], loss: Loss) -> Objective<'a> {
+        let mut objective =
+            Objective::new(self.data.design(), y, self.l2, &self.scaling).with_loss(loss);
+        if let Some(s) = &self.weights {
+            objective = objective.weighted(s);
+        }
+        if let Some(c) = &self.raw_penalty {
+            objective = objective.penalize_raw_weights(c);
+        }
+        objective
+    }
+}
+
+/// Step 1: the classes, row weights and standardisation of `data` for `options`.
+pub fn prepare<'d>(data: &'d Dataset, options: &TrainOptions) -> Result<Prepared<'d>> {
+    let k = data.labels.len();
+    let method = match (options.multiclass, k) {
+        (MulticlassChoice::Multinomial, _) => Multiclass::Multinomial,
+        (_, 2) => Multiclass::Binary,
+        (MulticlassChoice::Ovr, _) => Multiclass::Ovr,
+        (MulticlassChoice::Auto, _) => Multiclass::Multinomial,
+    };
+    if method == Multiclass::Ovr && options.patience.is_some() {
+        return Err(Error::InvalidParameter {
+            name: "patience",
+            value: options.patience.unwrap_or_default().to_string(),
+            reason: "early stopping watches one fit; one-vs-rest makes K of them",
+        });
+    }
+    let source = options
+        .sample_weight
+        .as_deref()
+        .unwrap_or("(sample weights)");
+    if let Some(s) = &data.weights {
+        crate::data::check_weights(&data.source, source, s)?;
+    }
+    // Total sample weight per class.
+    let mut totals = vec![0.0; k];
+    for (i, &y) in data.y.iter().enumerate() {
+        totals[y as usize] += data.weights.as_ref().map_or(1.0, |s| s[i]);
+    }
+    let class_weights = match &options.class_weight {
+        None => None,
+        Some(ClassWeight::Balanced) => {
+            let all: f64 = totals.iter().sum();
+            Some(
+                totals
+                    .iter()
+                    .map(|&t| if t > 0.0 { all / (k as f64 * t) } else { 0.0 })
+                    .collect::<Vec<f64>>(),
+            )
+        }
+        Some(ClassWeight::Given(pairs)) => {
+            let mut w = vec![1.0; k];
+            for (label, weight) in pairs {
+                let c = data
+                    .labels
+                    .encode(label)
+                    .ok_or_else(|| Error::UnknownClass {
+                        option: "--class-weight",
+                        label: label.clone(),
+                        classes: data.labels.listed(),
+                    })?;
+                w[c as usize] = *weight;
+            }
+            Some(w)
+        }
+    };
+    if let Some(c) = totals.iter().position(|&t| t <= 0.0) {
+        return Err(Error::BadWeight {
+            path: data.source.clone(),
+            row: 0,
+            column: source.to_owned(),
+            reason: format!(
+                "class {:?} has total weight 0: it has no rows that count",
+                data.labels.label(c)
+            ),
+        });
+    }
+    let weights = match (&data.weights, &class_weights) {
+        (None, None) => None,
+        (s, c) => Some(
+            data.y
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| {
+                    s.as_ref().map_or(1.0, |s| s[i]) * c.as_ref().map_or(1.0, |c| c[y as usize])
+                })
+                .collect(),
+        ),
+    };
+    // The solvers always work on standardised coordinates; without standardisation only the
+    // penalty moves, to the raw weights (see `objective`).
+    let scaling = Standardization::fit_weighted(data.design(), weights.as_deref());
+    let (scaling, raw_penalty) = if options.standardize {
+        (scaling, None)
+    } else {
+        let scaling = scaling.for_raw_penalty(options.l2);
+        let c = scaling.raw_penalty();
+        (scaling, Some(c))
+    };
+    Ok(Prepared {
+        data,
+        method,
+        weights,
+        class_weights,
+        scaling,
+        raw_penalty,
+        l2: options.l2,
+    })
 }
 
 impl TrainOptions {
@@ -155,31 +344,44 @@ impl TrainOptions {
         if self.check_every == 0 {
             return bad("check interval", 0.0, "must be at least 1");
         }
+        if let Some(ClassWeight::Given(pairs)) = &self.class_weight
+            && let Some((_, w)) = pairs.iter().find(|(_, w)| !(*w > 0.0 && w.is_finite()))
+        {
+            return bad("class weight", *w, "must be a finite number > 0");
+        }
         Ok(())
     }
 }
 
-/// The raw-scale model for standardised parameters θ.
-fn model_at(
-    data: &Dataset,
-    scaling: &Standardization,
-    standardized: bool,
-    theta: &[f64],
-    l2: f64,
-) -> Model {
-    let (weights, bias) = scaling.to_raw(theta);
+/// Step 3: the raw-scale model for standardised parameters θ (one block of n + 1 per neuron).
+fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model {
+    let data = prepared.data;
+    let n = data.n_features();
+    let mut weights = Vec::new();
+    let mut biases = Vec::new();
+    for block in theta.chunks_exact(n + 1) {
+        let (w, b) = prepared.scaling.to_raw(block);
+        weights.extend(w);
+        biases.push(b);
+    }
+    if prepared.method == Multiclass::Multinomial {
+        objective::center(&mut weights, &mut biases);
+    }
     Model {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         feature_names: data.feature_names.clone(),
-        weights,
-        bias,
         target: data.target.clone(),
         labels: data.labels.clone(),
-        standardization: standardized.then(|| scaling.clone()),
+        multiclass: prepared.method,
+        weights: (0..biases.len())
+            .map(|k| weights[k * n..(k + 1) * n].to_vec())
+            .collect(),
+        bias: biases,
+        standardization: options.standardize.then(|| prepared.scaling.clone()),
         training: TrainingSummary {
             solver: String::new(),
-            l2,
+            l2: options.l2,
             rows: data.n_rows(),
             precision: if data.design().precision() == "f64" {
                 Precision::F64
@@ -192,7 +394,28 @@ fn model_at(
             termination: Termination::MaxIterations,
             gap_bound: None,
             separation: None,
+            sample_weight: data.weights.as_ref().map(|_| {
+                options
+                    .sample_weight
+                    .clone()
+                    .unwrap_or_else(|| "(sample weights)".into())
+            }),
+            class_weight: options.class_weight.as_ref().map(ClassWeight::spec),
+            class_weights: prepared.class_weights.clone(),
+            per_class: Vec::new(),
         },
+    }
+}
+
+/// Validation log loss and accuracy of `model` on `v`.
+fn validate(model: &Model, v: &Dataset) -> (f64, f64) {
+    if model.multiclass == Multiclass::Binary {
+        let m = metrics::evaluate(&v.y, &model.logits(v.design()), 0.5);
+        (m.log_loss, m.accuracy)
+    } else {
+        let logp = model.log_probabilities(v.design());
+        let m = metrics::evaluate_multiclass(&v.y, &logp, model.classes(), None);
+        (m.log_loss, m.accuracy)
     }
 }
 
@@ -212,71 +435,120 @@ pub fn train(
             reason: "the validation data's columns differ from the training data's".into(),
         });
     }
-    let n = data.n_features();
-    // The solvers always work on standardised coordinates; without standardisation only the
-    // penalty moves, to the raw weights (see `objective`).
-    let scaling = Standardization::fit(data.design());
-    let scaling = if options.standardize {
-        scaling
-    } else {
-        scaling.for_raw_penalty(options.l2)
-    };
-    let raw_penalty = scaling.raw_penalty();
-    let mut objective = Objective::new(data.design(), &data.y, options.l2, &scaling);
-    if !options.standardize {
-        objective = objective.penalize_raw_weights(&raw_penalty);
-    }
-    let theta0 = match options.init {
-        Init::Zeros => vec![0.0; n + 1],
-        Init::Random { seed } => {
-            let mut rng = SplitMix64::new(seed);
-            (0..=n).map(|_| 0.02 * rng.next_f64() - 0.01).collect()
-        }
-    };
-
-    // With λ = 0, J may have no minimum: decide exactly, before fitting.
-    let separation = if options.l2 == 0.0 {
-        separation::detect(data.design(), &data.y, &scaling)
-    } else {
-        Ok(None)
-    };
-
+    let prepared = prepare(data, options)?;
     let mut points = Vec::new();
-    let mut best = f64::NEG_INFINITY;
-    let mut stale = 0;
     let check = |theta: &[f64], iteration: usize, points: &mut Vec<ValidationPoint>| {
         let v = validation.expect("checks need validation data");
-        let model = model_at(data, &scaling, options.standardize, theta, options.l2);
-        let m = metrics::evaluate(&v.y, &model.logits(v.design()), 0.5);
+        let (cost, accuracy) = validate(&model_at(&prepared, options, theta), v);
         let point = ValidationPoint {
             iteration,
-            cost: m.log_loss,
-            accuracy: m.accuracy,
+            cost,
+            accuracy,
         };
         points.push(point);
         point
     };
-    let mut watch = |p: &Progress| -> Control {
-        if validation.is_some() && p.iteration.is_multiple_of(options.check_every) {
-            let point = check(p.theta, p.iteration, &mut points);
-            if point.accuracy > best {
-                best = point.accuracy;
-                stale = 0;
-            } else {
-                stale += 1;
-            }
-            if options.patience.is_some_and(|k| stale >= k) {
-                return Control::Stop(Termination::EarlyStopped);
-            }
+    let (solution, separation, per_class) = match prepared.method {
+        Multiclass::Binary | Multiclass::Multinomial => {
+            let loss = match prepared.method {
+                Multiclass::Binary => Loss::Binomial,
+                _ => Loss::Multinomial {
+                    classes: data.labels.len(),
+                },
+            };
+            let mut best = f64::NEG_INFINITY;
+            let mut stale = 0;
+            let mut watch = |p: &Progress| -> Control {
+                if validation.is_some() && p.iteration.is_multiple_of(options.check_every) {
+                    let point = check(p.theta, p.iteration, &mut points);
+                    if point.accuracy > best {
+                        best = point.accuracy;
+                        stale = 0;
+                    } else {
+                        stale += 1;
+                    }
+                    if options.patience.is_some_and(|k| stale >= k) {
+                        return Control::Stop(Termination::EarlyStopped);
+                    }
+                }
+                observer(p)
+            };
+            let (solution, separation) = fit(&prepared, &data.y, loss, options, 0, &mut watch);
+            (solution, separation, Vec::new())
         }
-        observer(p)
+        Multiclass::Ovr => ovr(&prepared, options, observer),
+    };
+    // The last validation check is at the final iterate.
+    if validation.is_some()
+        && points.last().map(|p| p.iteration) != Some(solution.report.iterations)
+    {
+        check(&solution.theta, solution.report.iterations, &mut points);
+    }
+    let report = solution.report;
+    let mut model = model_at(&prepared, options, &solution.theta);
+    model.training.solver = report.solver.clone();
+    model.training.iterations = report.iterations;
+    model.training.cost = report.cost;
+    model.training.gradient_norm = report.gradient_norm;
+    model.training.termination = report.termination;
+    model.training.gap_bound = report.gap_bound;
+    model.training.separation = report.separation.clone();
+    model.training.per_class = per_class;
+    Ok(Trained {
+        model,
+        report,
+        validation: points,
+        separation_unchecked: separation.err(),
+    })
+}
+
+/// Step 2: one fit of labels `y` under `loss`, from θ₀ (as `options.init` says), with the
+/// exact separation check at λ = 0 for the binomial loss. `offset` is added to the iteration
+/// numbers the observer sees.
+fn fit(
+    prepared: &Prepared,
+    y: &[f64],
+    loss: Loss,
+    options: &TrainOptions,
+    offset: usize,
+    watch: &mut Observer,
+) -> (Solution, std::result::Result<Option<Separation>, Unchecked>) {
+    let objective = prepared.objective(y, loss);
+    let dim = objective.dim();
+    let theta0 = match options.init {
+        Init::Zeros => vec![0.0; dim],
+        Init::Random { seed } => {
+            let mut rng = SplitMix64::new(seed);
+            (0..dim).map(|_| 0.02 * rng.next_f64() - 0.01).collect()
+        }
+    };
+    // With λ = 0, J may have no minimum: decide exactly, before fitting (rows of weight 0 are
+    // not there).
+    let separation = match loss {
+        _ if options.l2 > 0.0 => Ok(None),
+        Loss::Binomial => match &prepared.weights {
+            Some(s) if s.contains(&0.0) => {
+                let kept: Vec<usize> = (0..s.len()).filter(|&i| s[i] > 0.0).collect();
+                let rows = prepared.data.features.select_rows(&kept);
+                let labels: Vec<f64> = kept.iter().map(|&i| y[i]).collect();
+                separation::detect(rows.design(), &labels, &prepared.scaling)
+            }
+            _ => separation::detect(prepared.data.design(), y, &prepared.scaling),
+        },
+        Loss::Multinomial { .. } => Err(Unchecked::Multinomial),
     };
     let stopping = Stopping {
         max_iterations: options.max_iterations,
         tol: options.tol,
     };
-    let first = options.solver.resolve(data.design().is_sparse());
-    let mut solution = minimize(first, options, stopping, &objective, theta0, &mut watch);
+    let mut shifted = |p: &Progress| -> Control {
+        watch(&Progress {
+            iteration: p.iteration + offset,
+            ..*p
+        })
+    };
+    let first = options.solver.resolve(prepared.data.design().is_sparse());
+    let mut solution = minimize(first, options, stopping, &objective, theta0, &mut shifted);
     let separated = matches!(separation, Ok(Some(_)));
     // `auto` does not settle for a method that failed where the other may succeed.
     if options.solver == Solver::Auto
@@ -291,14 +563,14 @@ pub fn train(
         } else {
             Solver::Lbfgs
         };
-        let offset = solution.report.iterations;
+        let before = solution.report.iterations;
         // The second method's iteration 0 is the first one's last iterate: not shown twice.
         let mut continued = |p: &Progress| -> Control {
             if p.iteration == 0 {
                 return Control::Continue;
             }
-            watch(&Progress {
-                iteration: p.iteration + offset,
+            shifted(&Progress {
+                iteration: p.iteration + before,
                 ..*p
             })
         };
@@ -319,33 +591,98 @@ pub fn train(
         }
         report.separation = Some(found.clone());
     }
-    // The last validation check is at the final iterate.
-    if validation.is_some()
-        && points.last().map(|p| p.iteration) != Some(solution.report.iterations)
-    {
-        check(&solution.theta, solution.report.iterations, &mut points);
+    (solution, separation)
+}
+
+/// One-vs-rest: K binary fits on the shared preparation, one after another (each pass is
+/// parallel and deterministic, so the result does not depend on the thread count). The joint
+/// J is the sum of the K binary J's (each neuron's own), so the report sums costs, counts and
+/// times, takes the worst termination and the largest gap bound, and chains the cost curves.
+fn ovr(
+    prepared: &Prepared,
+    options: &TrainOptions,
+    observer: &mut Observer,
+) -> (
+    Solution,
+    std::result::Result<Option<Separation>, Unchecked>,
+    Vec<ClassFit>,
+) {
+    let data = prepared.data;
+    let mut theta = Vec::new();
+    let mut fits = Vec::new();
+    let mut per_class = Vec::new();
+    let mut unchecked = None;
+    let mut offset = 0;
+    for k in 0..data.labels.len() {
+        let y: Vec<f64> = data
+            .y
+            .iter()
+            .map(|&c| f64::from(u8::from(c as usize == k)))
+            .collect();
+        let (solution, separation) = fit(prepared, &y, Loss::Binomial, options, offset, observer);
+        offset += solution.report.iterations;
+        if let Err(e) = separation {
+            unchecked.get_or_insert(e);
+        }
+        let r = &solution.report;
+        per_class.push(ClassFit {
+            class: data.labels.label(k).to_owned(),
+            iterations: r.iterations,
+            cost: r.cost,
+            termination: r.termination,
+            gap_bound: r.gap_bound,
+        });
+        theta.extend_from_slice(&solution.theta);
+        let stop = matches!(r.termination, Termination::Interrupted);
+        fits.push(solution.report);
+        if stop {
+            break;
+        }
     }
-    let report = solution.report;
-    let mut model = model_at(
-        data,
-        &scaling,
-        options.standardize,
-        &solution.theta,
-        options.l2,
-    );
-    model.training.solver = report.solver.clone();
-    model.training.iterations = report.iterations;
-    model.training.cost = report.cost;
-    model.training.gradient_norm = report.gradient_norm;
-    model.training.termination = report.termination;
-    model.training.gap_bound = report.gap_bound;
-    model.training.separation = report.separation.clone();
-    Ok(Trained {
-        model,
-        report,
-        validation: points,
-        separation_unchecked: separation.err(),
-    })
+    let worst = fits
+        .iter()
+        .map(|r| r.termination)
+        .find(|t| *t != Termination::Converged)
+        .unwrap_or(Termination::Converged);
+    let gap_bound = fits
+        .iter()
+        .map(|r| r.gap_bound)
+        .try_fold(0.0f64, |a, g| g.map(|g| a.max(g)));
+    let mut evaluations = crate::solver::Evaluations::default();
+    for r in &fits {
+        evaluations.function += r.evaluations.function;
+        evaluations.gradient += r.evaluations.gradient;
+        evaluations.hessian_vector += r.evaluations.hessian_vector;
+        evaluations.passes += r.evaluations.passes;
+    }
+    let report = FitReport {
+        solver: format!("ovr({})", fits.first().map_or("", |r| r.solver.as_str())),
+        termination: worst,
+        iterations: fits.iter().map(|r| r.iterations).sum(),
+        cost: fits.iter().map(|r| r.cost).sum(),
+        gradient_norm: fits
+            .iter()
+            .map(|r| r.gradient_norm.powi(2))
+            .sum::<f64>()
+            .sqrt(),
+        initial_gradient_norm: fits
+            .iter()
+            .map(|r| r.initial_gradient_norm.powi(2))
+            .sum::<f64>()
+            .sqrt(),
+        gap_bound,
+        separation: None,
+        history: fits
+            .iter()
+            .flat_map(|r| r.history.iter().copied())
+            .collect(),
+        evaluations,
+        seconds: fits.iter().map(|r| r.seconds).sum(),
+    };
+    // An interrupted run keeps the classes it finished; the rest stay at θ₀ = 0.
+    theta.resize(data.labels.len() * (data.n_features() + 1), 0.0);
+    let solution = Solution { theta, report };
+    (solution, unchecked.map_or(Ok(None), Err), per_class)
 }
 
 /// Runs one method.

@@ -46,6 +46,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             target: Some("diagnosis"),
             positive: Some("malignant"),
             precision: Precision::F64,
+            max_classes: logreg::data::DEFAULT_MAX_CLASSES,
+            sample_weight: None,
         },
     )?;
     let s = split::stratified(&all.y, args.test_fraction, args.seed)?;
@@ -119,7 +121,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     writeln!(
         out,
         "\nheld-out metrics of the gradient-descent model (positive class: {}):",
-        all.labels.positive
+        all.labels.positive()
     )?;
     output::write_metrics(&mut out, &m, &all.labels)?;
     drop(out);

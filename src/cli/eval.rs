@@ -22,6 +22,9 @@ pub struct EvalArgs {
         allow_negative_numbers = true
     )]
     pub threshold: f64,
+    /// Weigh each row by this column of the data (weighted metrics).
+    #[arg(long, value_name = "COLUMN")]
+    pub sample_weight: Option<String>,
     /// Print the metrics as JSON.
     #[arg(long)]
     pub json: bool,
@@ -38,9 +41,37 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     super::check_threshold(args.threshold)?;
     let model = Model::load(&args.model)?;
+    let format = super::FormatArg::resolve(args.format);
+    let mut model = model;
+    if let Some(column) = &args.sample_weight {
+        // The weight column is not a feature: the file may hold it besides them.
+        model.training.sample_weight = Some(column.clone());
+    }
     let (x, y) = super::labelled_data(&args.data, args.format, &model, "eval")?;
-    let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
+    let weights = match &args.sample_weight {
+        Some(column) => Some(logreg::data::load_weights(&args.data, format, column)?),
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
+    if model.multiclass != logreg::model::Multiclass::Binary {
+        let logp = model.log_probabilities(x.design());
+        let m = metrics::evaluate_multiclass(&y, &logp, model.classes(), weights.as_deref());
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
+        } else {
+            output::write_multiclass_metrics(&mut out, &m, &model.labels)?;
+        }
+        if let Some(dir) = &args.plot {
+            plotting::multiclass_evaluation(dir, &model, &y, &logp, &m, args.json)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let m = metrics::evaluate_weighted(
+        &y,
+        &model.logits(x.design()),
+        args.threshold,
+        weights.as_deref(),
+    );
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
     } else {

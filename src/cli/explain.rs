@@ -41,7 +41,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     }
     let y = y[args.row - 1];
     let xi = x.design().row_values(args.row - 1);
-    let neuron = Neuron::new(&xi, y, &model.weights, model.bias);
+    if model.multiclass != logreg::model::Multiclass::Binary {
+        return explain_classes(&args, &model, &xi, y as usize);
+    }
+    let neuron = Neuron::new(&xi, y, &model.weights[0], model.bias[0]);
     let t = neuron.trace();
     let label = model.labels.decode(y > 0.5);
     let mut out = std::io::stdout().lock();
@@ -70,10 +73,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
             j + 1,
             significant(xi[j]),
             j + 1,
-            significant(model.weights[j])
+            significant(model.weights[0][j])
         )?;
     }
-    writeln!(out, "  b = {}", significant(model.bias))?;
+    writeln!(out, "  b = {}", significant(model.bias[0]))?;
     writeln!(out, "  z = w·x + b = {}", significant(t.z))?;
     writeln!(
         out,
@@ -113,6 +116,115 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         "prediction: {:?} (a {} 0.5)",
         model.labels.decode(t.a >= 0.5),
         if t.a >= 0.5 { "≥" } else { "<" }
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The K-neuron graph of one example: K logits z_k = w_k·x + b_k, then softmax (or, one-vs-rest,
+/// K sigmoids normalised), the loss −log a_y, and the backward pass dz_k = a_k − y_k,
+/// dw_k = x·dz_k, db_k = dz_k.
+fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> Result<ExitCode> {
+    let k = model.classes();
+    let z: Vec<f64> = model
+        .weights
+        .iter()
+        .zip(&model.bias)
+        .map(|(w, b)| w.iter().zip(xi).map(|(w, x)| w * x).sum::<f64>() + b)
+        .collect();
+    let logp = logreg::model::log_probabilities(model.multiclass, &z, k);
+    let a: Vec<f64> = logp.iter().map(|l| l.exp()).collect();
+    let loss = -logp[y];
+    let ovr = model.multiclass == logreg::model::Multiclass::Ovr;
+    let mut out = std::io::stdout().lock();
+    if args.dot {
+        let dot = logreg::graph_dot::classes_to_dot(
+            &model.feature_names,
+            xi,
+            &model.labels.classes,
+            &z,
+            &a,
+            y,
+            ovr,
+        );
+        out.write_all(dot.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let label = model.labels.label(y);
+    writeln!(
+        out,
+        "row {} of {}: label {label:?}, so y = {y} (one-hot: y_k = 1 for k = {y}, else 0)",
+        args.row,
+        args.data.display()
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "forward ({k} neurons, one per class, all seeing the same x)"
+    )?;
+    let width = model
+        .feature_names
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    for (j, name) in model.feature_names.iter().enumerate() {
+        writeln!(
+            out,
+            "  x{:<3} {name:<width$} = {:>14}",
+            j + 1,
+            significant(xi[j])
+        )?;
+    }
+    for c in 0..k {
+        writeln!(
+            out,
+            "  z{c} = w{c}·x + b{c} = {}   ({:?})",
+            significant(z[c]),
+            model.labels.label(c)
+        )?;
+    }
+    if ovr {
+        writeln!(
+            out,
+            "  a_k = σ(z_k)/Σ_l σ(z_l)   (one-vs-rest: each neuron fitted alone)"
+        )?;
+    } else {
+        writeln!(out, "  a_k = softmax(z)_k = e^(z_k)/Σ_l e^(z_l)")?;
+    }
+    for c in 0..k {
+        writeln!(out, "  a{c} = {}", significant(a[c]))?;
+    }
+    writeln!(out, "  L = −log a_y = −log a{y} = {}", significant(loss))?;
+    writeln!(out)?;
+    writeln!(out, "backward")?;
+    if ovr {
+        writeln!(
+            out,
+            "  each neuron k has its own loss L_k = −(y_k log σ(z_k) + (1 − y_k) log(1 − σ(z_k))), so"
+        )?;
+        writeln!(out, "  dz_k = σ(z_k) − y_k")?;
+        for c in 0..k {
+            let yk = f64::from(u8::from(c == y));
+            writeln!(out, "  dz{c} = {}", significant(logreg::loss::dz(z[c], yk)))?;
+        }
+    } else {
+        writeln!(out, "  dz_k = dL/dz_k = a_k − y_k")?;
+        for c in 0..k {
+            let yk = f64::from(u8::from(c == y));
+            writeln!(out, "  dz{c} = {}", significant(a[c] - yk))?;
+        }
+    }
+    writeln!(
+        out,
+        "  dw_k = x·dz_k, db_k = dz_k (each neuron's weights move with its own dz)"
+    )?;
+    writeln!(out)?;
+    let best = model.predict(&logp)[0];
+    writeln!(
+        out,
+        "prediction: {:?} (the largest a_k: a{best} = {})",
+        model.labels.label(best),
+        significant(a[best])
     )?;
     Ok(ExitCode::SUCCESS)
 }

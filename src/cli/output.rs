@@ -137,6 +137,9 @@ fn unchecked(why: &Unchecked) -> String {
             logreg::separation::MAX_ENTRIES
         ),
         Unchecked::Solver(reason) => format!("the linear program failed ({reason})"),
+        Unchecked::Multinomial => {
+            "the linear program is written for two classes, not K softmax neurons".into()
+        }
     }
 }
 
@@ -185,19 +188,136 @@ pub fn write_metrics(
         None => writeln!(out, "roc auc     undefined (one class only)")?,
     }
     let c = &m.confusion;
-    let (neg, pos) = (&labels.negative, &labels.positive);
-    let width = neg.len().max(pos.len()).max(6);
+    let table = match &m.weighted_confusion {
+        Some(w) => {
+            writeln!(
+                out,
+                "weights     {} in all",
+                m.weight_total.unwrap_or(f64::NAN)
+            )?;
+            vec![
+                vec![w.true_negative, w.false_positive],
+                vec![w.false_negative, w.true_positive],
+            ]
+        }
+        None => vec![
+            vec![c.true_negative as f64, c.false_positive as f64],
+            vec![c.false_negative as f64, c.true_positive as f64],
+        ],
+    };
+    write_confusion(out, &table, labels)
+}
+
+/// A K × K confusion matrix (rows: actual, columns: predicted), labelled with the classes.
+fn write_confusion(
+    out: &mut impl Write,
+    table: &[Vec<f64>],
+    labels: &logreg::data::LabelMap,
+) -> std::io::Result<()> {
+    let names: Vec<String> = labels
+        .classes
+        .iter()
+        .map(|l| logreg::data::cut(l))
+        .collect();
+    let cells: Vec<Vec<String>> = table
+        .iter()
+        .map(|row| row.iter().map(|&v| significant_count(v)).collect())
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .chain(cells.iter().flatten().map(String::len))
+        .max()
+        .unwrap_or(0)
+        .max(6);
     writeln!(out, "confusion matrix (rows: actual, columns: predicted)")?;
-    writeln!(out, "  {:>width$}  {:>width$}  {:>width$}", "", neg, pos)?;
-    writeln!(
-        out,
-        "  {:>width$}  {:>width$}  {:>width$}",
-        neg, c.true_negative, c.false_positive
-    )?;
-    writeln!(
-        out,
-        "  {:>width$}  {:>width$}  {:>width$}",
-        pos, c.false_negative, c.true_positive
-    )?;
+    write!(out, "  {:>width$}", "")?;
+    for n in &names {
+        write!(out, "  {n:>width$}")?;
+    }
+    writeln!(out)?;
+    for (n, row) in names.iter().zip(&cells) {
+        write!(out, "  {n:>width$}")?;
+        for v in row {
+            write!(out, "  {v:>width$}")?;
+        }
+        writeln!(out)?;
+    }
     Ok(())
+}
+
+/// A count as an integer when it is one, else with four decimals (weighted counts).
+fn significant_count(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The multiclass metrics as an aligned table.
+pub fn write_multiclass_metrics(
+    out: &mut impl Write,
+    m: &logreg::metrics::MulticlassMetrics,
+    labels: &logreg::data::LabelMap,
+) -> std::io::Result<()> {
+    let opt = |v: Option<f64>| v.map_or("undefined".to_owned(), |a| format!("{a:.4}"));
+    writeln!(out, "rows        {}", m.rows)?;
+    if let Some(total) = m.weight_total {
+        writeln!(out, "weights     {total} in all")?;
+    }
+    writeln!(out, "classes     {}", m.classes)?;
+    writeln!(out, "accuracy    {:.4}", m.accuracy)?;
+    writeln!(out, "log loss    {:.4}", m.log_loss)?;
+    writeln!(
+        out,
+        "roc auc     {} (one-vs-rest, macro)",
+        opt(m.macro_roc_auc)
+    )?;
+    let names: Vec<String> = labels
+        .classes
+        .iter()
+        .map(|l| logreg::data::cut(l))
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    writeln!(
+        out,
+        "  {:<width$}  precision  recall  f1      support  roc auc",
+        "class"
+    )?;
+    for (n, c) in names.iter().zip(&m.per_class) {
+        writeln!(
+            out,
+            "  {n:<width$}  {:<9.4}  {:<6.4}  {:<6.4}  {:<7}  {}",
+            c.precision,
+            c.recall,
+            c.f1,
+            significant_count(c.support),
+            opt(c.roc_auc)
+        )?;
+    }
+    for (name, a) in [
+        ("macro avg", &m.macro_average),
+        ("weighted avg", &m.weighted_average),
+    ] {
+        writeln!(
+            out,
+            "  {name:<width$}  {:<9.4}  {:<6.4}  {:<6.4}",
+            a.precision, a.recall, a.f1
+        )?;
+    }
+    write_confusion(out, &m.confusion, labels)
+}
+
+/// ", K classes (multinomial)" for a multiclass model, nothing for a binary one.
+pub fn classes_phrase(model: &logreg::Model) -> String {
+    match model.multiclass {
+        logreg::model::Multiclass::Binary => String::new(),
+        m => format!(", {} classes ({})", model.classes(), m.name()),
+    }
 }

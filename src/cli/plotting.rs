@@ -58,3 +58,16 @@ pub fn evaluation(
 ) -> Result<()> {
     write(dir, &plot::evaluation_figures(model, x, y), quiet)
 }
+
+/// The figures of a multiclass evaluation.
+pub fn multiclass_evaluation(
+    dir: &Path,
+    model: &logreg::Model,
+    y: &[f64],
+    log_probabilities: &[f64],
+    metrics: &logreg::metrics::MulticlassMetrics,
+    quiet: bool,
+) -> Result<()> {
+    let _ = (dir, model, y, log_probabilities, metrics, quiet);
+    anyhow::bail!("plots of multiclass models are not written yet")
+}

@@ -16,7 +16,8 @@ pub struct PredictArgs {
     /// Write the predictions here (atomically) instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Add a column with the probability of the positive class.
+    /// Add a column with the probability of the positive class (two classes), or one column
+    /// `probability_<label>` per class, in class order.
     #[arg(long)]
     pub proba: bool,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
@@ -29,19 +30,41 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
     let (x, _) =
         logreg::data::load_for_model(&args.data, super::FormatArg::resolve(args.format), &model)?;
-    let a = model.probabilities(x.design());
-    let mut text = Vec::with_capacity(a.len() * 24);
-    if args.proba {
-        writeln!(text, "prediction,probability")?;
-    } else {
-        writeln!(text, "prediction")?;
-    }
-    for p in a {
-        let label = model.labels.decode(p >= 0.5);
+    let mut text = Vec::new();
+    if model.multiclass == logreg::model::Multiclass::Binary {
+        let a = model.probabilities(x.design());
+        text.reserve(a.len() * 24);
         if args.proba {
-            writeln!(text, "{},{}", quote(label), p)?;
+            writeln!(text, "prediction,probability")?;
         } else {
-            writeln!(text, "{}", quote(label))?;
+            writeln!(text, "prediction")?;
+        }
+        for p in a {
+            let label = model.labels.decode(p >= 0.5);
+            if args.proba {
+                writeln!(text, "{},{}", quote(label), p)?;
+            } else {
+                writeln!(text, "{}", quote(label))?;
+            }
+        }
+    } else {
+        let logp = model.log_probabilities(x.design());
+        let k = model.classes();
+        write!(text, "prediction")?;
+        if args.proba {
+            for label in &model.labels.classes {
+                write!(text, ",{}", quote(&format!("probability_{label}")))?;
+            }
+        }
+        writeln!(text)?;
+        for (row, c) in logp.chunks_exact(k).zip(model.predict(&logp)) {
+            write!(text, "{}", quote(model.labels.label(c)))?;
+            if args.proba {
+                for lp in row {
+                    write!(text, ",{}", lp.exp())?;
+                }
+            }
+            writeln!(text)?;
         }
     }
     match &args.output {

@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use logreg::data::split;
 use logreg::data::{LoadOptions, Schema};
-use logreg::metrics;
+use logreg::train::MulticlassChoice;
 use logreg::{Dataset, Init, Precision, Solver, Termination, TrainOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,6 +22,40 @@ pub enum SolverArg {
     Newton,
     /// Limited-memory BFGS with a strong-Wolfe line search.
     Lbfgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MulticlassArg {
+    Auto,
+    Multinomial,
+    Ovr,
+}
+
+/// `--class-weight balanced` or `LABEL=W,...`.
+pub fn parse_class_weight(spec: &str) -> Result<logreg::train::ClassWeight> {
+    if spec == "balanced" {
+        return Ok(logreg::train::ClassWeight::Balanced);
+    }
+    let mut pairs = Vec::new();
+    for part in spec.split(',') {
+        let Some((label, weight)) = part.rsplit_once('=') else {
+            return Err(super::usage(format!(
+                "--class-weight {spec:?}: expected `balanced` or LABEL=W,... (for example yes=5,no=1)"
+            )));
+        };
+        let w: f64 = weight.trim().parse().map_err(|_| {
+            super::usage(format!(
+                "--class-weight {spec:?}: {weight:?} is not a number"
+            ))
+        })?;
+        if !(w > 0.0 && w.is_finite()) {
+            return Err(super::usage(format!(
+                "--class-weight {spec:?}: the weight of {label:?} must be a finite number > 0"
+            )));
+        }
+        pairs.push((label.trim().to_owned(), w));
+    }
+    Ok(logreg::train::ClassWeight::Given(pairs))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,10 +92,29 @@ pub struct TrainArgs {
     /// The target column [default: `label` if present, else the last column].
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
-    /// The label value that is the positive class (y = 1) [default: the larger number, or the
-    /// later string in byte order].
+    /// The label value that is the positive class (y = 1) of two classes [default: the larger
+    /// number, or the later string in byte order].
     #[arg(long, value_name = "VALUE")]
     pub positive: Option<String>,
+    /// How three or more classes are modelled: auto (multinomial), multinomial (K softmax
+    /// neurons, also for two classes), or ovr (K one-vs-rest sigmoid neurons).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub multiclass: MulticlassArg,
+    /// A target with more distinct values than this is an error (it looks continuous).
+    #[arg(long, value_name = "N", default_value_t = logreg::data::DEFAULT_MAX_CLASSES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..=logreg::data::MAX_CLASSES_LIMIT as u64))]
+    pub max_classes: usize,
+    /// The CSV or Parquet column of row weights (not a feature). An integer weight k counts the
+    /// row k times; 0 leaves it out.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "sample_weight_file")]
+    pub sample_weight: Option<String>,
+    /// Row weights from a file of one number per line (for LIBSVM data).
+    #[arg(long, value_name = "FILE")]
+    pub sample_weight_file: Option<PathBuf>,
+    /// Class weights, multiplying the sample weights: `balanced` (class c weighs
+    /// S/(K·S_c)) or LABEL=W,... (classes not named weigh 1).
+    #[arg(long, value_name = "SPEC")]
+    pub class_weight: Option<String>,
     #[command(flatten)]
     pub fit: FitArgs,
     /// Hold out this fraction of rows (stratified by class) for validation.
@@ -181,6 +234,7 @@ impl FitArgs {
             },
             patience,
             check_every: self.log_every.max(1),
+            ..TrainOptions::default()
         })
     }
 }
@@ -192,18 +246,28 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 .into(),
         ));
     }
+    let class_weight = args
+        .class_weight
+        .as_deref()
+        .map(parse_class_weight)
+        .transpose()?;
     let options = LoadOptions {
         format: super::FormatArg::resolve(args.format),
         target: args.target.as_deref(),
         positive: args.positive.as_deref(),
         precision: args.fit.precision.into(),
+        max_classes: args.max_classes,
+        sample_weight: args.sample_weight.as_deref(),
     };
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
     let started = Instant::now();
-    let all = progress::loading(&args.data, bars, || {
+    let mut all = progress::loading(&args.data, bars, || {
         logreg::data::load_training(&args.data, &options)
     })?;
+    if let Some(file) = &args.sample_weight_file {
+        all.weights = Some(logreg::data::read_weight_file(file, all.n_rows())?);
+    }
     let load_seconds = started.elapsed().as_secs_f64();
     let (data, validation) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
@@ -218,6 +282,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 feature_names: &all.feature_names,
                 target: &all.target,
                 labels: &all.labels,
+                sample_weight: args.sample_weight.as_deref(),
             };
             let (features, y) =
                 logreg::data::load_matching(path, options.format, &schema, options.precision)?;
@@ -232,28 +297,41 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 source: path.clone(),
                 features,
                 y,
+                weights: None,
                 ..all.clone_schema()
             };
             (all, Some(v))
         }
         (None, None) => (all, None),
     };
-    fit_and_save(&args, &data, validation.as_ref(), load_seconds)
+    let mut options = args.fit.options(data.n_rows(), args.patience)?;
+    options.multiclass = match args.multiclass {
+        MulticlassArg::Auto => MulticlassChoice::Auto,
+        MulticlassArg::Multinomial => MulticlassChoice::Multinomial,
+        MulticlassArg::Ovr => MulticlassChoice::Ovr,
+    };
+    options.class_weight = class_weight;
+    options.sample_weight = match (&args.sample_weight, &args.sample_weight_file) {
+        (Some(column), _) => Some(column.clone()),
+        (None, Some(file)) => Some(file.display().to_string()),
+        (None, None) => None,
+    };
+    fit_and_save(&args, &options, &data, validation.as_ref(), load_seconds)
 }
 
 /// Trains, writes the model and reports; `load_seconds` is the time the training file took
 /// to read (reported with `--json`).
 fn fit_and_save(
     args: &TrainArgs,
+    options: &TrainOptions,
     data: &Dataset,
     validation: Option<&Dataset>,
     load_seconds: f64,
 ) -> Result<ExitCode> {
-    let options = args.fit.options(data.n_rows(), args.patience)?;
     let quiet = args.quiet;
     let bars = progress::bars_wanted(quiet, args.json);
     let mut watch = progress::Watch::new(options.max_iterations, args.fit.log_every, quiet, bars);
-    let trained = logreg::train(data, validation, &options, &mut |p| watch.observe(p))?;
+    let trained = logreg::train(data, validation, options, &mut |p| watch.observe(p))?;
     watch.finish();
     let report = &trained.report;
     if report.termination == Termination::Interrupted {
@@ -292,6 +370,8 @@ fn fit_and_save(
             "model": args.output,
             "rows": data.n_rows(),
             "features": data.n_features(),
+            "classes": data.labels.len(),
+            "multiclass": trained.model.multiclass,
             "l2": options.l2,
             "load_seconds": load_seconds,
             "report": report,
@@ -301,20 +381,20 @@ fn fit_and_save(
     } else if !quiet {
         writeln!(
             out,
-            "trained on {} rows × {} features (λ = {}): {}",
+            "trained on {} rows × {} features{} (λ = {}): {}",
             data.n_rows(),
             data.n_features(),
+            output::classes_phrase(&trained.model),
             options.l2,
             output::fit_summary(report)
         )?;
-        if let Some(v) = validation {
-            let m = metrics::evaluate(&v.y, &trained.model.logits(v.design()), 0.5);
+        if let Some(v) = validation.and_then(|_| trained.validation.last()) {
             writeln!(
                 out,
                 "validation ({} rows): accuracy {:.4}, log loss {:.4}",
-                v.n_rows(),
-                m.accuracy,
-                m.log_loss
+                validation.map_or(0, Dataset::n_rows),
+                v.accuracy,
+                v.cost
             )?;
         }
         writeln!(out, "model written to {}", args.output.display())?;

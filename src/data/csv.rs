@@ -10,6 +10,7 @@
 //! Errors name the file, the line and the column (the 1-based field number) and say what was
 //! wrong with the cell: empty, not a number, not finite, or too large for f32 storage.
 
+use super::Design;
 use super::dense::{DenseMatrix, Element};
 use super::labels::{ChunkLabels, LabelMap, RawLabels};
 use super::source::{Source, chunk_ranges, is_blank, lines, trim_line};
@@ -533,6 +534,10 @@ pub struct TrainingCsv<'a> {
     /// The label value that is y = 1; default per [`LabelMap::from_values`].
     pub positive: Option<&'a str>,
     pub precision: Precision,
+    /// More distinct labels are an error (see [`super::LoadOptions::max_classes`]).
+    pub max_classes: usize,
+    /// The column of row weights: not a feature.
+    pub sample_weight: Option<&'a str>,
 }
 
 /// Reads a training file: every column but the target is a feature.
@@ -546,18 +551,22 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
     let path = path.as_path();
     let header = file.header();
     let target = super::target_column(path, header, options.target)?;
-    if header.len() < 2 {
+    let weight = super::weight_column(path, header, options.sample_weight, target)?;
+    let columns = Columns {
+        features: (0..header.len())
+            .filter(|&j| j != target && Some(j) != weight)
+            .collect(),
+        target: Some(target),
+    };
+    if columns.features.is_empty() {
         return Err(Error::Parse {
             path: path.into(),
             line: 1,
             column: 1,
-            reason: "the header names only the target column: there are no features".into(),
+            reason: "the header names only the target (and weight) column: there are no features"
+                .into(),
         });
     }
-    let columns = Columns {
-        features: (0..header.len()).filter(|&j| j != target).collect(),
-        target: Some(target),
-    };
     let feature_names = columns
         .features
         .iter()
@@ -565,11 +574,16 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         .collect();
     let (features, raw) = read_features(&file, &columns, options.precision)?;
     let raw = raw.expect("target column requested");
-    let (labels, y) = raw.classes(&file.source, options.positive)?;
+    let (labels, y) = raw.classes(&file.source, options.positive, options.max_classes)?;
+    let weights = match weight {
+        Some(j) => Some(read_column(&file, j)?),
+        None => None,
+    };
     Ok(Dataset {
         source: path.into(),
         features,
         y,
+        weights,
         feature_names,
         target: header[target].clone(),
         labels,
@@ -584,11 +598,14 @@ pub fn read_for_model(
     feature_names: &[String],
     target: &str,
     labels: &LabelMap,
+    others: &[&str],
     precision: Precision,
 ) -> Result<(Features, Option<Vec<f64>>)> {
     let file = CsvFile::open(path)?;
     let header = file.header();
-    if let Some(err) = feature_mismatch(path, feature_names, header, target) {
+    let mut known = vec![target];
+    known.extend_from_slice(others);
+    if let Some(err) = feature_mismatch(path, feature_names, header, &known) {
         return Err(err);
     }
     let at = super::positions(header);
@@ -605,12 +622,13 @@ pub fn read_for_model(
 }
 
 /// The error for a file whose columns (`header`) are not the model's features plus, optionally,
-/// its target: lists the missing features and the columns the model does not know.
+/// the columns in `others` (its target, a weight column): lists the missing features and the
+/// columns the model does not know.
 pub(crate) fn feature_mismatch(
     path: &Path,
     feature_names: &[String],
     header: &[String],
-    target: &str,
+    others: &[&str],
 ) -> Option<Error> {
     let in_header = super::positions(header);
     let in_model = super::positions(feature_names);
@@ -622,13 +640,17 @@ pub(crate) fn feature_mismatch(
     let extra: Vec<&str> = header
         .iter()
         .map(String::as_str)
-        .filter(|h| *h != target && !in_model.contains_key(h))
+        .filter(|h| !others.contains(h) && !in_model.contains_key(h))
         .collect();
     if !missing.is_empty() || !extra.is_empty() {
         let mut reason = format!(
             "the model has {} features, the file has {} feature columns",
             feature_names.len(),
-            header.len() - usize::from(header.iter().any(|h| h == target))
+            header.len()
+                - header
+                    .iter()
+                    .filter(|h| others.contains(&h.as_str()))
+                    .count()
         );
         if !missing.is_empty() {
             reason += &format!("; missing: {}", super::some_of(&missing));
@@ -642,6 +664,25 @@ pub(crate) fn feature_mismatch(
         });
     }
     None
+}
+
+/// Column j of an opened file as f64 values, one per row.
+fn read_column(file: &CsvFile, j: usize) -> Result<Vec<f64>> {
+    let columns = Columns {
+        features: vec![j],
+        target: None,
+    };
+    let t = file.read::<f64>(&columns)?;
+    Ok((0..t.features.n_rows())
+        .map(|i| t.features.row(i)[0])
+        .collect())
+}
+
+/// The column named `name` as f64 values (the sample weights of `eval --sample-weight`).
+pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
+    let file = CsvFile::open(path)?;
+    let j = super::target_column(path, file.header(), Some(name))?;
+    read_column(&file, j)
 }
 
 fn read_features(

@@ -1,31 +1,60 @@
-//! The mapping between a file's two label values and the lesson's y ∈ {0, 1}.
+//! The mapping between a file's label values and the class indices y ∈ {0, …, K − 1}.
 //!
-//! Labels may be written 0/1, −1/+1, false/true, or as any two distinct strings. Unless the
-//! user names the positive class, the rule is the one scikit-learn uses for `classes_[1]`: if
-//! both values are numbers, the larger is positive; otherwise the later in byte order
-//! ("malignant" after "benign", "true" after "false", "yes" after "no").
+//! Labels may be written 0/1, −1/+1, false/true, or as any distinct strings. Classes are
+//! ordered as scikit-learn orders `classes_`: by value if every label is a number, otherwise in
+//! byte order. With two classes the second is the positive one, y = 1 ("malignant" after
+//! "benign", "true" after "false", 1 after 0), unless the user names the positive class.
+//! Spellings of one number ("1", "1.0", "+1") are one class.
 
 use super::source::Source;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Most label values tracked per parse chunk: any file with more distinct values than the two
-/// classes shows a third one among the first few values of some chunk.
-const MAX_LABELS_PER_CHUNK: usize = 8;
+/// Most label values tracked per parse chunk: more than [`MAX_CLASSES_LIMIT`], so a file with
+/// more distinct values than the classes allowed shows them among the values of some chunk.
+const MAX_LABELS_PER_CHUNK: usize = MAX_CLASSES_LIMIT + 1;
+
+/// The default of `--max-classes`: a target with more distinct values looks continuous.
+pub const DEFAULT_MAX_CLASSES: usize = 100;
+
+/// The largest `--max-classes` accepted.
+pub const MAX_CLASSES_LIMIT: usize = 1000;
+
+/// Values tracked by a linear scan before a chunk's table is indexed by a hash map.
+const SCANNED: usize = 16;
 
 /// The distinct label values of one parse chunk, each with the byte offset of its first row.
 #[derive(Debug, Default)]
-pub struct ChunkLabels(Vec<(String, usize)>);
+pub struct ChunkLabels(
+    Vec<(String, usize)>,
+    std::collections::HashMap<Vec<u8>, u32>,
+);
 
 impl ChunkLabels {
     /// The chunk-local id of `text`, adding it if new (past the tracking limit: `u32::MAX`).
     pub fn id(&mut self, text: &[u8], offset: usize) -> u32 {
-        match self.0.iter().position(|(v, _)| v.as_bytes() == text) {
-            Some(p) => p as u32,
+        let found = if self.0.len() <= SCANNED {
+            self.0
+                .iter()
+                .position(|(v, _)| v.as_bytes() == text)
+                .map(|p| p as u32)
+        } else {
+            self.1.get(text).copied()
+        };
+        match found {
+            Some(p) => p,
             None if self.0.len() < MAX_LABELS_PER_CHUNK => {
+                let id = self.0.len() as u32;
                 self.0
                     .push((String::from_utf8_lossy(text).into_owned(), offset));
-                (self.0.len() - 1) as u32
+                if self.0.len() == SCANNED + 1 {
+                    for (k, (v, _)) in self.0.iter().enumerate() {
+                        self.1.insert(v.as_bytes().to_vec(), k as u32);
+                    }
+                } else if self.0.len() > SCANNED + 1 {
+                    self.1.insert(text.to_vec(), id);
+                }
+                id
             }
             None => u32::MAX,
         }
@@ -75,34 +104,31 @@ impl RawLabels {
         }
     }
 
-    /// The two classes of training data and y for every row; one class, or a third one, is an
-    /// error naming the file (and the line of the third class).
-    pub fn classes(&self, source: &Source, positive: Option<&str>) -> Result<(LabelMap, Vec<f64>)> {
+    /// The classes of training data and y for every row; one class, or more than
+    /// `max_classes`, is an error naming the file (and the line of the first class too many).
+    pub fn classes(
+        &self,
+        source: &Source,
+        positive: Option<&str>,
+        max_classes: usize,
+    ) -> Result<(LabelMap, Vec<f64>)> {
         let path = source.path();
-        // Spellings of one number ("1", "1.0", "+1"; "0", "-0") are one class.
-        let mut classes: Vec<usize> = Vec::new();
-        for (i, v) in self.values.iter().enumerate() {
-            if !classes.iter().any(|&c| same_label(&self.values[c], v)) {
-                classes.push(i);
-            }
-        }
-        let value = |k: usize| self.values[classes[k]].clone();
-        let labels = match classes.len() {
-            0 => return Err(Error::NoRows { path: path.into() }),
-            1 => {
+        let labels = match LabelMap::from_labels(&self.values, positive, max_classes) {
+            Ok(labels) => labels,
+            Err(ClassProblem::Rejected(e)) => return Err(e),
+            Err(ClassProblem::NoRows) => return Err(Error::NoRows { path: path.into() }),
+            Err(ClassProblem::Single(label)) => {
                 return Err(Error::SingleClass {
                     path: path.into(),
-                    label: value(0),
+                    label,
                 });
             }
-            2 => LabelMap::from_values(&value(0), &value(1), positive)?,
-            _ => {
+            Err(ClassProblem::TooMany { at }) => {
                 return Err(Error::TooManyClasses {
                     path: path.into(),
-                    line: source.line_of(self.first_offset[classes[2]]),
-                    first: value(0),
-                    second: value(1),
-                    third: value(2),
+                    line: source.line_of(self.first_offset[at]),
+                    label: self.values[at].clone(),
+                    max: max_classes,
                 });
             }
         };
@@ -118,8 +144,7 @@ impl RawLabels {
             line: source.line_of(offset),
             column,
             label: value.to_owned(),
-            negative: labels.negative.clone(),
-            positive: labels.positive.clone(),
+            classes: labels.listed(),
         };
         let codes = self
             .values
@@ -127,7 +152,7 @@ impl RawLabels {
             .zip(&self.first_offset)
             .map(|(v, &offset)| labels.encode(v).ok_or_else(|| unknown(v, offset)))
             .collect::<Result<Vec<f64>>>()?;
-        // An untracked id (u32::MAX) is a value beyond the chunk limit: more than two classes.
+        // An untracked id (u32::MAX) is a value beyond the chunk limit: too many classes.
         self.ids
             .iter()
             .map(|&id| {
@@ -140,14 +165,36 @@ impl RawLabels {
     }
 }
 
-/// Which label value is y = 0 and which is y = 1.
+/// Why training labels give no classes.
+#[derive(Debug)]
+pub enum ClassProblem {
+    NoRows,
+    /// Every row has this label.
+    Single(String),
+    /// More distinct values than allowed; `at` indexes the first value too many.
+    TooMany {
+        at: usize,
+    },
+    /// `--positive` names no label, or there are more than two classes.
+    Rejected(Error),
+}
+
+/// The class labels, in class order: y = k for a row labelled `classes[k]`. With two classes,
+/// `classes[0]` is the negative and `classes[1]` the positive one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct LabelMap {
-    pub negative: String,
-    pub positive: String,
+    pub classes: Vec<String>,
 }
 
 impl LabelMap {
+    /// Two classes: y = 0 for `negative`, y = 1 for `positive`.
+    pub fn binary(negative: &str, positive: &str) -> Self {
+        LabelMap {
+            classes: vec![negative.to_owned(), positive.to_owned()],
+        }
+    }
+
     /// Orders two distinct label values, or honours `positive` if given.
     pub fn from_values(first: &str, second: &str, positive: Option<&str>) -> Result<Self> {
         let (a, b) = (first.to_owned(), second.to_owned());
@@ -157,46 +204,114 @@ impl LabelMap {
             Some(p) => {
                 return Err(Error::UnknownPositive {
                     value: p.to_owned(),
-                    labels: [a, b],
+                    labels: vec![a, b],
                 });
             }
-            None => match (number(&a), number(&b)) {
-                (Some(x), Some(y)) => x > y,
-                _ => a > b,
-            },
+            None => before(&b, &a),
         };
         Ok(if a_is_positive {
-            LabelMap {
-                negative: b,
-                positive: a,
-            }
+            LabelMap::binary(&b, &a)
         } else {
-            LabelMap {
-                negative: a,
-                positive: b,
-            }
+            LabelMap::binary(&a, &b)
         })
     }
 
-    /// y for a label value: Some(1.0) for the positive class, Some(0.0) for the negative, None
-    /// for anything else. Numeric labels compare by value, so "1" and "1.0" are the same.
-    pub fn encode(&self, label: &str) -> Option<f64> {
-        if same_label(label, &self.positive) {
-            Some(1.0)
-        } else if same_label(label, &self.negative) {
-            Some(0.0)
-        } else {
-            None
+    /// The classes of a label column's distinct values (in order of first appearance, as
+    /// [`RawLabels`] holds them; spellings of one number are one class): two go through
+    /// [`LabelMap::from_values`], more are ordered (see the module docs).
+    pub fn from_labels(
+        values: &[String],
+        positive: Option<&str>,
+        max_classes: usize,
+    ) -> std::result::Result<Self, ClassProblem> {
+        let mut distinct: Vec<usize> = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            if !distinct.iter().any(|&c| same_label(&values[c], v)) {
+                if distinct.len() == max_classes.max(2) {
+                    return Err(ClassProblem::TooMany { at: i });
+                }
+                distinct.push(i);
+            }
+        }
+        match distinct.len() {
+            0 => Err(ClassProblem::NoRows),
+            1 => Err(ClassProblem::Single(values[distinct[0]].clone())),
+            2 => LabelMap::from_values(&values[distinct[0]], &values[distinct[1]], positive)
+                .map_err(ClassProblem::Rejected),
+            _ if positive.is_some() => Err(ClassProblem::Rejected(Error::InvalidParameter {
+                name: "positive",
+                value: positive.unwrap_or_default().to_owned(),
+                reason: "names the positive class of two; these labels have more classes",
+            })),
+            _ => {
+                let mut classes: Vec<String> =
+                    distinct.iter().map(|&i| values[i].clone()).collect();
+                // By value if every label is a number, else by bytes: a total order either way.
+                if classes.iter().all(|c| number(c).is_some()) {
+                    classes.sort_by(|a, b| {
+                        number(a)
+                            .unwrap_or(0.0)
+                            .total_cmp(&number(b).unwrap_or(0.0))
+                    });
+                } else {
+                    classes.sort();
+                }
+                Ok(LabelMap { classes })
+            }
         }
     }
 
-    /// The label value for y = 1 (true) or y = 0 (false).
+    /// K, the number of classes.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// y = 0 of two classes.
+    pub fn negative(&self) -> &str {
+        &self.classes[0]
+    }
+
+    /// y = 1 of two classes.
+    pub fn positive(&self) -> &str {
+        &self.classes[1]
+    }
+
+    /// y for a label value: its class index, or None for anything else. Numeric labels compare
+    /// by value, so "1" and "1.0" are the same.
+    pub fn encode(&self, label: &str) -> Option<f64> {
+        self.classes
+            .iter()
+            .position(|c| same_label(label, c))
+            .map(|k| k as f64)
+    }
+
+    /// The label of class k.
+    pub fn label(&self, k: usize) -> &str {
+        &self.classes[k]
+    }
+
+    /// The label value for y = 1 (true) or y = 0 (false) of two classes.
     pub fn decode(&self, positive: bool) -> &str {
-        if positive {
-            &self.positive
-        } else {
-            &self.negative
-        }
+        self.label(usize::from(positive))
+    }
+
+    /// The classes as a readable list, for messages.
+    pub fn listed(&self) -> String {
+        let names: Vec<&str> = self.classes.iter().map(String::as_str).collect();
+        super::some_of(&names)
+    }
+}
+
+/// Does label `a` come before `b` of two classes: by value when both are numbers, else by
+/// bytes?
+fn before(a: &str, b: &str) -> bool {
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x < y,
+        _ => a < b,
     }
 }
 
@@ -216,19 +331,19 @@ mod tests {
     #[test]
     fn default_positive_class() {
         let m = LabelMap::from_values("1", "0", None).unwrap();
-        assert_eq!((m.negative.as_str(), m.positive.as_str()), ("0", "1"));
+        assert_eq!((m.negative(), m.positive()), ("0", "1"));
         let m = LabelMap::from_values("+1", "-1", None).unwrap();
-        assert_eq!(m.positive, "+1");
+        assert_eq!(m.positive(), "+1");
         assert_eq!(m.encode("1"), Some(1.0));
         let m = LabelMap::from_values("true", "false", None).unwrap();
-        assert_eq!(m.positive, "true");
+        assert_eq!(m.positive(), "true");
         let m = LabelMap::from_values("malignant", "benign", None).unwrap();
-        assert_eq!(m.positive, "malignant");
+        assert_eq!(m.positive(), "malignant");
         assert_eq!(m.encode("benign"), Some(0.0));
         assert_eq!(m.encode("other"), None);
         // Numbers compare as numbers, not text: 10 > 9.
         assert_eq!(
-            LabelMap::from_values("10", "9", None).unwrap().positive,
+            LabelMap::from_values("10", "9", None).unwrap().positive(),
             "10"
         );
     }
@@ -236,7 +351,7 @@ mod tests {
     #[test]
     fn chosen_positive_class() {
         let m = LabelMap::from_values("malignant", "benign", Some("benign")).unwrap();
-        assert_eq!(m.positive, "benign");
+        assert_eq!(m.positive(), "benign");
         assert!(matches!(
             LabelMap::from_values("a", "b", Some("c")),
             Err(Error::UnknownPositive { .. })

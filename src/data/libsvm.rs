@@ -339,15 +339,21 @@ pub fn feature_names(n: usize) -> Vec<String> {
 }
 
 /// Reads training data from a LIBSVM file (plain or gzip).
-pub fn read_training(path: &Path, positive: Option<&str>, precision: Precision) -> Result<Dataset> {
+pub fn read_training(
+    path: &Path,
+    positive: Option<&str>,
+    precision: Precision,
+    max_classes: usize,
+) -> Result<Dataset> {
     let source = Source::open(path)?;
     let (features, raw) = read_features(&source, None, precision)?;
-    let (labels, y) = raw.classes(&source, positive)?;
+    let (labels, y) = raw.classes(&source, positive, max_classes)?;
     let n = features.design().n_features();
     Ok(Dataset {
         source: path.into(),
         features,
         y,
+        weights: None,
         feature_names: feature_names(n),
         target: "label".into(),
         labels,

@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use dense::{DenseMatrix, Element};
-pub use labels::LabelMap;
+pub use labels::{DEFAULT_MAX_CLASSES, LabelMap, MAX_CLASSES_LIMIT};
 pub use sparse::CsrMatrix;
 
 /// The operations on X that the objective, the solvers and prediction use.
@@ -162,8 +162,11 @@ pub struct Dataset {
     /// The file the data came from (for messages).
     pub source: PathBuf,
     pub features: Features,
-    /// One entry per row: 1.0 for the positive class, 0.0 for the negative class.
+    /// One entry per row: the class index (for two classes, 1.0 for the positive class and 0.0
+    /// for the negative one).
     pub y: Vec<f64>,
+    /// Row weights s_i ≥ 0 (finite, not all 0), from `--sample-weight`; None: all 1.
+    pub weights: Option<Vec<f64>>,
     pub feature_names: Vec<String>,
     /// The name of the target column.
     pub target: String,
@@ -194,6 +197,7 @@ impl Dataset {
             source: self.source.clone(),
             features: self.features.select_rows(&[]),
             y: Vec::new(),
+            weights: self.weights.as_ref().map(|_| Vec::new()),
             feature_names: self.feature_names.clone(),
             target: self.target.clone(),
             labels: self.labels.clone(),
@@ -206,6 +210,10 @@ impl Dataset {
             source: self.source.clone(),
             features: self.features.select_rows(indices),
             y: indices.iter().map(|&i| self.y[i]).collect(),
+            weights: self
+                .weights
+                .as_ref()
+                .map(|s| indices.iter().map(|&i| s[i]).collect()),
             feature_names: self.feature_names.clone(),
             target: self.target.clone(),
             labels: self.labels.clone(),
@@ -242,15 +250,66 @@ impl Format {
 }
 
 /// How to read training data.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions<'a> {
     /// The format; detected from the file name when None.
     pub format: Option<Format>,
     /// The target column (CSV, Parquet); default `label`, else the last column.
     pub target: Option<&'a str>,
-    /// The label value that is y = 1.
+    /// The label value that is y = 1 (two classes only).
     pub positive: Option<&'a str>,
     pub precision: Precision,
+    /// More distinct labels than this are an error (the target looks continuous). Default
+    /// [`DEFAULT_MAX_CLASSES`].
+    pub max_classes: usize,
+    /// The column of row weights (CSV, Parquet), which is then not a feature.
+    pub sample_weight: Option<&'a str>,
+}
+
+impl Default for LoadOptions<'_> {
+    fn default() -> Self {
+        LoadOptions {
+            format: None,
+            target: None,
+            positive: None,
+            precision: Precision::default(),
+            max_classes: DEFAULT_MAX_CLASSES,
+            sample_weight: None,
+        }
+    }
+}
+
+/// Checks row weights read from `path` (`column` names where they came from): each finite and
+/// ≥ 0, and not all 0. The error names the row (1-based, data rows).
+pub fn check_weights(path: &Path, column: &str, weights: &[f64]) -> crate::Result<()> {
+    let bad = |row: usize, reason: String| crate::Error::BadWeight {
+        path: path.into(),
+        row: row + 1,
+        column: column.to_owned(),
+        reason,
+    };
+    if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+        let reason = if weights[i].is_nan() {
+            "is not a number".to_owned()
+        } else if weights[i].is_infinite() {
+            "is infinite".to_owned()
+        } else {
+            format!("is negative ({})", weights[i])
+        };
+        return Err(bad(
+            i,
+            format!("the weight {reason}; weights must be finite and ≥ 0"),
+        ));
+    }
+    if !weights.is_empty() && weights.iter().all(|&w| w == 0.0) {
+        return Err(crate::Error::BadWeight {
+            path: path.into(),
+            row: 0,
+            column: column.to_owned(),
+            reason: "every weight is 0: no row counts".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The target column among `header`: `target` if given (an error if absent), else the column
@@ -272,6 +331,76 @@ pub fn target_column(path: &Path, header: &[String], target: Option<&str>) -> cr
             .position(|h| h == "label")
             .unwrap_or(header.len() - 1)),
     }
+}
+
+/// The column `name` of a CSV or Parquet file as row weights, checked (see [`check_weights`]).
+pub fn load_weights(path: &Path, format: Option<Format>, name: &str) -> crate::Result<Vec<f64>> {
+    let weights = match format.unwrap_or_else(|| Format::from_path(path)) {
+        Format::Csv => csv::read_named_column(path, name)?,
+        Format::Parquet => parquet_column(path, name)?,
+        Format::LibSvm => {
+            return Err(crate::Error::InvalidParameter {
+                name: "sample weight",
+                value: name.to_owned(),
+                reason: "names a column, but LIBSVM files have none; give one weight per line in a file with --sample-weight-file",
+            });
+        }
+    };
+    check_weights(path, name, &weights)?;
+    Ok(weights)
+}
+
+/// Row weights from a text file of one number per line (blank lines and surrounding spaces
+/// ignored), for data without columns (LIBSVM); there must be one per row of the data.
+pub fn read_weight_file(path: &Path, rows: usize) -> crate::Result<Vec<f64>> {
+    let source = source::Source::open(path)?;
+    let text = source.bytes();
+    let mut weights = Vec::with_capacity(rows);
+    for (line, bytes) in text.split(|&b| b == b'\n').enumerate() {
+        let cell = std::str::from_utf8(bytes).unwrap_or("").trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let value: f64 = cell.parse().map_err(|_| crate::Error::Parse {
+            path: path.into(),
+            line: line + 1,
+            column: 1,
+            reason: format!("{:?} is not a number (one weight per line)", cut(cell)),
+        })?;
+        weights.push(value);
+    }
+    if weights.len() != rows {
+        return Err(crate::Error::BadWeight {
+            path: path.into(),
+            row: 0,
+            column: "(file)".into(),
+            reason: format!(
+                "{} weights for {rows} rows of data: give one weight per row",
+                weights.len()
+            ),
+        });
+    }
+    check_weights(path, "(file)", &weights)?;
+    Ok(weights)
+}
+
+/// The weight column among `header`, if asked for: not the target, and an error if absent.
+pub(crate) fn weight_column(
+    path: &Path,
+    header: &[String],
+    name: Option<&str>,
+    target: usize,
+) -> crate::Result<Option<usize>> {
+    let Some(name) = name else { return Ok(None) };
+    let j = target_column(path, header, Some(name))?;
+    if j == target {
+        return Err(crate::Error::InvalidParameter {
+            name: "sample weight",
+            value: name.to_owned(),
+            reason: "is the target column",
+        });
+    }
+    Ok(Some(j))
 }
 
 /// The first column name that appears twice in `header`: its two 0-based positions. One pass
@@ -333,12 +462,28 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 target: options.target,
                 positive: options.positive,
                 precision: options.precision,
+                max_classes: options.max_classes,
+                sample_weight: options.sample_weight,
             };
             let mut data = csv::read_training(path, &csv_options)?;
             data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
             Ok(data)
         }
-        Format::LibSvm => libsvm::read_training(path, options.positive, options.precision),
+        Format::LibSvm => {
+            if let Some(column) = options.sample_weight {
+                return Err(crate::Error::InvalidParameter {
+                    name: "sample weight",
+                    value: column.to_owned(),
+                    reason: "names a column, but LIBSVM files have none; give one weight per line in a file with --sample-weight-file",
+                });
+            }
+            libsvm::read_training(
+                path,
+                options.positive,
+                options.precision,
+                options.max_classes,
+            )
+        }
         Format::Parquet => parquet_training(path, options),
     }
 }
@@ -354,6 +499,7 @@ pub fn load_for_model(
         feature_names: &model.feature_names,
         target: &model.target,
         labels: &model.labels,
+        sample_weight: model.training.sample_weight.as_deref(),
     };
     load_matching(path, format, &schema, Precision::F64)
 }
@@ -364,6 +510,15 @@ pub struct Schema<'a> {
     pub feature_names: &'a [String],
     pub target: &'a str,
     pub labels: &'a LabelMap,
+    /// A weight column the file may hold besides the features and the target.
+    pub sample_weight: Option<&'a str>,
+}
+
+impl Schema<'_> {
+    /// The columns besides the features that a file may have.
+    fn others(&self) -> Vec<&str> {
+        self.sample_weight.into_iter().collect()
+    }
 }
 
 /// Reads a file laid out like `schema`: features in its order, y if the target is present.
@@ -380,6 +535,7 @@ pub fn load_matching(
                 schema.feature_names,
                 schema.target,
                 schema.labels,
+                &schema.others(),
                 precision,
             )?;
             Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
@@ -420,6 +576,16 @@ fn parquet_unavailable(path: &Path) -> crate::Error {
         format: "Parquet",
         feature: "parquet",
     }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_column(path: &Path, name: &str) -> crate::Result<Vec<f64>> {
+    parquet::read_named_column(path, name)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_column(path: &Path, _: &str) -> crate::Result<Vec<f64>> {
+    Err(parquet_unavailable(path))
 }
 
 #[cfg(not(feature = "parquet"))]

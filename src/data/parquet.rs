@@ -17,8 +17,9 @@
 //!
 //! Reference: the Apache Parquet format, <https://parquet.apache.org/docs/file-format/>.
 
+use super::Design;
 use super::dense::{DenseMatrix, Element};
-use super::labels::{ChunkLabels, LabelMap, RawLabels};
+use super::labels::{ChunkLabels, ClassProblem, LabelMap, RawLabels};
 use super::{Dataset, Features, LoadOptions, Precision, SPARSE_DENSITY, Schema};
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
@@ -361,8 +362,8 @@ impl ParquetFile {
                 row,
                 self.header[target].clone(),
                 format!(
-                    "label {value:?} is neither of the model's classes {:?} and {:?}",
-                    labels.negative, labels.positive
+                    "label {value:?} is not one of the model's classes ({})",
+                    labels.listed()
                 ),
             )
         };
@@ -601,51 +602,73 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
         });
     }
     let target = super::target_column(path, header, options.target)?;
-    if header.len() < 2 {
+    let weight = super::weight_column(path, header, options.sample_weight, target)?;
+    let features: Vec<usize> = (0..header.len())
+        .filter(|&j| j != target && Some(j) != weight)
+        .collect();
+    if features.is_empty() {
         return Err(file.column_error(
             target,
-            "is the only column (the target): there are no features".into(),
+            "is the only column besides the weights (the target): there are no features".into(),
         ));
     }
-    let features: Vec<usize> = (0..header.len()).filter(|&j| j != target).collect();
     for &j in &features {
         file.check_feature(j)?;
     }
     file.check_target(target)?;
     let (x, raw) = read_features(&file, &features, Some(target), options.precision)?;
     let raw = raw.expect("target column requested");
-    let (labels, y) = match raw.values.len() {
-        0 => return Err(Error::NoRows { path: path.into() }),
-        1 => {
+    let labels = match LabelMap::from_labels(&raw.values, options.positive, options.max_classes) {
+        Ok(labels) => labels,
+        Err(ClassProblem::NoRows) => return Err(Error::NoRows { path: path.into() }),
+        Err(ClassProblem::Single(label)) => {
             return Err(Error::SingleClass {
                 path: path.into(),
-                label: raw.values[0].clone(),
+                label,
             });
         }
-        2 => {
-            let labels = LabelMap::from_values(&raw.values[0], &raw.values[1], options.positive)?;
-            let y = file.encode(&raw, target, &labels)?;
-            (labels, y)
-        }
-        _ => {
+        Err(ClassProblem::Rejected(e)) => return Err(e),
+        Err(ClassProblem::TooMany { at }) => {
             return Err(file.value_error(
-                raw.first_offset[2],
+                raw.first_offset[at],
                 header[target].clone(),
                 format!(
-                    "a third class {:?} appears (already seen {:?} and {:?}); binary logistic regression needs exactly two",
-                    raw.values[2], raw.values[0], raw.values[1]
+                    "the target has more than {} distinct values (here {:?}); it looks like a continuous target, not classes (raise --max-classes if these are classes)",
+                    options.max_classes, raw.values[at]
                 ),
             ));
         }
+    };
+    let y = file.encode(&raw, target, &labels)?;
+    let weights = match weight {
+        Some(j) => Some(column_values(&file, j)?),
+        None => None,
     };
     Ok(Dataset {
         source: path.into(),
         features: x.sparsify_if_below(SPARSE_DENSITY),
         y,
+        weights,
         feature_names: features.iter().map(|&j| header[j].clone()).collect(),
         target: header[target].clone(),
         labels,
     })
+}
+
+/// Column j as f64 values, one per row.
+fn column_values(file: &ParquetFile, j: usize) -> Result<Vec<f64>> {
+    file.check_feature(j)?;
+    match read_features(file, &[j], None, Precision::F64)?.0 {
+        Features::Dense64(m) => Ok((0..m.n_rows()).map(|i| m.row(i)[0]).collect()),
+        _ => unreachable!("a dense f64 read"),
+    }
+}
+
+/// The column named `name` as f64 values (the sample weights of `eval --sample-weight`).
+pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
+    let file = ParquetFile::open(path)?;
+    let j = super::target_column(path, &file.header, Some(name))?;
+    column_values(&file, j)
 }
 
 /// Reads data laid out like `schema` (for prediction or evaluation): the feature columns are
@@ -658,9 +681,11 @@ pub fn read_matching(
 ) -> Result<(Features, Option<Vec<f64>>)> {
     let file = ParquetFile::open(path)?;
     let header = &file.header;
-    if let Some(err) =
-        super::csv::feature_mismatch(path, schema.feature_names, header, schema.target)
-    {
+    if let Some(err) = super::csv::feature_mismatch(path, schema.feature_names, header, &{
+        let mut known = vec![schema.target];
+        known.extend(schema.others());
+        known
+    }) {
         return Err(err);
     }
     let at = super::positions(header);

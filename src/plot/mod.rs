@@ -270,15 +270,14 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
     // Weights on standardised features, w̃_j = w_j·s_j, are comparable across features.
     let (values, standardized): (Vec<f64>, bool) = match &model.standardization {
         Some(s) if !s.is_identity() => (
-            model
-                .weights
+            model.weights[0]
                 .iter()
                 .zip(&s.scale)
                 .map(|(w, s)| w * s)
                 .collect(),
             true,
         ),
-        _ => (model.weights.clone(), false),
+        _ => (model.weights[0].clone(), false),
     };
     let top = curves::largest_weights(&values, WEIGHTS_SHOWN);
     if !top.is_empty() {
@@ -289,7 +288,7 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
                 .collect(),
             values: top.iter().map(|&j| values[j]).collect(),
             standardized,
-            positive: model.labels.positive.clone(),
+            positive: model.labels.positive().to_owned(),
         }));
     }
     if model.feature_names.len() == 2 {
@@ -307,9 +306,12 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
             x1,
             x2,
             y: y.to_vec(),
-            labels: [model.labels.negative.clone(), model.labels.positive.clone()],
-            weights: [model.weights[0], model.weights[1]],
-            bias: model.bias,
+            labels: [
+                model.labels.negative().to_owned(),
+                model.labels.positive().to_owned(),
+            ],
+            weights: [model.weights[0][0], model.weights[0][1]],
+            bias: model.bias[0],
         }));
     }
     figures
