@@ -67,9 +67,10 @@ fn train_predict_eval_explain_on_breast_cancer() {
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
     assert_eq!(model["format"], "logreg-model");
-    assert_eq!(model["format_version"], 1);
-    assert_eq!(model["labels"]["positive"], "malignant");
-    assert_eq!(model["weights"].as_array().unwrap().len(), 30);
+    assert_eq!(model["format_version"], 2);
+    assert_eq!(model["multiclass"], "binary");
+    assert_eq!(model["classes"][1], "malignant");
+    assert_eq!(model["weights"][0].as_array().unwrap().len(), 30);
 
     let eval = ok(&dir.run(&["eval", "m.json", BREAST_CANCER, "--json"]));
     let metrics: serde_json::Value = serde_json::from_str(&eval).unwrap();
@@ -142,7 +143,7 @@ fn model_floats_round_trip_bit_exact() {
     model.save(&dir.path("again.json")).unwrap();
     let again = logreg::Model::load(&dir.path("again.json")).unwrap();
     assert_eq!(model, again);
-    for (a, b) in model.weights.iter().zip(&again.weights) {
+    for (a, b) in model.weights.iter().flatten().zip(again.weights.iter().flatten()) {
         assert_eq!(a.to_bits(), b.to_bits());
     }
 }
@@ -150,6 +151,10 @@ fn model_floats_round_trip_bit_exact() {
 #[test]
 fn bad_training_data_names_file_line_and_column() {
     let dir = Dir::new();
+    // 150 distinct values: a continuous target, not classes.
+    let continuous: String = std::iter::once("a,label\n".to_string())
+        .chain((0..150).map(|i| format!("{i},{}\n", 0.5 * i as f64)))
+        .collect();
     let cases: &[(&str, &str, &[&str])] = &[
         (
             "missing.csv",
@@ -184,9 +189,9 @@ fn bad_training_data_names_file_line_and_column() {
             &["one.csv", "every row has the label \"0\""],
         ),
         (
-            "three.csv",
-            "a,label\n1,x\n2,y\n3,z\n",
-            &["three.csv:4", "third class \"z\""],
+            "continuous.csv",
+            continuous.as_str(),
+            &["continuous.csv:102", "more than 100 distinct values", "continuous target"],
         ),
         (
             "big.csv",
@@ -267,12 +272,12 @@ fn bad_model_files_and_mismatched_features() {
 
     dir.file(
         "v2.json",
-        &good.replace("\"format_version\": 1", "\"format_version\": 2"),
+        &good.replace("\"format_version\": 2", "\"format_version\": 3"),
     );
     assert_fails(
         &dir.run(&["eval", "v2.json", d]),
         1,
-        &["v2.json", "version 2 is not supported"],
+        &["v2.json", "version 3 is not supported"],
     );
 
     let other = dir.file("other.csv", "x1,x3,label\n1,2,0\n");
@@ -405,9 +410,9 @@ fn labels_in_other_spellings_and_a_chosen_positive_class() {
     ]));
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
-    assert_eq!(model["labels"]["positive"], "no");
+    assert_eq!(model["classes"][1], "no");
     assert!(
-        model["weights"][0].as_f64().unwrap() > 0.0,
+        model["weights"][0][0].as_f64().unwrap() > 0.0,
         "a is larger for the positive class"
     );
 }
@@ -705,7 +710,7 @@ fn a_folder_as_data_and_a_key_given_twice_are_named() {
     // A model file with "bias" twice is refused, not read with the last value.
     let model = train_small(&dir);
     let text = std::fs::read_to_string(&model).unwrap();
-    let doubled = text.replacen("\"bias\":", "\"bias\": 5.0,\n  \"bias\":", 1);
+    let doubled = text.replacen("\"bias\":", "\"bias\": [5.0],\n  \"bias\":", 1);
     let twice = dir.file("twice.json", &doubled);
     let data = dir.file("small.csv", SMALL);
     assert_fails(
@@ -870,10 +875,10 @@ fn a_constant_large_column_gets_weight_zero_and_prediction_sees_what_training_sa
         assert!(text_of(&out).is_empty(), "{}", text_of(&out));
         let model: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
-        assert_eq!(model["weights"][0], 0.0, "{extra:?}");
+        assert_eq!(model["weights"][0][0], 0.0, "{extra:?}");
         // (Before, the bias went to −9e9 to cancel the constant column's rounded weight.)
         assert!(
-            model["bias"].as_f64().unwrap().abs() < 1e3,
+            model["bias"][0].as_f64().unwrap().abs() < 1e3,
             "{extra:?}: {}",
             model["bias"]
         );
@@ -928,7 +933,7 @@ fn weights_near_the_largest_f64_do_not_hang_the_plots() {
     let text = std::fs::read_to_string(dir.path("m.json")).unwrap();
     let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
     let scale = model["standardization"]["scale"][0].as_f64().unwrap();
-    model["weights"][0] = serde_json::json!(1.7e308 / scale);
+    model["weights"][0][0] = serde_json::json!(1.7e308 / scale);
     dir.file("huge.json", &model.to_string());
     ok(&dir.run(&["eval", "huge.json", BREAST_CANCER, "--plot", "plots"]));
     assert!(dir.path("plots/weights.svg").exists());

@@ -72,6 +72,7 @@ fn load(case: &Case, precision: Precision) -> Dataset {
         target: case.target.as_deref(),
         positive: Some(&case.positive),
         precision,
+        ..LoadOptions::default()
     };
     logreg::data::load_training(&case.file, &options)
         .unwrap_or_else(|e| panic!("{}: {e}", case.file.display()))
@@ -126,8 +127,8 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                 let (gap, dp) = match &optimum {
                     Some(opt) => {
                         let j =
-                            reference::cost(&problem, l2, standardize, &model.weights, model.bias);
-                        let p = reference::probabilities(&problem, &model.weights, model.bias);
+                            reference::cost(&problem, l2, standardize, &model.weights[0], model.bias[0]);
+                        let p = reference::probabilities(&problem, &model.weights[0], model.bias[0]);
                         let q = reference::probabilities(&problem, &opt.weights, opt.bias);
                         let dp = p
                             .iter()
@@ -163,13 +164,13 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                         .iter()
                         .map(|r| {
                             r.iter()
-                                .zip(&model.weights)
+                                .zip(&model.weights[0])
                                 .map(|(x, w)| (x * w).abs())
                                 .sum::<f64>()
                         })
                         .sum::<f64>()
                         / problem.rows() as f64
-                        + model.bias.abs();
+                        + model.bias[0].abs();
                     let noise = 1e-15 * (1.0 + size) / opt.cost;
                     if row.termination == Termination::Converged {
                         if !optimal {

@@ -27,7 +27,7 @@ fn heart_scale_reads_as_sparse_with_its_labels() {
     assert_eq!((d.n_rows(), d.n_features()), (270, 13));
     assert!(d.design().is_sparse());
     assert_eq!(
-        (d.labels.negative.as_str(), d.labels.positive.as_str()),
+        (d.labels.negative(), d.labels.positive()),
         ("0", "1")
     );
     assert_eq!(d.y.iter().filter(|&&y| y == 1.0).count(), 120);
@@ -102,7 +102,7 @@ fn dense_and_sparse_storage_give_the_same_model() {
             // relative gap of 1e-13 is certified, which leaves weights uncertain to about
             // √(2·1e-13·J/μ) with μ the smallest curvature, here about 1e-5.
             let close = if solver == Solver::Gd { 1e-4 } else { 1e-6 };
-            for (wa, wb) in a.model.weights.iter().zip(&b.model.weights) {
+            for (wa, wb) in a.model.weights[0].iter().zip(&b.model.weights[0]) {
                 assert!(
                     (wa - wb).abs() <= close * (1.0 + wb.abs()),
                     "{solver:?}, standardize {standardize}: {wa} vs {wb}"

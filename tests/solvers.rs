@@ -16,6 +16,7 @@ fn breast_cancer() -> Dataset {
             target: Some("diagnosis"),
             positive: Some("malignant"),
             precision: Precision::F64,
+            ..TrainingCsv::default()
         },
     )
     .unwrap()
@@ -310,12 +311,10 @@ fn synthetic(m: usize, n: usize, precision: Precision) -> Dataset {
         source: "synthetic".into(),
         features,
         y,
+        weights: None,
         feature_names: (1..=n).map(|j| format!("x{j}")).collect(),
         target: "label".into(),
-        labels: logreg::data::LabelMap {
-            negative: "0".into(),
-            positive: "1".into(),
-        },
+        labels: logreg::data::LabelMap::binary("0", "1"),
     }
 }
 
@@ -344,12 +343,13 @@ fn the_thread_count_does_not_change_the_model() {
             t.model
                 .weights
                 .iter()
+                .flatten()
                 .map(|w| w.to_bits())
                 .collect::<Vec<_>>()
         };
         assert_eq!(bits(&one), bits(&two), "{solver:?}: 1 vs 2 threads");
         assert_eq!(bits(&one), bits(&three), "{solver:?}: 1 vs 3 threads");
-        assert_eq!(one.model.bias.to_bits(), two.model.bias.to_bits());
+        assert_eq!(one.model.bias[0].to_bits(), two.model.bias[0].to_bits());
         assert_eq!(one.report.history, two.report.history);
     }
 }
@@ -372,7 +372,7 @@ fn f32_and_f64_storage_agree_to_single_precision() {
     let (a, b) = (fit(&d32), fit(&d64));
     // The data differ by f32 rounding (relative 6e-8), so the optima differ at that level.
     assert!((a.report.cost - b.report.cost).abs() <= 1e-6 * b.report.cost);
-    for (wa, wb) in a.model.weights.iter().zip(&b.model.weights) {
+    for (wa, wb) in a.model.weights[0].iter().zip(&b.model.weights[0]) {
         assert!((wa - wb).abs() <= 1e-5 * (1.0 + wb.abs()), "{wa} vs {wb}");
     }
 }
@@ -386,6 +386,7 @@ fn corpus(file: &str, target: &str, positive: &str) -> Dataset {
         target: Some(target),
         positive: Some(positive),
         precision: Precision::F64,
+        ..Default::default()
     };
     logreg::data::load_training(&path, &options).unwrap()
 }

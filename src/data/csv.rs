@@ -527,7 +527,7 @@ fn careful_line<'l, T: Element>(
 }
 
 /// Options for reading training data.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrainingCsv<'a> {
     /// The target column; default `label` if present, else the last column.
     pub target: Option<&'a str>,
@@ -540,7 +540,19 @@ pub struct TrainingCsv<'a> {
     pub sample_weight: Option<&'a str>,
 }
 
-/// Reads a training file: every column but the target is a feature.
+impl Default for TrainingCsv<'_> {
+    fn default() -> Self {
+        TrainingCsv {
+            target: None,
+            positive: None,
+            precision: Precision::default(),
+            max_classes: super::DEFAULT_MAX_CLASSES,
+            sample_weight: None,
+        }
+    }
+}
+
+/// Reads a training file: every column but the target and weight columns is a feature.
 pub fn read_training(path: &Path, options: &TrainingCsv) -> Result<Dataset> {
     training_dataset(CsvFile::open(path)?, options)
 }

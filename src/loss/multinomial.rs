@@ -7,9 +7,10 @@
 //!   L = −log a_y = log Σ_l e^(z_l) − z_y,
 //!
 //! whose derivative is again the lesson's dz_k = a_k − [y = k]. Both are computed with the
-//! largest logit M taken out first: log Σ_l e^(z_l) = M + log Σ_l e^(z_l − M), every exponent
-//! ≤ 0, so nothing overflows, and the sum is at least 1, so its logarithm loses nothing. With
-//! K = 2, L is the binomial loss of z_1 − z_0 (tested).
+//! largest logit M taken out first: log Σ_l e^(z_l) = M + ln_1p(Σ_{l ≠ top} e^(z_l − M)), every
+//! exponent ≤ 0, so nothing overflows, and a dominant class's tiny loss (e^(−40) at a margin of
+//! 40) keeps its digits instead of rounding to 0. With K = 2, L is the binomial loss of
+//! z_1 − z_0 (tested).
 //!
 //! A block's logits are stored class by class: z\[k·stride + r\] for row r of the block, so
 //! each neuron's logits come straight from one call of the data's `dots` kernel.
@@ -34,45 +35,55 @@ pub fn forward(
 ) -> f64 {
     let classes = b.len();
     assert!(
-        len <= stride && y.len() == len && z.len() >= classes * stride && a.len() >= z.len(),
+        len <= stride.min(super::block::MAX_BLOCK)
+            && y.len() == len
+            && z.len() >= classes * stride
+            && a.len() >= z.len()
+            && classes <= usize::from(u16::MAX),
         "block of the wrong size"
     );
     debug_assert!(weights.is_none_or(|s| s.len() == len));
-    let (top, total) = scratch[..2 * len].split_at_mut(len);
+    let (top, rest) = scratch[..2 * len].split_at_mut(len);
+    let mut first = [0u16; super::block::MAX_BLOCK];
     top.fill(f64::NEG_INFINITY);
     for (k, bk) in b.iter().enumerate() {
         let zk = &z[k * stride..k * stride + len];
-        for (t, zr) in top.iter_mut().zip(zk) {
-            *t = t.max(zr + bk);
+        for r in 0..len {
+            let v = zk[r] + bk;
+            if v > top[r] {
+                top[r] = v;
+                first[r] = k as u16;
+            }
         }
     }
-    total.fill(0.0);
+    // rest = Σ over the classes but the (first) largest of e^(z_k − M), so that
+    // log Σ_l e^(z_l − M) = ln_1p(rest) keeps its digits when the largest class dominates.
+    rest.fill(0.0);
     for (k, bk) in b.iter().enumerate() {
         let zk = &z[k * stride..k * stride + len];
         let ak = &mut a[k * stride..k * stride + len];
         for r in 0..len {
             let e = exp_nonpositive(zk[r] + bk - top[r]);
             ak[r] = e;
-            total[r] += e;
+            if first[r] as usize != k {
+                rest[r] += e;
+            }
         }
     }
-    for t in total.iter_mut() {
-        *t = 1.0 / *t;
-    }
     for k in 0..classes {
-        for (ar, inv) in a[k * stride..k * stride + len].iter_mut().zip(&*total) {
-            *ar *= inv;
+        for (ar, t) in a[k * stride..k * stride + len].iter_mut().zip(&*rest) {
+            *ar /= 1.0 + t;
         }
     }
     if !with_loss {
         return 0.0;
     }
-    // L_r = M_r + log Σ e^(z − M) − z_y; total holds 1/Σ, so log Σ = −log(total).
+    // L_r = (M_r − z_y) + ln_1p(rest_r).
     for r in 0..len {
         let k = y[r] as usize;
         debug_assert!(k < classes, "a class index beyond the classes");
         let zy = z[k * stride + r] + b[k];
-        let l = top[r] - total[r].ln() - zy;
+        let l = (top[r] - zy) + rest[r].ln_1p();
         top[r] = match weights {
             Some(s) => s[r] * l,
             None => l,
@@ -142,7 +153,7 @@ mod tests {
         }
         assert!((total - expected).abs() < 1e-14 * expected);
         // Logits of ±800 neither overflow nor lose the small loss.
-        let z = vec![800.0, 0.0, -800.0, 0.0];
+        let z = vec![800.0, 0.0, -800.0, -800.0];
         let mut a = vec![0.0; 4];
         let l = forward(
             &z,
@@ -156,7 +167,7 @@ mod tests {
             true,
         );
         assert!(l.is_finite());
-        // Row 0: class 0 wins by 800, L ≈ e^(−800) = 0; row 1: class 1 loses by 800, L ≈ 800.
+        // Row 0: class 0 wins by 1600, L ≈ 0; row 1: class 1 loses by 800, L ≈ 800.
         assert!((l - 800.0).abs() < 1e-9);
         assert_eq!(a[0], 1.0);
     }
