@@ -68,7 +68,8 @@ fn main() {
         for _ in 0..repeats {
             for r in &blocks {
                 let len = r.len();
-                let loss = block::forward(&z[r.clone()], 0.1, &y[r.clone()], None, &mut a[..len], true);
+                let loss =
+                    block::forward(&z[r.clone()], 0.1, &y[r.clone()], None, &mut a[..len], true);
                 std::hint::black_box(loss);
             }
         }

@@ -56,6 +56,9 @@ pub struct Spec {
     pub bias: f64,
     /// Digits after the decimal point (default 6).
     pub decimals: u32,
+    /// Classes (default 2). With K ≥ 3 the labels 0, …, K − 1 are drawn from softmax(z) with
+    /// z_k = w*_k·x, K true weight vectors drawn like the binary one (biases 0).
+    pub classes: usize,
 }
 
 impl Default for Spec {
@@ -68,6 +71,7 @@ impl Default for Spec {
             scale: 2.0,
             bias: 0.25,
             decimals: 6,
+            classes: 2,
         }
     }
 }
@@ -80,6 +84,9 @@ pub struct TrueModel {
     /// Per-column tf-idf weights of sparse data (empty for dense data).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub idf: Vec<f64>,
+    /// With K ≥ 3 classes: the K true weight vectors (the labels ignore `weights` and `bias`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub class_weights: Vec<Vec<f64>>,
 }
 
 /// What was written.
@@ -87,7 +94,7 @@ pub struct TrueModel {
 pub struct Summary {
     pub rows: usize,
     pub features: usize,
-    /// Rows with label 1.
+    /// Rows with label 1 (with K ≥ 3 classes: with a label other than 0).
     pub positives: usize,
     /// Non-zero feature values written (rows × features for dense data).
     pub nonzeros: usize,
@@ -138,6 +145,13 @@ impl Spec {
         if !self.bias.is_finite() {
             return invalid("bias", self.bias.to_string(), "must be finite");
         }
+        if !(2..=crate::data::MAX_CLASSES_LIMIT).contains(&self.classes) {
+            return invalid(
+                "classes",
+                self.classes.to_string(),
+                "must be between 2 and 1000",
+            );
+        }
         if self.decimals == 0 || self.decimals > MAX_DECIMALS {
             return invalid(
                 "decimals",
@@ -165,10 +179,19 @@ impl Spec {
         } else {
             Vec::new()
         };
+        // Drawn after the binary model's numbers, so two-class files stay as they were.
+        let class_weights = if self.classes > 2 {
+            (0..self.classes)
+                .map(|_| (0..self.features).map(|_| sd * rng.normal()).collect())
+                .collect()
+        } else {
+            Vec::new()
+        };
         TrueModel {
             weights,
             bias: self.bias,
             idf,
+            class_weights,
         }
     }
 
@@ -282,10 +305,44 @@ impl Spec {
                     }
                 }
             }
-            let positive = rng.next_f64() < sigmoid(z);
+            let (positive, class) = if model.class_weights.is_empty() {
+                let positive = rng.next_f64() < sigmoid(z);
+                (positive, usize::from(positive))
+            } else {
+                let class = self.draw_class(model, &q, &columns, unit, &mut rng);
+                (class > 0, class)
+            };
             block.positives += usize::from(positive);
             let text = &mut block.text;
-            if self.is_sparse() {
+            if !model.class_weights.is_empty() {
+                push_uint(text, class as u64);
+                if !self.is_sparse() {
+                    for &qv in &q {
+                        push_fixed(text, qv, self.decimals);
+                        text.push(b',');
+                    }
+                    block.nonzeros += q.len();
+                    text.truncate(text.len() - 1);
+                    // The label goes last in CSV: move it there.
+                    let row_start = text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                    let label_len = decimal_len(class as u64);
+                    let row = text.split_off(row_start);
+                    text.extend_from_slice(&row[label_len..]);
+                    text.push(b',');
+                    text.extend_from_slice(&row[..label_len]);
+                    text.push(b'\n');
+                    continue;
+                }
+                for (&qv, &j) in q.iter().zip(&columns) {
+                    if qv != 0 {
+                        text.push(b' ');
+                        push_uint(text, j as u64 + 1);
+                        text.push(b':');
+                        push_fixed(text, qv, self.decimals);
+                        block.nonzeros += 1;
+                    }
+                }
+            } else if self.is_sparse() {
                 text.extend_from_slice(if positive { b"+1" } else { b"-1" });
                 for (&qv, &j) in q.iter().zip(&columns) {
                     // A value that rounds to 0 is not a non-zero: leave it out.
@@ -309,6 +366,55 @@ impl Spec {
         }
         block
     }
+}
+
+impl Spec {
+    /// A class drawn from softmax(z), z_k = w*_k·x for the row's rounded values `q` (at
+    /// `columns` for sparse rows).
+    fn draw_class(
+        &self,
+        model: &TrueModel,
+        q: &[i64],
+        columns: &[usize],
+        unit: f64,
+        rng: &mut SplitMix64,
+    ) -> usize {
+        let z: Vec<f64> = model
+            .class_weights
+            .iter()
+            .map(|w| {
+                if self.is_sparse() {
+                    q.iter()
+                        .zip(columns)
+                        .map(|(&v, &j)| w[j] * (v as f64 / unit))
+                        .sum()
+                } else {
+                    q.iter().zip(w).map(|(&v, w)| w * (v as f64 / unit)).sum()
+                }
+            })
+            .collect();
+        let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = z.iter().map(|v| (v - top).exp()).collect();
+        let total: f64 = e.iter().sum();
+        let mut u = rng.next_f64() * total;
+        for (k, v) in e.iter().enumerate() {
+            if u < *v {
+                return k;
+            }
+            u -= v;
+        }
+        e.len() - 1
+    }
+}
+
+/// Digits of v in decimal.
+fn decimal_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
+    }
+    n
 }
 
 /// Random stream `id` of `seed`: SplitMix64 started from a SplitMix64 output, so that nearby

@@ -143,7 +143,12 @@ fn model_floats_round_trip_bit_exact() {
     model.save(&dir.path("again.json")).unwrap();
     let again = logreg::Model::load(&dir.path("again.json")).unwrap();
     assert_eq!(model, again);
-    for (a, b) in model.weights.iter().flatten().zip(again.weights.iter().flatten()) {
+    for (a, b) in model
+        .weights
+        .iter()
+        .flatten()
+        .zip(again.weights.iter().flatten())
+    {
         assert_eq!(a.to_bits(), b.to_bits());
     }
 }
@@ -191,7 +196,11 @@ fn bad_training_data_names_file_line_and_column() {
         (
             "continuous.csv",
             continuous.as_str(),
-            &["continuous.csv:102", "more than 100 distinct values", "continuous target"],
+            &[
+                "continuous.csv:102",
+                "more than 100 distinct values",
+                "continuous target",
+            ],
         ),
         (
             "big.csv",

@@ -126,9 +126,15 @@ fn measure(case: &Case, precision: Precision) -> (Vec<Row>, Vec<String>) {
                 let report = &trained.report;
                 let (gap, dp) = match &optimum {
                     Some(opt) => {
-                        let j =
-                            reference::cost(&problem, l2, standardize, &model.weights[0], model.bias[0]);
-                        let p = reference::probabilities(&problem, &model.weights[0], model.bias[0]);
+                        let j = reference::cost(
+                            &problem,
+                            l2,
+                            standardize,
+                            &model.weights[0],
+                            model.bias[0],
+                        );
+                        let p =
+                            reference::probabilities(&problem, &model.weights[0], model.bias[0]);
                         let q = reference::probabilities(&problem, &opt.weights, opt.bias);
                         let dp = p
                             .iter()

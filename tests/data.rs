@@ -26,10 +26,7 @@ fn heart_scale_reads_as_sparse_with_its_labels() {
     let d = data::load_training(Path::new(HEART), &options(Precision::F64)).unwrap();
     assert_eq!((d.n_rows(), d.n_features()), (270, 13));
     assert!(d.design().is_sparse());
-    assert_eq!(
-        (d.labels.negative(), d.labels.positive()),
-        ("0", "1")
-    );
+    assert_eq!((d.labels.negative(), d.labels.positive()), ("0", "1"));
     assert_eq!(d.y.iter().filter(|&&y| y == 1.0).count(), 120);
     // First line: "1 1:0.708333 2:1 3:1.0 4:-0.320755 ... 12:1.0 13:-1.0" (11 is absent).
     let row = d.design().row_values(0);

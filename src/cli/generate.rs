@@ -34,6 +34,10 @@ pub struct GenerateArgs {
         allow_negative_numbers = true
     )]
     pub bias: f64,
+    /// Classes K: 2 gives labels 0/1 (±1 in LIBSVM) from σ(w*·x + b*); 3 or more gives labels
+    /// 0, …, K − 1 drawn from softmax(z), z_k = w*_k·x, with K true weight vectors.
+    #[arg(long, value_name = "K", default_value_t = 2)]
+    pub classes: usize,
     /// Digits after the decimal point of every value.
     #[arg(long, value_name = "D", default_value_t = 6)]
     pub decimals: u32,
@@ -57,6 +61,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         scale: args.scale,
         bias: args.bias,
         decimals: args.decimals,
+        classes: args.classes,
     };
     spec.validate()?;
     let start = Instant::now();
