@@ -610,7 +610,7 @@ mod tests {
             // A coarse grid of logits, so there are tied scores.
             let z: Vec<f64> = (0..m).map(|_| rng.below(9) as f64 * 0.5 - 2.0).collect();
             let mut s: Vec<f64> = (0..m).map(|_| rng.below(4) as f64).collect();
-            s[0] = 1.0 + s[0]; // at least one row present
+            s[0] += 1.0; // at least one row present
             let weighted = evaluate_weighted(&y, &z, 0.5, Some(&s));
             let repeated = evaluate(&repeat(&y, 1, &s), &repeat(&z, 1, &s), 0.5);
             let tolerance = 1e-12;
@@ -854,7 +854,7 @@ mod tests {
                 })
                 .collect();
             let mut s: Vec<f64> = (0..m).map(|_| rng.below(4) as f64).collect();
-            s[0] = 1.0 + s[0];
+            s[0] += 1.0;
             let weighted = evaluate_multiclass(&y, &log_p, classes, Some(&s));
             let repeated = evaluate_multiclass(
                 &repeat(&y, 1, &s),

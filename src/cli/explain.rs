@@ -123,6 +123,7 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
 /// The K-neuron graph of one example: K logits z_k = w_k·x + b_k, then softmax (or, one-vs-rest,
 /// K sigmoids normalised), the loss −log a_y, and the backward pass dz_k = a_k − y_k,
 /// dw_k = x·dz_k, db_k = dz_k.
+#[allow(clippy::needless_range_loop)] // c indexes z, a and the labels together, as the formulas do
 fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> Result<ExitCode> {
     let k = model.classes();
     let z: Vec<f64> = model

@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a model on a data file (CSV, LIBSVM, Parquet) and save it.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Predict the label (and probability) of every row of a data file.
     Predict(predict::PredictArgs),
     /// Measure a model on labelled data: accuracy, precision, recall, F1, log loss, ROC AUC.
@@ -164,7 +164,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot start {threads} threads: {e}"))?;
     }
     match cli.command {
-        Command::Train(args) => train::run(args),
+        Command::Train(args) => train::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
