@@ -86,7 +86,7 @@ fn reads_the_same_data_as_csv() {
         assert_eq!(from_parquet.feature_names, from_csv.feature_names);
         assert_eq!(from_parquet.target, "diagnosis");
         assert_eq!(from_parquet.labels, from_csv.labels);
-        assert_eq!(from_parquet.labels.positive, "malignant");
+        assert_eq!(from_parquet.labels.positive(), "malignant");
     }
 }
 
@@ -102,15 +102,15 @@ fn trains_predicts_and_evaluates_like_csv() {
         model_json(&dir.path("pq.json")),
     );
     assert_eq!(a["feature_names"], b["feature_names"]);
-    assert_eq!(a["labels"], b["labels"]);
+    assert_eq!(a["classes"], b["classes"]);
     let weights = |m: &serde_json::Value| -> Vec<f64> {
-        let mut w: Vec<f64> = m["weights"]
+        let mut w: Vec<f64> = m["weights"][0]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_f64().unwrap())
             .collect();
-        w.push(m["bias"].as_f64().unwrap());
+        w.push(m["bias"][0].as_f64().unwrap());
         w
     };
     let (wa, wb) = (weights(&a), weights(&b));
@@ -211,7 +211,7 @@ fn reads_every_numeric_type_and_label_type() {
         let a = floats(&[0., 1., 2., 3., 4., 5., 6., 7.]);
         let path = small(&dir, &format!("l{k}.parquet"), a, label);
         let data = load_training(&path, &LoadOptions::default()).unwrap();
-        assert_eq!(data.labels.positive, positive);
+        assert_eq!(data.labels.positive(), positive);
         assert_eq!(data.y, [0., 1., 0., 1., 1., 0., 1., 0.]);
     }
 }
@@ -320,10 +320,22 @@ fn label_errors() {
     three[6] = "maybe";
     small(&dir, "three.parquet", a(), strings(&three));
     assert_fails(
-        &dir.run(&["train", "three.parquet", "-o", "m.json"]),
+        &dir.run(&[
+            "train",
+            "three.parquet",
+            "-o",
+            "m.json",
+            "--max-classes",
+            "2",
+        ]),
         1,
-        &["row 7 (row 1 of row group 2)", "a third class \"maybe\""],
+        &[
+            "row 7 (row 1 of row group 2)",
+            "more than 2 distinct values (here \"maybe\")",
+        ],
     );
+    // Without the cap, three classes are a multinomial model.
+    ok(&dir.run(&["train", "three.parquet", "-o", "m3.json", "--quiet"]));
     small(&dir, "one.parquet", a(), strings(&["no"; 8]));
     assert_fails(
         &dir.run(&["train", "one.parquet", "-o", "m.json"]),
@@ -340,6 +352,29 @@ fn label_errors() {
         ],
     );
     ok(&dir.run(&["train", "ok.parquet", "-o", "m.json", "--quiet"]));
+    // A weight column (b: 1, 0, 2, 1, 3, 0.5, 2.5, 0) is not a feature; eval can weigh by it.
+    ok(&dir.run(&[
+        "train",
+        "ok.parquet",
+        "-o",
+        "w.json",
+        "--quiet",
+        "--sample-weight",
+        "b",
+    ]));
+    let w = model_json(&dir.path("w.json"));
+    assert_eq!(w["feature_names"], serde_json::json!(["a"]));
+    assert_eq!(w["training"]["sample_weight"], "b");
+    let e: serde_json::Value = serde_json::from_str(&ok(&dir.run(&[
+        "eval",
+        "w.json",
+        "ok.parquet",
+        "--json",
+        "--sample-weight",
+        "b",
+    ])))
+    .unwrap();
+    assert_eq!(e["weight_total"], 10.0);
     let mut other = LABELS;
     other[3] = "perhaps";
     small(&dir, "other.parquet", a(), strings(&other));
@@ -348,7 +383,7 @@ fn label_errors() {
         1,
         &[
             "row 4 (row 1 of row group 1)",
-            "label \"perhaps\" is neither of the model's classes",
+            "label \"perhaps\" is not one of the model's classes",
         ],
     );
 }

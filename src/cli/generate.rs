@@ -85,10 +85,17 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     }
     if !args.quiet {
         super::say!(
-            "wrote {} rows × {} features ({} positive, {} non-zeros, {}) to {} in {:.2} s ({:.0} MB)",
+            "wrote {} rows × {} features ({}, {} non-zeros, {}) to {} in {:.2} s ({:.0} MB)",
             summary.rows,
             summary.features,
-            summary.positives,
+            if spec.classes > 2 {
+                format!(
+                    "{} classes, {} not of class 0",
+                    spec.classes, summary.positives
+                )
+            } else {
+                format!("{} positive", summary.positives)
+            },
             summary.nonzeros,
             if spec.is_sparse() { "LIBSVM" } else { "CSV" },
             args.output.display(),
