@@ -6,10 +6,17 @@
 //! page opens the same offline, from an e-mail attachment or from a CI artefact. A few lines of
 //! inline script check after loading that every image decoded (`naturalWidth > 0`) and record
 //! the count in `<body data-images-ok="K/N">`, which the browser test reads.
+//!
+//! A model of K > 2 classes (multinomial, z_k = w_k·x + b_k and p = softmax(z), or one-vs-rest,
+//! p_k = σ(z_k) / Σ_l σ(z_l)) gets the same page with its own tables: the classes and their
+//! biases b_k, the K-class metrics (accuracy, log loss, one-vs-rest AUCs, per-class precision,
+//! recall and F1 with their macro and support-weighted averages, the K×K confusion counts) and a
+//! weights table with one column per class.
 
+use crate::data::cut;
 use crate::error::Result;
-use crate::metrics::Metrics;
-use crate::model::Model;
+use crate::metrics::{Metrics, MulticlassMetrics};
+use crate::model::{Model, Multiclass};
 use crate::plot::{Figure, Format};
 use crate::solver::FitReport;
 use crate::train::ValidationPoint;
@@ -31,10 +38,17 @@ pub struct Report<'a> {
     pub model_source: String,
     /// The data the metrics were measured on.
     pub data_source: String,
-    pub metrics: &'a Metrics,
+    pub metrics: Evaluation<'a>,
     pub fit: Option<&'a FitRecord>,
     /// The figures, in page order.
     pub figures: Vec<Figure>,
+}
+
+/// The metrics on the page: a binary model's, or a K-class model's.
+#[derive(Debug, Clone, Copy)]
+pub enum Evaluation<'a> {
+    Binary(&'a Metrics),
+    Multiclass(&'a MulticlassMetrics),
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
@@ -111,10 +125,21 @@ impl Report<'_> {
         );
         let _ = writeln!(h, "<style>{STYLE}</style>\n<script>{SCRIPT}</script>");
         h.push_str("</head>\n<body>\n");
+        let k = m.classes();
+        let neurons = match m.multiclass {
+            Multiclass::Binary => "One neuron: z = w·x + b, a = σ(z).".to_owned(),
+            Multiclass::Multinomial => format!(
+                "{k} softmax neurons, one per class: z_k = w_k·x + b_k, p_k = exp(z_k) / Σ_l exp(z_l)."
+            ),
+            Multiclass::Ovr => format!(
+                "{k} sigmoid neurons, each its class against the rest: a_k = σ(w_k·x + b_k), p_k = a_k / Σ_l a_l."
+            ),
+        };
         let _ = writeln!(
             h,
-            "<h1>Training report: {}</h1>\n<p class=\"note\">One neuron: z = w·x + b, a = σ(z). Metrics and plots on <code>{}</code>. Written by logreg {}.</p>",
+            "<h1>Training report: {}</h1>\n<p class=\"note\">{} Metrics and plots on <code>{}</code>. Written by logreg {}.</p>",
             escape(&self.model_source),
+            escape(&neurons),
             escape(&self.data_source),
             env!("CARGO_PKG_VERSION")
         );
@@ -122,12 +147,29 @@ impl Report<'_> {
         h.push_str("<h2>Model</h2>\n<table>\n");
         row(&mut h, "features", m.feature_names.len());
         row(&mut h, "target column", &m.target);
-        row(
-            &mut h,
-            "classes (y = 0, y = 1)",
-            format!("{}, {}", m.labels.negative(), m.labels.positive()),
-        );
-        row(&mut h, "bias b", format!("{:.6}", m.bias[0]));
+        if m.multiclass == Multiclass::Binary {
+            row(
+                &mut h,
+                "classes (y = 0, y = 1)",
+                format!("{}, {}", m.labels.negative(), m.labels.positive()),
+            );
+            row(&mut h, "bias b", format!("{:.6}", m.bias[0]));
+        } else {
+            let names: Vec<&str> = m.labels.classes.iter().map(String::as_str).collect();
+            row(
+                &mut h,
+                "classes",
+                format!("{k}: {}", crate::data::some_of(&names)),
+            );
+            row(
+                &mut h,
+                "method",
+                match m.multiclass {
+                    Multiclass::Ovr => "ovr (one-vs-rest: K neurons fitted apart)",
+                    _ => "multinomial (softmax: K neurons fitted together)",
+                },
+            );
+        }
         row(
             &mut h,
             "standardised features",
@@ -154,6 +196,9 @@ impl Report<'_> {
             gap_text(m.training.gap_bound),
         );
         h.push_str("</table>\n");
+        if m.multiclass != Multiclass::Binary {
+            class_table(&mut h, m);
+        }
 
         h.push_str("<h2>Fit</h2>\n");
         match self.fit {
@@ -196,36 +241,15 @@ impl Report<'_> {
             None => h.push_str("<p class=\"note\">No fit record given: pass <code>--fit FILE</code> with the JSON of <code>logreg train --json</code> (or the <code>fit.json</code> that <code>logreg train --plot DIR</code> writes) to include the cost curve.</p>\n"),
         }
 
-        let x = self.metrics;
         let _ = writeln!(
             h,
             "<h2>Metrics on {}</h2>\n<table>",
             escape(&self.data_source)
         );
-        row(&mut h, "rows", x.rows);
-        row(&mut h, "threshold", x.threshold);
-        row(&mut h, "accuracy", format!("{:.4}", x.accuracy));
-        row(&mut h, "precision", format!("{:.4}", x.precision));
-        row(&mut h, "recall", format!("{:.4}", x.recall));
-        row(&mut h, "F1", format!("{:.4}", x.f1));
-        row(&mut h, "log loss", format!("{:.4}", x.log_loss));
-        row(
-            &mut h,
-            "ROC AUC",
-            x.roc_auc
-                .map_or("undefined (one class only)".into(), |a| format!("{a:.4}")),
-        );
-        h.push_str("</table>\n");
-        let c = &x.confusion;
-        let (neg, pos) = (escape(m.labels.negative()), escape(m.labels.positive()));
-        let _ = writeln!(
-            h,
-            "<table><caption>confusion matrix (rows: actual, columns: predicted)</caption>\n\
-             <tr><th></th><th>{neg}</th><th>{pos}</th></tr>\n\
-             <tr><th>{neg}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n\
-             <tr><th>{pos}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-            c.true_negative, c.false_positive, c.false_negative, c.true_positive
-        );
+        match self.metrics {
+            Evaluation::Binary(x) => binary_metrics(&mut h, m, x),
+            Evaluation::Multiclass(x) => multiclass_metrics(&mut h, m, x),
+        }
 
         h.push_str("<h2>Plots</h2>\n");
         for figure in &self.figures {
@@ -241,19 +265,205 @@ impl Report<'_> {
             );
         }
 
-        h.push_str("<h2>Weights</h2>\n<table>\n<tr><th>feature</th><th>w (raw scale)</th></tr>\n");
-        let order = crate::plot::curves::largest_weights(&m.weights[0], m.weights[0].len());
-        for j in order {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
-                escape(&m.feature_names[j]),
-                m.weights[0][j]
+        if m.multiclass == Multiclass::Binary {
+            h.push_str(
+                "<h2>Weights</h2>\n<table>\n<tr><th>feature</th><th>w (raw scale)</th></tr>\n",
             );
+            let order = crate::plot::curves::largest_weights(&m.weights[0], m.weights[0].len());
+            for j in order {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
+                    escape(&m.feature_names[j]),
+                    m.weights[0][j]
+                );
+            }
+            h.push_str("</table>\n");
+        } else {
+            class_weights_table(&mut h, m);
         }
-        h.push_str("</table>\n</body>\n</html>\n");
+        h.push_str("</body>\n</html>\n");
         Ok(h)
     }
+}
+
+/// The rows after the metrics table's heading of a binary model: the metrics, then the 2×2
+/// confusion matrix.
+fn binary_metrics(h: &mut String, m: &Model, x: &Metrics) {
+    row(h, "rows", x.rows);
+    row(h, "threshold", x.threshold);
+    row(h, "accuracy", format!("{:.4}", x.accuracy));
+    row(h, "precision", format!("{:.4}", x.precision));
+    row(h, "recall", format!("{:.4}", x.recall));
+    row(h, "F1", format!("{:.4}", x.f1));
+    row(h, "log loss", format!("{:.4}", x.log_loss));
+    row(
+        h,
+        "ROC AUC",
+        x.roc_auc
+            .map_or("undefined (one class only)".into(), |a| format!("{a:.4}")),
+    );
+    h.push_str("</table>\n");
+    let c = &x.confusion;
+    let (neg, pos) = (escape(m.labels.negative()), escape(m.labels.positive()));
+    let _ = writeln!(
+        h,
+        "<table><caption>confusion matrix (rows: actual, columns: predicted)</caption>\n\
+         <tr><th></th><th>{neg}</th><th>{pos}</th></tr>\n\
+         <tr><th>{neg}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n\
+         <tr><th>{pos}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+        c.true_negative, c.false_positive, c.false_negative, c.true_positive
+    );
+}
+
+/// A class label as table text: cut to 80 characters, escaped.
+fn class_name(label: &str) -> String {
+    escape(&cut(label))
+}
+
+/// "0.9876", or "undefined" for an AUC that is not.
+fn auc_text(auc: Option<f64>) -> String {
+    auc.map_or("undefined".into(), |a| format!("{a:.4}"))
+}
+
+/// The K-class metrics: the summary rows, the per-class table with its averages, and the K×K
+/// confusion matrix.
+fn multiclass_metrics(h: &mut String, m: &Model, x: &MulticlassMetrics) {
+    row(h, "rows", x.rows);
+    if let Some(total) = x.weight_total {
+        row(h, "total row weight", total);
+    }
+    row(h, "classes", x.classes);
+    row(h, "prediction", "the most probable class, argmax_k p_k");
+    row(h, "accuracy", format!("{:.4}", x.accuracy));
+    row(h, "log loss", format!("{:.4}", x.log_loss));
+    row(
+        h,
+        "ROC AUC (one-vs-rest, macro)",
+        x.macro_roc_auc
+            .map_or("undefined (a class has no curve)".into(), |a| {
+                format!("{a:.4}")
+            }),
+    );
+    h.push_str("</table>\n");
+
+    h.push_str(
+        "<table id=\"per-class-table\"><caption>per class (ROC AUC: the class against the rest, score p_k)</caption>\n\
+         <tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th><th>ROC AUC</th></tr>\n",
+    );
+    for (label, c) in m.labels.classes.iter().zip(&x.per_class) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            class_name(label),
+            c.precision,
+            c.recall,
+            c.f1,
+            crate::plot::count_text(c.support),
+            auc_text(c.roc_auc)
+        );
+    }
+    let support: f64 = x.per_class.iter().map(|c| c.support).sum();
+    for (name, a, support, auc) in [
+        (
+            "macro average",
+            &x.macro_average,
+            String::new(),
+            auc_text(x.macro_roc_auc),
+        ),
+        (
+            "weighted average",
+            &x.weighted_average,
+            crate::plot::count_text(support),
+            String::new(),
+        ),
+    ] {
+        let _ = writeln!(
+            h,
+            "<tr><th>{name}</th><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{support}</td><td class=\"n\">{auc}</td></tr>",
+            a.precision, a.recall, a.f1
+        );
+    }
+    h.push_str("</table>\n");
+
+    h.push_str(
+        "<table id=\"confusion-table\"><caption>confusion matrix (rows: actual, columns: predicted)</caption>\n<tr><th></th>",
+    );
+    for label in &m.labels.classes {
+        let _ = write!(h, "<th>{}</th>", class_name(label));
+    }
+    h.push_str("</tr>\n");
+    for (label, counts) in m.labels.classes.iter().zip(&x.confusion) {
+        let _ = write!(h, "<tr><th>{}</th>", class_name(label));
+        for &v in counts {
+            let _ = write!(h, "<td class=\"n\">{}</td>", crate::plot::count_text(v));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// The K classes, each with its bias b_k (and, one-vs-rest, its neuron's own fit).
+fn class_table(h: &mut String, m: &Model) {
+    let ovr = m.multiclass == Multiclass::Ovr && !m.training.per_class.is_empty();
+    h.push_str("<table id=\"classes-table\"><caption>classes, in class order</caption>\n<tr><th>k</th><th>class</th><th>bias b_k (raw scale)</th>");
+    if ovr {
+        h.push_str("<th>iterations</th><th>final cost J_k</th><th>termination</th>");
+    }
+    h.push_str("</tr>\n");
+    for (k, (label, b)) in m.labels.classes.iter().zip(&m.bias).enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td class=\"n\">{k}</td><td>{}</td><td class=\"n\">{b:.6}</td>",
+            class_name(label)
+        );
+        if ovr {
+            match m.training.per_class.iter().find(|f| f.class == *label) {
+                Some(fit) => {
+                    let _ = write!(
+                        h,
+                        "<td class=\"n\">{}</td><td class=\"n\">{:.6}</td><td>{}</td>",
+                        fit.iterations,
+                        fit.cost,
+                        escape(&fit.termination.to_string())
+                    );
+                }
+                None => h.push_str("<td class=\"n\">–</td><td class=\"n\">–</td><td>–</td>"),
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// Every raw-scale weight w_kj, one row per feature and one column per class; the features by
+/// their largest |w_kj| over the classes.
+fn class_weights_table(h: &mut String, m: &Model) {
+    h.push_str("<h2>Weights</h2>\n<table id=\"weights-table\"><caption>w_kj (raw scale), one column per class</caption>\n<tr><th>feature</th>");
+    for label in &m.labels.classes {
+        let _ = write!(h, "<th>{}</th>", class_name(label));
+    }
+    h.push_str("</tr>\n");
+    let largest: Vec<f64> = (0..m.feature_names.len())
+        .map(|j| {
+            m.weights
+                .iter()
+                .map(|w| w.get(j).map_or(0.0, |v| v.abs()))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    for j in crate::plot::curves::largest_weights(&largest, largest.len()) {
+        let _ = write!(h, "<tr><td>{}</td>", escape(&m.feature_names[j]));
+        for w in &m.weights {
+            let _ = write!(
+                h,
+                "<td class=\"n\">{:.6}</td>",
+                w.get(j).copied().unwrap_or(0.0)
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
 }
 
 /// "≤ 3.1e-13", or that no bound was computed.

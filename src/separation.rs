@@ -89,9 +89,6 @@ pub enum Unchecked {
     TooLarge,
     /// The simplex failed or ran out of time; the reason.
     Solver(String),
-    /// The program is written for one sigmoid neuron; K softmax neurons are not checked (their
-    /// solvers still stop when every row is classified correctly).
-    Multinomial,
 }
 
 /// Finds complete or quasi-complete separation of the rows of `x` with labels `y` (0 or 1);
@@ -101,43 +98,188 @@ pub fn detect(
     y: &[f64],
     scaling: &Standardization,
 ) -> Result<Option<Separation>, Unchecked> {
-    let (m, n) = (x.n_rows(), x.n_features());
-    // A sample of the rows that overlaps, and whose columns have full rank, proves that the
-    // MLE exists for all of them: a β with s_i x̃_iᵀβ ≥ 0 on every row would have it on the
-    // sample, where Σ u_i s_i x̃_iᵀβ = 0 with u > 0 makes each term 0, and full rank then β = 0.
-    let sample = SAMPLE_ROWS.max(10 * (n + 1));
-    if m > sample && sample.saturating_mul(n + 1) <= MAX_ENTRIES {
-        let picked: Vec<usize> = (0..sample).map(|k| k * m / sample).collect();
-        let rows = standardised_rows(x, scaling, picked.iter().copied());
-        let labels: Vec<f64> = picked.iter().map(|&i| y[i]).collect();
-        if full_rank(&rows, &nonzero_columns(x, scaling))
-            && overlap(&rows, &labels, n, Strictly::Every)?
-        {
-            return Ok(None);
+    Layout {
+        x,
+        y,
+        scaling,
+        classes: None,
+        kept: (0..x.n_rows()).collect(),
+    }
+    .decide()
+}
+
+/// The same over the rows in `kept` (those of non-zero weight), for one sigmoid neuron
+/// (`classes` None, labels 0 or 1) or K softmax neurons (labels 0, …, K − 1). For K neurons the
+/// multinomial MLE does not exist exactly when some direction (β_1, …, β_K), not constant
+/// across the classes, has (β_{y_i} − β_k)·x̃_i ≥ 0 for every row i and class k ≠ y_i: the
+/// binary problem over the m(K − 1) rows (e_{y_i} − e_k) ⊗ x̃_i, all of label 1, with β_K
+/// held at 0 (adding one vector to every β_k changes no row, so that loses nothing). A data
+/// row counts as predicted perfectly when all its K − 1 rows are strictly separated.
+pub fn detect_in(
+    x: &dyn Design,
+    y: &[f64],
+    classes: Option<usize>,
+    scaling: &Standardization,
+    kept: Vec<usize>,
+) -> Result<Option<Separation>, Unchecked> {
+    Layout {
+        x,
+        y,
+        scaling,
+        classes,
+        kept,
+    }
+    .decide()
+}
+
+/// The rows of the linear programs: one per data row (binary), or K − 1 per data row.
+struct Layout<'a> {
+    x: &'a dyn Design,
+    y: &'a [f64],
+    scaling: &'a Standardization,
+    /// K for K softmax neurons; None for one sigmoid neuron.
+    classes: Option<usize>,
+    /// The data rows that take part (those of non-zero weight), in order.
+    kept: Vec<usize>,
+}
+
+impl Layout<'_> {
+    /// Coordinates of the direction: n + 1, or (K − 1)(n + 1).
+    fn dim(&self) -> usize {
+        let block = self.x.n_features() + 1;
+        self.classes.map_or(block, |k| (k - 1) * block)
+    }
+
+    /// Program rows per data row.
+    fn per_row(&self) -> usize {
+        self.classes.map_or(1, |k| k - 1)
+    }
+
+    /// The size of the programs over `rows` data rows, counted as for dense rows of the binary
+    /// problem: program rows × coordinates each touches.
+    fn entries(&self, rows: usize) -> usize {
+        let block = self.x.n_features() + 1;
+        let touched = if self.classes.is_some() {
+            2 * block
+        } else {
+            block
+        };
+        rows.saturating_mul(self.per_row()).saturating_mul(touched)
+    }
+
+    /// The program rows of data rows `picked` and their labels.
+    fn rows(&self, picked: &[usize]) -> (Vec<Vec<(usize, f64)>>, Vec<f64>) {
+        let base = standardised_rows(self.x, self.scaling, picked.iter().copied());
+        let Some(k) = self.classes else {
+            return (base, picked.iter().map(|&i| self.y[i]).collect());
+        };
+        let block = self.x.n_features() + 1;
+        let mut rows = Vec::with_capacity(picked.len() * (k - 1));
+        for (row, &i) in base.iter().zip(picked) {
+            let c = self.y[i] as usize;
+            for other in (0..k).filter(|&o| o != c) {
+                let mut r = Vec::with_capacity(2 * row.len());
+                if c < k - 1 {
+                    r.extend(row.iter().map(|&(j, v)| (c * block + j, v)));
+                }
+                if other < k - 1 {
+                    r.extend(row.iter().map(|&(j, v)| (other * block + j, -v)));
+                }
+                rows.push(r);
+            }
+        }
+        let labels = vec![1.0; rows.len()];
+        (rows, labels)
+    }
+
+    /// Which coordinates are non-zero in some row.
+    fn active(&self) -> Vec<bool> {
+        let columns = nonzero_columns(self.x, self.scaling);
+        match self.classes {
+            None => columns,
+            Some(k) => columns.repeat(k - 1),
         }
     }
-    if m.saturating_mul(n + 1) > MAX_ENTRIES {
-        return Err(Unchecked::TooLarge);
-    }
-    let rows = standardised_rows(x, scaling, 0..m);
-    if overlap(&rows, y, n, Strictly::Every)? {
-        return Ok(None);
-    }
-    // Separated. Completely, unless some u ≥ 0, u ≠ 0 has Σ_i u_i s_i x̃_i = 0 (Gordan).
-    let complete = !overlap(&rows, y, n, Strictly::Some)?;
-    if complete && m * (n + 1) > DIRECTION_MAX_ENTRIES {
-        // Every row can be separated; finding a sparse direction would take seconds.
-        return Ok(Some(Separation {
-            kind: SeparationKind::Complete,
-            rows_separated: m,
+
+    fn decide(&self) -> Result<Option<Separation>, Unchecked> {
+        let m = self.kept.len();
+        let dim = self.dim();
+        // A sample of the rows that overlaps, and whose columns have full rank, proves that the
+        // MLE exists for all of them: a β with s_i x̃_iᵀβ ≥ 0 on every row would have it on the
+        // sample, where Σ u_i s_i x̃_iᵀβ = 0 with u > 0 makes each term 0, and full rank then
+        // β = 0.
+        let sample = SAMPLE_ROWS.max(10 * dim);
+        if m > sample && self.entries(sample) <= MAX_ENTRIES {
+            let picked: Vec<usize> = (0..sample).map(|k| self.kept[k * m / sample]).collect();
+            let (rows, labels) = self.rows(&picked);
+            if full_rank(&rows, &self.active())
+                && overlap(&rows, &labels, dim - 1, Strictly::Every)?
+            {
+                return Ok(None);
+            }
+        }
+        if self.entries(m) > MAX_ENTRIES {
+            return Err(Unchecked::TooLarge);
+        }
+        let (rows, labels) = self.rows(&self.kept);
+        // Separated, completely unless some u ≥ 0, u ≠ 0 has Σ_i u_i s_i x̃_i = 0 (Gordan). When
+        // the simplex's answer does not check out (degenerate programs, such as the pairs of K
+        // classes, can fool it), a direction that separates some rows, checked in f64, is still
+        // a proof, and says itself whether it separates every row; without one the data stay
+        // unchecked.
+        let (complete, doubt) = match overlap(&rows, &labels, dim - 1, Strictly::Every) {
+            Ok(true) => return Ok(None),
+            Ok(false) => match overlap(&rows, &labels, dim - 1, Strictly::Some) {
+                Ok(some) => (!some, None),
+                Err(e) => (false, Some(e)),
+            },
+            Err(e) => (false, Some(e)),
+        };
+        if complete && self.entries(m) > DIRECTION_MAX_ENTRIES {
+            // Every row can be separated; finding a sparse direction would take seconds.
+            return Ok(Some(Separation {
+                kind: SeparationKind::Complete,
+                rows_separated: m,
+                rows: m,
+                diverging: Vec::new(),
+                bias_diverges: false,
+                direction: false,
+            }));
+        }
+        let b = direction(&rows, &labels, dim - 1, complete)?;
+        let Some(strict) = verify(&rows, &labels, &b) else {
+            return match doubt {
+                Some(e) => Err(e),
+                None => Ok(None),
+            };
+        };
+        // Back to data rows and to features: coordinate j of any class block is feature j.
+        let per_row = self.per_row();
+        let separated = strict
+            .chunks(per_row)
+            .filter(|pairs| pairs.iter().all(|&s| s))
+            .count();
+        let n = self.x.n_features();
+        let mut diverging: Vec<usize> = (0..dim)
+            .filter(|&j| b[j].abs() > 1e-9 && j % (n + 1) < n)
+            .map(|j| j % (n + 1))
+            .collect();
+        diverging.sort_unstable();
+        diverging.dedup();
+        let all = strict.iter().all(|&s| s);
+        Ok(Some(Separation {
+            kind: if all {
+                SeparationKind::Complete
+            } else {
+                SeparationKind::Quasi
+            },
+            rows_separated: separated,
             rows: m,
-            diverging: Vec::new(),
-            bias_diverges: false,
-            direction: false,
-        }));
+            diverging,
+            bias_diverges: (0..dim).any(|j| b[j].abs() > 1e-9 && j % (n + 1) == n),
+            direction: true,
+        }))
     }
-    let b = direction(&rows, y, n, complete)?;
-    Ok(verify(&rows, y, &b))
 }
 
 /// What the overlap program asks of u.
@@ -325,11 +467,11 @@ fn full_rank(rows: &[Vec<(usize, f64)>], active: &[bool]) -> bool {
     true
 }
 
-/// Checks the LP's direction `b` in f64: no row misclassified beyond rounding, and counts the
-/// rows it predicts perfectly.
-fn verify(rows: &[Vec<(usize, f64)>], y: &[f64], b: &[f64]) -> Option<Separation> {
-    let n = b.len() - 1;
-    let mut separated = 0;
+/// Checks the LP's direction `b` in f64: no row misclassified beyond rounding. Returns which
+/// rows it predicts perfectly (strictly correct by the margin), or None if it is not a
+/// separating direction or separates no row.
+fn verify(rows: &[Vec<(usize, f64)>], y: &[f64], b: &[f64]) -> Option<Vec<bool>> {
+    let mut strict = Vec::with_capacity(rows.len());
     for (row, &yi) in rows.iter().zip(y) {
         let sign = if yi > 0.5 { 1.0 } else { -1.0 };
         let (margin, size) = row.iter().fold((0.0, 0.0), |(s, a), &(j, v)| {
@@ -338,26 +480,9 @@ fn verify(rows: &[Vec<(usize, f64)>], y: &[f64], b: &[f64]) -> Option<Separation
         if margin < -1e-9 * size.max(1.0) {
             return None; // not a separating direction after all
         }
-        if margin >= 0.5 * MARGIN {
-            separated += 1;
-        }
+        strict.push(margin >= 0.5 * MARGIN);
     }
-    if separated == 0 {
-        return None;
-    }
-    let diverging: Vec<usize> = (0..n).filter(|&j| b[j].abs() > 1e-9).collect();
-    Some(Separation {
-        kind: if separated == rows.len() {
-            SeparationKind::Complete
-        } else {
-            SeparationKind::Quasi
-        },
-        rows_separated: separated,
-        rows: rows.len(),
-        diverging,
-        bias_diverges: b[n].abs() > 1e-9,
-        direction: true,
-    })
+    strict.contains(&true).then_some(strict)
 }
 
 #[cfg(test)]
@@ -460,5 +585,25 @@ mod tests {
         assert_eq!(s.kind, SeparationKind::Quasi);
         assert_eq!(s.rows_separated, 2);
         assert_eq!(s.diverging, vec![0]);
+    }
+}
+
+#[cfg(test)]
+mod classes_tests {
+    use super::*;
+    use crate::data::DenseMatrix;
+
+    #[test]
+    fn a_class_apart_is_quasi_separation_of_the_classes() {
+        // Class 0 at x < 0, classes 1 and 2 mixed at x > 0.
+        let x = vec![-3.0, -2.0, -1.5, 1.0, 2.0, 3.0, 1.5, 2.5, 3.5, 1.2];
+        let y = vec![0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 2.0];
+        let m = DenseMatrix::from_row_major(x, 10, 1);
+        let scaling = Standardization::fit(&m);
+        let found = detect_in(&m, &y, Some(3), &scaling, (0..10).collect());
+        println!("{found:?}");
+        let found = found.unwrap().expect("separated");
+        assert_eq!(found.kind, SeparationKind::Quasi);
+        assert_eq!(found.rows_separated, 3);
     }
 }

@@ -21,7 +21,7 @@ use crate::metrics;
 use crate::model::{ClassFit, FORMAT, FORMAT_VERSION, Model, Multiclass, TrainingSummary};
 use crate::objective::{self, Objective};
 use crate::rng::SplitMix64;
-use crate::separation::{self, Separation, SeparationKind, Unchecked};
+use crate::separation::{Separation, SeparationKind, Unchecked};
 use crate::solver::{
     Control, FitReport, GradientDescent, Lbfgs, Observer, Progress, Solution, Stopping,
     Termination, TrustRegion,
@@ -503,7 +503,7 @@ pub fn train(
 }
 
 /// Step 2: one fit of labels `y` under `loss`, from θ₀ (as `options.init` says), with the
-/// exact separation check at λ = 0 for the binomial loss. `offset` is added to the iteration
+/// exact separation check at λ = 0. `offset` is added to the iteration
 /// numbers the observer sees.
 fn fit(
     prepared: &Prepared,
@@ -522,20 +522,11 @@ fn fit(
             (0..dim).map(|_| 0.02 * rng.next_f64() - 0.01).collect()
         }
     };
-    // With λ = 0, J may have no minimum: decide exactly, before fitting (rows of weight 0 are
-    // not there).
-    let separation = match loss {
-        _ if options.l2 > 0.0 => Ok(None),
-        Loss::Binomial => match &prepared.weights {
-            Some(s) if s.contains(&0.0) => {
-                let kept: Vec<usize> = (0..s.len()).filter(|&i| s[i] > 0.0).collect();
-                let rows = prepared.data.features.select_rows(&kept);
-                let labels: Vec<f64> = kept.iter().map(|&i| y[i]).collect();
-                separation::detect(rows.design(), &labels, &prepared.scaling)
-            }
-            _ => separation::detect(prepared.data.design(), y, &prepared.scaling),
-        },
-        Loss::Multinomial { .. } => Err(Unchecked::Multinomial),
+    // With λ = 0, J may have no minimum: decide exactly, before fitting.
+    let separation = if options.l2 > 0.0 {
+        Ok(None)
+    } else {
+        objective.separation()
     };
     let stopping = Stopping {
         max_iterations: options.max_iterations,

@@ -87,6 +87,25 @@ fn multinomial_fits_reach_the_reference_optimum() {
         let k = case.classes;
         for l2 in [1e-2, 1e-4, 0.0] {
             if l2 == 0.0 && case.separation != "none" {
+                // The linear program finds the separation before any fit.
+                let trained = fit(&data, Solver::Auto, 0.0, MulticlassChoice::Multinomial);
+                let expected = if case.separation == "complete" {
+                    Termination::Separable
+                } else {
+                    Termination::QuasiSeparable
+                };
+                let found = trained.report.separation.as_ref();
+                println!(
+                    "{name} λ=0: {:?}, {:?}",
+                    trained.report.termination,
+                    found.map(|s| (s.rows_separated, s.rows, &s.diverging))
+                );
+                if trained.report.termination != expected {
+                    failures.push(format!(
+                        "{name} λ=0: {:?}, expected {expected:?} ({:?})",
+                        trained.report.termination, trained.separation_unchecked
+                    ));
+                }
                 continue;
             }
             let optimum = reference::multinomial_optimum(&problem, k, l2, true, weights)

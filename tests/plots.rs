@@ -400,3 +400,174 @@ fn ctrl_c_stops_training_and_writes_nothing() {
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert!(leftovers.is_empty(), "nothing half-written: {leftovers:?}");
 }
+
+/// The labels of [`three_classes`], in class order (by bytes); markup in them checks escaping.
+const THREE: [&str; 3] = ["setosa", "versi<color>", "virginica & co"];
+
+/// Writes `three.csv`: 30 rows of two features, ten per class around the centres (0, 0),
+/// (3, 0) and (1.5, 2.6) at radii from 0.3 to 2.1, so that the classes overlap a little.
+fn three_classes(dir: &Path) -> PathBuf {
+    let centres = [(0.0, 0.0), (3.0, 0.0), (1.5, 2.6)];
+    let mut csv = String::from("length,width,species\n");
+    for i in 0..30 {
+        let (cx, cy): (f64, f64) = centres[i % 3];
+        let t = i as f64 * 2.399;
+        let r = 0.3 + 2.0 * ((i * 7) % 10) as f64 / 10.0;
+        csv.push_str(&format!(
+            "{:.3},{:.3},{}\n",
+            cx + r * t.cos(),
+            cy + r * t.sin(),
+            THREE[i % 3]
+        ));
+    }
+    write(dir, "three.csv", &csv)
+}
+
+/// The polyline of `stroke` with the most points, mapped to the unit square by the chance
+/// diagonal (grey, from (0, 0) to (1, 1)), and the area under it.
+fn unit_area(lines: &[(String, Vec<(f64, f64)>)], stroke: &str) -> f64 {
+    let diagonal = lines
+        .iter()
+        .find(|(s, p)| s == "#808080" && p.len() == 2 && p[0].0 != p[1].0 && p[0].1 != p[1].1)
+        .expect("the chance diagonal");
+    let ((x0, y0), (x1, y1)) = (diagonal.1[0], diagonal.1[1]);
+    let curve = lines
+        .iter()
+        .filter(|(s, _)| s == stroke)
+        .max_by_key(|(_, p)| p.len())
+        .unwrap_or_else(|| panic!("no curve drawn in {stroke}"));
+    let unit: Vec<(f64, f64)> = curve
+        .1
+        .iter()
+        .map(|&(x, y)| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0)))
+        .collect();
+    unit.windows(2)
+        .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+        .sum()
+}
+
+#[test]
+fn multiclass_eval_plots_the_confusion_matrix_and_per_class_roc() {
+    let tmp = tempfile::tempdir().unwrap();
+    three_classes(tmp.path());
+    for method in ["multinomial", "ovr"] {
+        let model = format!("{method}.json");
+        run_ok(
+            tmp.path(),
+            &[
+                "train",
+                "three.csv",
+                "--target",
+                "species",
+                "--multiclass",
+                method,
+                "-o",
+                &model,
+                "-q",
+            ],
+        );
+        let out = run_ok(
+            tmp.path(),
+            &["eval", &model, "three.csv", "--json", "--plot", method],
+        );
+        let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let dir = tmp.path().join(method);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "--json is quiet: {stderr}");
+
+        // The confusion matrix: the labels on both axes, and the K² counts row by row (actual
+        // class), as eval counts them; the only texts that are whole numbers.
+        let confusion: Vec<f64> = metrics["confusion"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+            .collect();
+        assert_eq!(confusion.len(), 9);
+        assert!(
+            (0..9).any(|i| i % 4 != 0 && confusion[i] > 0.0),
+            "{method}: the fixture's classes overlap: {confusion:?}"
+        );
+        let mut texts = vec![
+            "Confusion matrix: rows actual, columns predicted",
+            "actual class",
+            "predicted class",
+            "share of the actual class's rows",
+        ];
+        texts.extend(THREE);
+        let text = check_figure(&dir, "confusion", &texts);
+        for label in THREE {
+            assert_eq!(
+                text.lines().filter(|l| *l == label).count(),
+                2,
+                "{method}: {label:?} names a row and a column:\n{text}"
+            );
+        }
+        let cells: Vec<f64> = text
+            .lines()
+            .filter_map(|l| l.parse::<u64>().ok())
+            .map(|v| v as f64)
+            .collect();
+        assert_eq!(cells, confusion, "{method}: cells row by row");
+
+        // One curve per class, in tab10's first three colours, whose drawn area is the AUC that
+        // eval reports for the class, which the legend shows.
+        let per_class = metrics["per_class"].as_array().unwrap();
+        let legend: Vec<String> = THREE
+            .iter()
+            .zip(per_class)
+            .map(|(label, c)| format!("{label} (AUC = {:.4})", c["roc_auc"].as_f64().unwrap()))
+            .collect();
+        let mut texts = vec![
+            "ROC curves, each class against the rest (macro AUC = ",
+            "chance (AUC = 0.5)",
+            "false positive rate",
+            "true positive rate",
+        ];
+        texts.extend(legend.iter().map(String::as_str));
+        check_figure(&dir, "roc_per_class", &texts);
+        let lines = polylines(&dir.join("roc_per_class.svg"));
+        for (c, stroke) in per_class.iter().zip(["#1F77B4", "#FF7F0E", "#2CA02C"]) {
+            let auc = c["roc_auc"].as_f64().unwrap();
+            let area = unit_area(&lines, stroke);
+            assert!(
+                (area - auc).abs() < 5e-3,
+                "{method} {stroke}: area {area} vs AUC {auc}"
+            );
+        }
+
+        // Each feature's bar names the class of its largest standardised weight |w_kj·s_j|.
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(tmp.path().join(&model)).unwrap()).unwrap();
+        let scale = m["standardization"]["scale"].as_array().unwrap();
+        let weights = m["weights"].as_array().unwrap();
+        let bars: Vec<String> = ["length", "width"]
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let s = scale[j].as_f64().unwrap();
+                let k = (0..3)
+                    .max_by(|&a, &b| {
+                        let w = |k: usize| (weights[k][j].as_f64().unwrap() * s).abs();
+                        w(a).total_cmp(&w(b))
+                    })
+                    .unwrap();
+                format!("{name} ({})", THREE[k])
+            })
+            .collect();
+        let mut texts = vec!["Largest weight of each feature over the classes (standardised)"];
+        texts.extend(bars.iter().map(String::as_str));
+        check_figure(&dir, "weights", &texts);
+        for binary_only in [
+            "roc",
+            "precision_recall",
+            "calibration",
+            "decision_boundary",
+        ] {
+            assert!(
+                !dir.join(format!("{binary_only}.png")).exists(),
+                "{method}: no {binary_only} figure for three classes"
+            );
+        }
+    }
+}

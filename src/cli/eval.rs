@@ -29,7 +29,8 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Write ROC, precision-recall, calibration and weight plots (PNG and SVG) into this
-    /// folder, and the decision boundary for two-feature data.
+    /// folder, and the decision boundary for two-feature data; for K classes the confusion
+    /// heatmap, one-vs-rest ROC curves per class and the largest weights.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each

@@ -137,9 +137,6 @@ fn unchecked(why: &Unchecked) -> String {
             logreg::separation::MAX_ENTRIES
         ),
         Unchecked::Solver(reason) => format!("the linear program failed ({reason})"),
-        Unchecked::Multinomial => {
-            "the linear program is written for two classes, not K softmax neurons".into()
-        }
     }
 }
 

@@ -59,7 +59,8 @@ pub fn evaluation(
     write(dir, &plot::evaluation_figures(model, x, y), quiet)
 }
 
-/// The figures of a multiclass evaluation.
+/// The figures of a multiclass evaluation: the confusion matrix, the per-class ROC curves
+/// and the largest weights (see [`plot::multiclass_figures`]).
 pub fn multiclass_evaluation(
     dir: &Path,
     model: &logreg::Model,
@@ -68,6 +69,9 @@ pub fn multiclass_evaluation(
     metrics: &logreg::metrics::MulticlassMetrics,
     quiet: bool,
 ) -> Result<()> {
-    let _ = (dir, model, y, log_probabilities, metrics, quiet);
-    anyhow::bail!("plots of multiclass models are not written yet")
+    write(
+        dir,
+        &plot::multiclass_figures(model, y, log_probabilities, metrics),
+        quiet,
+    )
 }

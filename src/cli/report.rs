@@ -3,7 +3,8 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use logreg::report::{FitRecord, Report};
+use logreg::model::Multiclass;
+use logreg::report::{Evaluation, FitRecord, Report};
 use logreg::{Model, metrics, plot};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,7 +53,6 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         None => None,
     };
     let (x, y) = super::labelled_data(&args.data, args.format, &model, "the report")?;
-    let m = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
     let mut figures = Vec::new();
     if let Some(f) = &fit {
         figures.push(plot::cost_figure(
@@ -61,12 +61,29 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             &f.report.solver,
         ));
     }
-    figures.extend(plot::evaluation_figures(&model, x.design(), &y));
+    let binary;
+    let multiclass;
+    let metrics = if model.multiclass == Multiclass::Binary {
+        binary = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
+        figures.extend(plot::evaluation_figures(&model, x.design(), &y));
+        Evaluation::Binary(&binary)
+    } else {
+        if args.threshold != 0.5 {
+            super::say!(
+                "logreg: warning: --threshold applies to two classes only; each row gets its most probable of the {} classes",
+                model.classes()
+            );
+        }
+        let logp = model.log_probabilities(x.design());
+        multiclass = metrics::evaluate_multiclass(&y, &logp, model.classes(), None);
+        figures.extend(plot::multiclass_figures(&model, &y, &logp, &multiclass));
+        Evaluation::Multiclass(&multiclass)
+    };
     let page = Report {
         model: &model,
         model_source: args.model.display().to_string(),
         data_source: args.data.display().to_string(),
-        metrics: &m,
+        metrics,
         fit: fit.as_ref(),
         figures,
     }

@@ -243,6 +243,29 @@ impl<'a> Objective<'a> {
         self.scaling
     }
 
+    /// With λ = 0, does J have no minimum? Decided exactly by the linear programs of
+    /// [`crate::separation`] over the rows of non-zero weight (weights do not change which
+    /// directions separate), for either loss.
+    pub fn separation(
+        &self,
+    ) -> Result<Option<crate::separation::Separation>, crate::separation::Unchecked> {
+        let kept: Vec<usize> = match self.weights {
+            Some(s) => (0..s.len()).filter(|&i| s[i] > 0.0).collect(),
+            None => (0..self.rows()).collect(),
+        };
+        let classes = match self.loss {
+            Loss::Binomial => None,
+            Loss::Multinomial { classes } => Some(classes),
+        };
+        crate::separation::detect_in(self.x, self.y, classes, self.scaling, kept)
+    }
+
+    /// Does `eval` show that J has no minimum: λ = 0 and no row on the wrong side of a
+    /// decision boundary? (The solvers' own test, free at every iterate.)
+    pub fn separated(&self, eval: &Evaluation) -> bool {
+        self.l2 == 0.0 && eval.misclassified == 0
+    }
+
     /// Every neuron's raw (w_k, b_k) from θ: K × n weights and K biases.
     pub fn to_raw(&self, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let n = self.features();

@@ -2,11 +2,17 @@
 //!
 //! Every chart has a title that says what is shown, labelled axes, and a legend when it holds
 //! more than one series. Colours: the model's curves in blue, validation in orange, reference
-//! lines (chance, perfect calibration, base rate) in grey.
+//! lines (chance, perfect calibration, base rate) in grey; one colour per class from
+//! [`CLASSES`] where there are several; the confusion matrix from white (share 0) to dark blue
+//! (share 1).
 
-use super::{Boundary, Calibration, Cost, Figure, PrecisionRecall, Roc, Weights, curves};
+use super::{
+    Boundary, Calibration, ClassRoc, ClassWeights, Confusion, Cost, Figure, PrecisionRecall, Roc,
+    Weights, curves,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::error::Error as StdError;
 
 type DrawResult = Result<(), Box<dyn StdError>>;
@@ -19,6 +25,24 @@ pub const VALIDATION: RGBColor = RGBColor(255, 127, 14);
 pub const REFERENCE: RGBColor = RGBColor(128, 128, 128);
 /// The positive class in scatter plots and positive weights.
 pub const POSITIVE: RGBColor = RGBColor(214, 39, 40);
+
+/// One colour per class (matplotlib's tab10 with black for its grey, which is the reference
+/// lines' colour), repeated past ten classes.
+pub const CLASSES: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(0, 0, 0),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// How many classes a legend names; the rest are drawn and counted in one more line.
+pub const LEGEND_CLASSES: usize = 10;
 
 /// Grid lines: major ticks, and the minor lines between them.
 const GRID: RGBColor = RGBColor(215, 215, 215);
@@ -43,6 +67,9 @@ where
         Figure::Calibration(c) => calibration(&root, c)?,
         Figure::Weights(w) => weights(&root, w)?,
         Figure::Boundary(b) => boundary(&root, b)?,
+        Figure::Confusion(c) => confusion(&root, c)?,
+        Figure::ClassRoc(r) => class_roc(&root, r)?,
+        Figure::ClassWeights(w) => class_weights(&root, w)?,
     }
     root.present()?;
     Ok(())
@@ -365,6 +392,61 @@ where
     DB::ErrorType: 'static,
 {
     let k = w.values.len();
+    let title = if w.standardized {
+        format!("The {k} largest weights (on standardised features)")
+    } else {
+        format!("The {k} largest weights")
+    };
+    bars(
+        root,
+        Bars {
+            title,
+            names: &w.names,
+            values: &w.values,
+            x_desc: format!("weight w_j (> 0 pushes towards {:?})", w.positive),
+        },
+    )
+}
+
+fn class_weights<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, w: &ClassWeights) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let names: Vec<String> = w
+        .names
+        .iter()
+        .zip(&w.classes)
+        .map(|(name, class)| format!("{} ({})", shorten(name, 28), shorten(class, 14)))
+        .collect();
+    let title = if w.standardized {
+        "Largest weight of each feature over the classes (standardised)"
+    } else {
+        "Largest weight of each feature over the classes"
+    };
+    bars(
+        root,
+        Bars {
+            title: title.into(),
+            names: &names,
+            values: &w.values,
+            x_desc: "weight w_kj of the class k in brackets (> 0 pushes towards k)".into(),
+        },
+    )
+}
+
+/// A horizontal bar chart of named values, the first on top: red bars > 0, blue bars < 0.
+struct Bars<'a> {
+    title: String,
+    names: &'a [String],
+    values: &'a [f64],
+    x_desc: String,
+}
+
+fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, w: Bars) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let k = w.values.len();
     // Within ±1e300: an axis whose width overflows to ∞ made plotters' tick search loop forever
     // (weights near f64's largest); longer bars are drawn to the edge.
     let m = (w
@@ -375,11 +457,6 @@ where
         * 1.1)
         .min(1e300);
     let longest = w.names.iter().map(|n| n.chars().count()).max().unwrap_or(1) as u32;
-    let title = if w.standardized {
-        format!("The {k} largest weights (on standardised features)")
-    } else {
-        format!("The {k} largest weights")
-    };
     // Bar i (from the bottom) is the (k − i)-th largest, so the largest is on top.
     let name_of = |i: usize| {
         k.checked_sub(i + 1)
@@ -388,7 +465,7 @@ where
             .unwrap_or_default()
     };
     let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, TITLE))
+        .caption(w.title, (FONT, TITLE))
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size((longest * 8 + 20).clamp(60, 320))
@@ -403,7 +480,7 @@ where
             SegmentValue::CenterOf(i) => name_of(*i),
             _ => String::new(),
         })
-        .x_desc(format!("weight w_j (> 0 pushes towards {:?})", w.positive))
+        .x_desc(w.x_desc)
         .y_desc("feature")
         .axis_desc_style((FONT, AXIS))
         .label_style((FONT, LABEL))
@@ -422,6 +499,296 @@ where
         bar
     }))?;
     Ok(())
+}
+
+/// `text` cut to at most `most` characters, "…" included where it was cut.
+fn shorten(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most.max(1)) {
+        None => text.to_owned(),
+        Some(_) => {
+            let kept: String = text.chars().take(most.max(1) - 1).collect();
+            format!("{kept}…")
+        }
+    }
+}
+
+/// The colour of a share s in [0, 1]: white to dark blue (matplotlib's "Blues" end points).
+fn share_color(s: f64) -> RGBColor {
+    let s = if s.is_finite() {
+        s.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * s).round() as u8;
+    RGBColor(mix(247, 8), mix(251, 48), mix(255, 107))
+}
+
+/// Approximate width in pixels of `chars` characters of DejaVu Sans at `size` pixels.
+fn text_width(chars: usize, size: u32) -> u32 {
+    (chars as f64 * f64::from(size) * 0.6).ceil() as u32
+}
+
+fn confusion<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Confusion) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let k = c.classes.len().max(1);
+    let count = |t: usize, p: usize| {
+        c.counts
+            .get(t)
+            .and_then(|row| row.get(p))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let row_totals: Vec<f64> = (0..k).map(|t| (0..k).map(|p| count(t, p)).sum()).collect();
+    let share = |t: usize, p: usize| {
+        let total = row_totals[t];
+        if total > 0.0 {
+            count(t, p) / total
+        } else {
+            0.0
+        }
+    };
+    // Sizes for K up to ~20 classes: labels shrink from 15 to 10 pixels, counts from 20 to 10;
+    // beyond 30 classes the counts are left out, and beyond 40 only every step-th class is
+    // named.
+    let label = ((150 / k) as u32).clamp(10, LABEL);
+    let number = ((160 / k) as u32).clamp(10, 20);
+    let show_counts = k <= 30;
+    let step = k.div_ceil(40);
+    let named = |i: usize| i.is_multiple_of(step);
+    let title = format!(
+        "Confusion matrix{}: rows actual, columns predicted",
+        if c.weighted { " (weighted)" } else { "" }
+    );
+    let root = root.margin(14, 0, 0, 0).titled(&title, (FONT, TITLE - 4))?;
+    let width = root.dim_in_pixel().0;
+    let (main, bar) = root.split_horizontally(width.saturating_sub(110));
+    let y_chars = c
+        .classes
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(1);
+    let y_chars = y_chars.min(22);
+    let y_area = (text_width(y_chars, label) + 40).clamp(60, 220);
+    // The plot's width, roughly: what the margins and the y labels leave.
+    let cell = (main.dim_in_pixel().0.saturating_sub(y_area + 40) / k as u32).max(1);
+    let x_chars = c
+        .classes
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(1);
+    // Names that fit under their column stay level; longer ones turn to run downwards.
+    let level = text_width(x_chars.min(22), label) + 6 <= cell * step as u32;
+    let x_chars = if level {
+        x_chars.min(22)
+    } else {
+        x_chars.min(16)
+    };
+    let x_area = if level {
+        50
+    } else {
+        text_width(x_chars, label) + 45
+    };
+    let mut chart = ChartBuilder::on(&main)
+        .margin(20)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d((0..k - 1).into_segmented(), (0..k - 1).into_segmented())?;
+    // Row t (actual class t) is segment K − 1 − t from the bottom, so class 0 is on top.
+    // Level names go through the mesh; turned ones are drawn below (plotters places turned
+    // axis labels by their unturned box).
+    let x_name = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(p) if level && named(*p) => c
+            .classes
+            .get(*p)
+            .map_or(String::new(), |n| shorten(n, x_chars)),
+        _ => String::new(),
+    };
+    let y_name = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) if named(k - 1 - i.min(&(k - 1))) => c
+            .classes
+            .get(k - 1 - i.min(&(k - 1)))
+            .map_or(String::new(), |n| shorten(n, y_chars)),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .x_labels(k)
+        .y_labels(k)
+        .x_label_formatter(&x_name)
+        .y_label_formatter(&y_name)
+        .x_label_style((FONT, label))
+        .y_label_style((FONT, label))
+        .x_desc("predicted class")
+        .y_desc("actual class")
+        .axis_desc_style((FONT, AXIS))
+        .draw()?;
+    let cells = (0..k).flat_map(|t| (0..k).map(move |p| (t, p)));
+    chart.draw_series(cells.clone().map(|(t, p)| {
+        let row = k - 1 - t;
+        Rectangle::new(
+            [
+                (SegmentValue::Exact(p), SegmentValue::Exact(row)),
+                (SegmentValue::Exact(p + 1), SegmentValue::Exact(row + 1)),
+            ],
+            share_color(share(t, p)).filled(),
+        )
+    }))?;
+    // Thin white lines between the cells.
+    chart.draw_series(cells.clone().map(|(t, p)| {
+        let row = k - 1 - t;
+        Rectangle::new(
+            [
+                (SegmentValue::Exact(p), SegmentValue::Exact(row)),
+                (SegmentValue::Exact(p + 1), SegmentValue::Exact(row + 1)),
+            ],
+            WHITE.stroke_width(1),
+        )
+    }))?;
+    if show_counts {
+        chart.draw_series(cells.map(|(t, p)| {
+            let color = if share(t, p) > 0.5 { WHITE } else { BLACK };
+            Text::new(
+                super::count_text(count(t, p)),
+                (SegmentValue::CenterOf(p), SegmentValue::CenterOf(k - 1 - t)),
+                (FONT, number)
+                    .into_font()
+                    .color(&color)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )
+        }))?;
+    }
+    if !level {
+        // Turned a quarter clockwise, reading downwards from just below the axis, centred on
+        // the column.
+        let style = TextStyle::from((FONT, label).into_font())
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        chart.draw_series((0..k).filter(|&p| named(p)).map(|p| {
+            EmptyElement::at((SegmentValue::CenterOf(p), SegmentValue::Exact(0)))
+                + Text::new(
+                    c.classes
+                        .get(p)
+                        .map_or(String::new(), |n| shorten(n, x_chars)),
+                    (0, 10),
+                    style.clone(),
+                )
+        }))?;
+    }
+    colour_bar(&bar, "share of the actual class's rows")
+}
+
+/// A vertical colour bar for [`share_color`] from 0 (bottom) to 1 (top), with its name.
+fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, name: &str) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(40)
+        .margin_bottom(90)
+        .margin_right(10)
+        .y_label_area_size(45)
+        .right_y_label_area_size(0)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .label_style((FONT, 13))
+        .y_desc(name)
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    const STEPS: usize = 50;
+    chart.draw_series((0..STEPS).map(|i| {
+        let (lo, hi) = (i as f64 / STEPS as f64, (i + 1) as f64 / STEPS as f64);
+        Rectangle::new(
+            [(0.0, lo), (1.0, hi)],
+            share_color((lo + hi) / 2.0).filled(),
+        )
+    }))?;
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, 0.0), (1.0, 1.0)],
+        BLACK.mix(0.4).stroke_width(1),
+    )))?;
+    Ok(())
+}
+
+fn class_roc<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &ClassRoc) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let title = match r.macro_auc() {
+        Some(auc) => format!("ROC curves, each class against the rest (macro AUC = {auc:.4})"),
+        None => "ROC curves, each class against the rest".into(),
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, TITLE - 4))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.02)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc("false positive rate FP/N (N: rows of the other classes)")
+        .y_desc("true positive rate TP/P (P: rows of the class)")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .axis_desc_style((FONT, AXIS - 2))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 0.0), (1.0, 1.0)],
+            REFERENCE.stroke_width(1),
+        ))?
+        .label("chance (AUC = 0.5)")
+        .legend(legend_line(REFERENCE));
+    // The unnamed classes first, so the named ones lie on top, in class order as the legend.
+    let many = r.curves.len() > LEGEND_CLASSES;
+    for (i, c) in r.curves.iter().enumerate().skip(LEGEND_CLASSES) {
+        let color = CLASSES[i % CLASSES.len()];
+        let points = c.points.iter().map(|p| (p.x, p.y));
+        chart.draw_series(LineSeries::new(points, color.mix(0.5).stroke_width(1)))?;
+    }
+    for (i, c) in r.curves.iter().enumerate().take(LEGEND_CLASSES) {
+        let color = CLASSES[i % CLASSES.len()];
+        let points = c.points.iter().map(|p| (p.x, p.y));
+        let width = if many { 2 } else { 3 };
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(width)))?
+            .label(format!("{} (AUC = {:.4})", shorten(&c.class, 30), c.auc))
+            .legend(legend_line(color));
+    }
+    let mut notes = Vec::new();
+    if many {
+        notes.push(format!(
+            "… and {} more classes (thin lines)",
+            r.curves.len() - LEGEND_CLASSES
+        ));
+    }
+    if !r.without_curve.is_empty() {
+        notes.push(format!(
+            "no curve for {} class{} absent or alone",
+            r.without_curve.len(),
+            if r.without_curve.len() == 1 { "" } else { "es" }
+        ));
+    }
+    for note in notes {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label(note)
+            .legend(EmptyElement::at);
+    }
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn boundary<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Boundary) -> DrawResult

@@ -10,6 +10,16 @@
 //! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, and the Brier score |
 //! | [`Figure::Weights`] | `weights` | the largest weights by magnitude, named by feature (standardised when the model was trained that way, so they are comparable) |
 //! | [`Figure::Boundary`] | `decision_boundary` | two-feature data: the examples and the line w1·x1 + w2·x2 + b = 0 where a = 1/2 |
+//! | [`Figure::Confusion`] | `confusion` | K classes: the K×K counts C[t][p] of rows of actual class t predicted as p = argmax_k p_k, each cell coloured by its share of the row, C[t][p] / Σ_q C[t][q] (the recall of t on the diagonal) |
+//! | [`Figure::ClassRoc`] | `roc_per_class` | K classes, one against the rest: for each class k the ROC curve of the score p_k = exp(log p_k) with y = [class = k], and its AUC |
+//! | [`Figure::ClassWeights`] | `weights` | K classes: for each feature j the largest standardised weight over the classes, w̃_{k*j} with k* = argmax_k \|w̃_kj\|, named by feature and class k*; the features with the largest such weights |
+//!
+//! The multiclass figures come from [`multiclass_figures`]. A multinomial model's weights are
+//! centred over the classes (Σ_k w_kj = 0, see [`crate::objective::center`]), so w̃_kj > 0 means
+//! feature j raises class k's logit above the classes' mean; a one-vs-rest neuron's w̃_kj pushes
+//! towards class k against the rest, as a binary weight does. The ROC curves and the AUCs in
+//! their legend are unweighted even when the metrics were weighted (like the binary figures);
+//! the confusion matrix shows the counts it is given, weighted or not.
 //!
 //! Text is drawn with the DejaVu Sans font compiled into the binary (`assets/DejaVuSans.ttf`,
 //! registered as `sans-serif`), so nothing depends on the fonts of the machine. PNGs are
@@ -18,9 +28,10 @@
 pub mod curves;
 mod draw;
 
-use crate::data::Design;
+use crate::data::{Design, cut};
 use crate::error::{Error, Result};
 use crate::loss;
+use crate::metrics::MulticlassMetrics;
 use crate::model::Model;
 use crate::train::ValidationPoint;
 use curves::{CalibrationBin, CurvePoint};
@@ -105,6 +116,66 @@ pub struct Boundary {
     pub bias: f64,
 }
 
+/// The K×K confusion matrix of a K-class prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confusion {
+    /// The class labels (cut to 80 characters), in class order.
+    pub classes: Vec<String>,
+    /// counts[t][p]: (weighted) rows of actual class t predicted as p; K rows of K.
+    pub counts: Vec<Vec<f64>>,
+    /// Are the counts sums of row weights?
+    pub weighted: bool,
+}
+
+impl Confusion {
+    /// Σ_t counts[t][t] / Σ counts, or None without rows.
+    pub fn accuracy(&self) -> Option<f64> {
+        let total: f64 = self.counts.iter().flatten().sum();
+        let hits: f64 = (0..self.counts.len())
+            .filter_map(|t| self.counts[t].get(t))
+            .sum();
+        (total > 0.0).then(|| hits / total)
+    }
+}
+
+/// One class's one-vs-rest ROC curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassCurve {
+    /// The class label (cut to 80 characters).
+    pub class: String,
+    pub points: Vec<CurvePoint>,
+    pub auc: f64,
+}
+
+/// The one-vs-rest ROC curves of a K-class model, in class order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassRoc {
+    /// One curve per class that is present in the data but not alone there.
+    pub curves: Vec<ClassCurve>,
+    /// The classes without a curve (absent from the data, or the only class in it).
+    pub without_curve: Vec<String>,
+}
+
+impl ClassRoc {
+    /// The mean AUC of the curves, when every class has one (as the metrics' macro AUC).
+    pub fn macro_auc(&self) -> Option<f64> {
+        (self.without_curve.is_empty() && !self.curves.is_empty())
+            .then(|| self.curves.iter().map(|c| c.auc).sum::<f64>() / self.curves.len() as f64)
+    }
+}
+
+/// The features with the largest weights of a K-class model, largest first: for each feature
+/// its largest weight in magnitude over the classes, and that class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassWeights {
+    pub names: Vec<String>,
+    /// The class whose weight each bar shows.
+    pub classes: Vec<String>,
+    pub values: Vec<f64>,
+    /// Are these the weights on standardised features?
+    pub standardized: bool,
+}
+
 /// One figure and its data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
@@ -114,6 +185,9 @@ pub enum Figure {
     Calibration(Calibration),
     Weights(Weights),
     Boundary(Boundary),
+    Confusion(Confusion),
+    ClassRoc(ClassRoc),
+    ClassWeights(ClassWeights),
 }
 
 impl Figure {
@@ -126,6 +200,10 @@ impl Figure {
             Figure::Calibration(_) => "calibration",
             Figure::Weights(_) => "weights",
             Figure::Boundary(_) => "decision_boundary",
+            Figure::Confusion(_) => "confusion",
+            Figure::ClassRoc(_) => "roc_per_class",
+            // A model is binary or not: one weights figure either way, under one name.
+            Figure::ClassWeights(_) => "weights",
         }
     }
 
@@ -148,6 +226,22 @@ impl Figure {
             Figure::Boundary(b) => {
                 format!("decision boundary over {} and {}", b.names[0], b.names[1])
             }
+            Figure::Confusion(c) => format!(
+                "confusion matrix of {} classes (rows actual, columns predicted), accuracy = {}",
+                c.classes.len(),
+                c.accuracy()
+                    .map_or("undefined (no rows)".into(), |a| format!("{a:.4}"))
+            ),
+            Figure::ClassRoc(r) => format!(
+                "ROC curves of {} classes, each against the rest, macro AUC = {}",
+                r.curves.len() + r.without_curve.len(),
+                r.macro_auc()
+                    .map_or("undefined".into(), |a| format!("{a:.4}"))
+            ),
+            Figure::ClassWeights(w) => format!(
+                "the {} largest weights, each feature with its class of largest weight",
+                w.values.len()
+            ),
         }
     }
 
@@ -239,6 +333,19 @@ pub fn cost_figure(history: &[f64], validation: &[ValidationPoint], solver: &str
     })
 }
 
+/// A confusion count: whole counts as integers, weighted sums to three significant digits or so.
+pub fn count_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() < 10.0 {
+        format!("{v:.2}")
+    } else if v.abs() < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
 /// How many weights the bar chart shows at most.
 pub const WEIGHTS_SHOWN: usize = 15;
 
@@ -317,6 +424,91 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
     figures
 }
 
+/// The figures of a K-class `model` on rows with class indices `y` (0..K as f64) and
+/// `log_probabilities` log p_ik (m × K, row-major), with the `metrics` computed from them: the
+/// confusion matrix (the metrics' counts), the per-class ROC curves (when some class has one)
+/// and the largest weights.
+pub fn multiclass_figures(
+    model: &Model,
+    y: &[f64],
+    log_probabilities: &[f64],
+    metrics: &MulticlassMetrics,
+) -> Vec<Figure> {
+    let k = model.classes();
+    let classes: Vec<String> = model.labels.classes.iter().map(|c| cut(c)).collect();
+    let mut figures = vec![Figure::Confusion(Confusion {
+        classes: classes.clone(),
+        counts: metrics.confusion.clone(),
+        weighted: metrics.weight_total.is_some(),
+    })];
+
+    // Class c against the rest: y = [y_i = c], score p_ic = exp(log p_ic).
+    let mut roc = ClassRoc {
+        curves: Vec::new(),
+        without_curve: Vec::new(),
+    };
+    for (c, class) in classes.iter().enumerate() {
+        let is_c: Vec<f64> = y
+            .iter()
+            .map(|&v| if v == c as f64 { 1.0 } else { 0.0 })
+            .collect();
+        let score: Vec<f64> = log_probabilities
+            .chunks_exact(k.max(1))
+            .map(|row| row.get(c).map_or(0.0, |lp| lp.exp()))
+            .collect();
+        match (score.len() == is_c.len())
+            .then(|| curves::roc_curve(&is_c, &score))
+            .flatten()
+        {
+            Some(points) => roc.curves.push(ClassCurve {
+                class: class.clone(),
+                auc: curves::trapezoid_area(&points),
+                points,
+            }),
+            None => roc.without_curve.push(class.clone()),
+        }
+    }
+    if !roc.curves.is_empty() {
+        figures.push(Figure::ClassRoc(roc));
+    }
+
+    // Per feature j, the class k* of largest |w̃_kj| (the first of equal ones) and w̃_k*j.
+    let scale = |j: usize| match &model.standardization {
+        Some(s) if !s.is_identity() => s.scale.get(j).copied().unwrap_or(1.0),
+        _ => 1.0,
+    };
+    let standardized = model
+        .standardization
+        .as_ref()
+        .is_some_and(|s| !s.is_identity());
+    let mut best_class = Vec::with_capacity(model.feature_names.len());
+    let mut best = Vec::with_capacity(model.feature_names.len());
+    for j in 0..model.feature_names.len() {
+        let mut top = (0, 0.0f64);
+        for (c, w) in model.weights.iter().enumerate() {
+            let v = w.get(j).copied().unwrap_or(0.0) * scale(j);
+            if v.abs() > top.1.abs() {
+                top = (c, v);
+            }
+        }
+        best_class.push(top.0);
+        best.push(top.1);
+    }
+    let top = curves::largest_weights(&best, WEIGHTS_SHOWN);
+    if !top.is_empty() {
+        figures.push(Figure::ClassWeights(ClassWeights {
+            names: top.iter().map(|&j| cut(&model.feature_names[j])).collect(),
+            classes: top
+                .iter()
+                .map(|&j| classes.get(best_class[j]).cloned().unwrap_or_default())
+                .collect(),
+            values: top.iter().map(|&j| best[j]).collect(),
+            standardized,
+        }));
+    }
+    figures
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +558,134 @@ mod tests {
             weights: [0.0, 0.0],
             bias: 0.0,
         }));
+    }
+
+    fn svg_text(figure: &Figure) -> String {
+        String::from_utf8(figure.render(Format::Svg).unwrap()).unwrap()
+    }
+
+    /// Does the SVG hold a text element of exactly `text`? (plotters puts each on its own line.)
+    fn has_text(svg: &str, text: &str) -> bool {
+        svg.lines().any(|l| l.trim() == text)
+    }
+
+    fn classes(k: usize) -> Vec<String> {
+        (0..k).map(|c| format!("class {c}")).collect()
+    }
+
+    #[test]
+    fn degenerate_multiclass_data_still_draws() {
+        // No rows at all, one class (a K = 1 matrix), and counts missing from a short matrix.
+        for (k, counts) in [
+            (3, vec![vec![0.0; 3]; 3]),
+            (1, vec![vec![5.0]]),
+            (4, vec![vec![1.0, 2.0]]),
+        ] {
+            renders(&Figure::Confusion(Confusion {
+                classes: classes(k),
+                counts,
+                weighted: false,
+            }));
+        }
+        // No curves: only the notes in the legend.
+        renders(&Figure::ClassRoc(ClassRoc {
+            curves: Vec::new(),
+            without_curve: classes(2),
+        }));
+        renders(&Figure::ClassWeights(ClassWeights {
+            names: vec!["x".into()],
+            classes: vec!["a".into()],
+            values: vec![0.0],
+            standardized: false,
+        }));
+    }
+
+    #[test]
+    fn the_confusion_matrix_prints_every_count_up_to_thirty_classes() {
+        for k in [2usize, 20, 30, 45] {
+            let counts: Vec<Vec<f64>> = (0..k)
+                .map(|t| (0..k).map(|p| (1000 + t * k + p) as f64).collect())
+                .collect();
+            let figure = Figure::Confusion(Confusion {
+                classes: classes(k),
+                counts,
+                weighted: false,
+            });
+            renders(&figure);
+            let svg = svg_text(&figure);
+            let printed = (0..k * k)
+                .filter(|i| has_text(&svg, &(1000 + i).to_string()))
+                .count();
+            // Beyond 30 classes the cells are too small to hold a number: colours only.
+            assert_eq!(printed, if k <= 30 { k * k } else { 0 }, "K = {k}");
+            // Every class names its row and its column; beyond 40 classes every second one.
+            let names = svg
+                .lines()
+                .filter(|l| l.trim().starts_with("class "))
+                .count();
+            assert_eq!(
+                names,
+                2 * if k <= 40 { k } else { k.div_ceil(2) },
+                "K = {k}"
+            );
+        }
+        let weighted = Figure::Confusion(Confusion {
+            classes: classes(2),
+            counts: vec![vec![1.5, 0.25], vec![0.0, 120.4]],
+            weighted: true,
+        });
+        let svg = svg_text(&weighted);
+        assert!(svg.contains("(weighted)"));
+        for text in ["1.50", "0.25", "120", "0"] {
+            assert!(has_text(&svg, text), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_roc_legend_names_ten_classes_and_counts_the_rest() {
+        let diagonal = vec![CurvePoint { x: 0.0, y: 0.0 }, CurvePoint { x: 1.0, y: 1.0 }];
+        let curves: Vec<ClassCurve> = classes(13)
+            .into_iter()
+            .map(|class| ClassCurve {
+                class,
+                points: diagonal.clone(),
+                auc: 0.5,
+            })
+            .collect();
+        let roc = Figure::ClassRoc(ClassRoc {
+            curves,
+            without_curve: vec!["gone".into()],
+        });
+        let svg = svg_text(&roc);
+        assert!(svg.contains("class 9 (AUC = 0.5000)"));
+        assert!(!svg.contains("class 10 (AUC"), "the eleventh is not named");
+        assert!(svg.contains("… and 3 more classes"));
+        assert!(svg.contains("no curve for 1 class absent or alone"));
+        // A class without a curve leaves the macro AUC undefined, as in the metrics.
+        let Figure::ClassRoc(r) = &roc else {
+            unreachable!()
+        };
+        assert_eq!(r.macro_auc(), None);
+        assert!(!svg.contains("macro AUC"));
+    }
+
+    #[test]
+    fn confusion_accuracy_and_count_text() {
+        let c = Confusion {
+            classes: classes(2),
+            counts: vec![vec![3.0, 1.0], vec![0.0, 4.0]],
+            weighted: false,
+        };
+        assert_eq!(c.accuracy(), Some(7.0 / 8.0));
+        let empty = Confusion {
+            counts: vec![vec![0.0; 2]; 2],
+            ..c
+        };
+        assert_eq!(empty.accuracy(), None);
+        assert_eq!(count_text(12.0), "12");
+        assert_eq!(count_text(2.5), "2.50");
+        assert_eq!(count_text(12.25), "12.2");
+        assert_eq!(count_text(1234.6), "1235");
     }
 
     #[test]

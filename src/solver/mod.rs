@@ -446,7 +446,7 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
         if converged {
             return Some(Termination::Converged);
         }
-        if self.objective.l2() == 0.0 && eval.misclassified == 0 {
+        if self.objective.separated(eval) {
             return Some(Termination::Separable);
         }
         let progress = Progress {
