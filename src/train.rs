@@ -23,7 +23,7 @@ use crate::objective::{self, Objective};
 use crate::rng::SplitMix64;
 use crate::separation::{Separation, SeparationKind, Unchecked};
 use crate::solver::{
-    Control, FitReport, GradientDescent, Lbfgs, Observer, Progress, Solution, Stopping,
+    Control, FitReport, GradientDescent, Lbfgs, Minimizer, Observer, Progress, Solution, Stopping,
     Termination, TrustRegion,
 };
 use crate::standardize::Standardization;
@@ -685,21 +685,19 @@ fn minimize(
     theta0: Vec<f64>,
     watch: &mut Observer,
 ) -> Solution {
-    match solver {
-        Solver::Gd => GradientDescent {
+    let method: Box<dyn Minimizer> = match solver {
+        Solver::Gd => Box::new(GradientDescent {
             learning_rate: options.learning_rate,
             stopping,
-        }
-        .minimize(objective, theta0, watch),
-        Solver::Lbfgs => Lbfgs {
+        }),
+        Solver::Lbfgs => Box::new(Lbfgs {
             memory: 10,
             stopping,
-        }
-        .minimize(objective, theta0, watch),
-        Solver::Newton | Solver::Auto => TrustRegion {
+        }),
+        Solver::Newton | Solver::Auto => Box::new(TrustRegion {
             stopping,
             max_cg_iterations: 1000,
-        }
-        .minimize(objective, theta0, watch),
-    }
+        }),
+    };
+    method.minimize(objective, theta0, watch)
 }

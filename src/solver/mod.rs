@@ -45,6 +45,35 @@ use cg::{Cg, CgEnd};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
+/// The one interface of every method: minimise J from θ₀, calling the observer after each
+/// iteration, and say how it went. The objective is the only thing a method sees of the data,
+/// the loss and the penalty.
+pub trait Minimizer {
+    fn minimize(
+        &self,
+        objective: &Objective,
+        theta0: Vec<f64>,
+        observer: &mut Observer,
+    ) -> Solution;
+}
+
+macro_rules! minimizer {
+    ($($method:ty),*) => {$(
+        impl Minimizer for $method {
+            fn minimize(
+                &self,
+                objective: &Objective,
+                theta0: Vec<f64>,
+                observer: &mut Observer,
+            ) -> Solution {
+                <$method>::minimize(self, objective, theta0, observer)
+            }
+        }
+    )*};
+}
+
+minimizer!(GradientDescent, Lbfgs, TrustRegion);
+
 /// When to stop.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stopping {
