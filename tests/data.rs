@@ -174,7 +174,6 @@ fn malformed_libsvm_is_rejected_with_line_and_position() {
         ("1 1:nan\n0 1:1\n", &["bad.svm:1:5", "not a finite number"]),
         ("1:2 3:4\n", &["bad.svm:1:1", "not a label"]),
         ("1 1:1\n1 2:1\n", &["every row has the label \"1\""]),
-        ("1 1:1\n2 2:1\n3 1:1\n", &["bad.svm:3", "third class \"3\""]),
         ("# only a comment\n\n", &["no data rows"]),
     ];
     for (text, needles) in cases {
@@ -186,6 +185,17 @@ fn malformed_libsvm_is_rejected_with_line_and_position() {
             assert!(err.contains(n), "{text:?}: {err:?} lacks {n:?}");
         }
     }
+    // More classes than --max-classes: the line of the first one too many.
+    let path = write(dir.path(), "bad.svm", "1 1:1\n2 2:1\n3 1:1\n");
+    let capped = LoadOptions {
+        max_classes: 2,
+        ..options(Precision::F32)
+    };
+    let err = data::load_training(&path, &capped).unwrap_err().to_string();
+    assert!(
+        err.contains("bad.svm:3") && err.contains("more than 2 distinct values"),
+        "{err}"
+    );
     // Comments, qid and blank lines are fine.
     let ok = write(
         dir.path(),
@@ -219,7 +229,11 @@ fn more_features_than_rows_trains_and_predicts() {
         ],
     );
     let model = logreg::Model::load(&dir.path().join("m.json")).unwrap();
-    assert_eq!(model.weights.len(), 33, "features up to the largest index");
+    assert_eq!(
+        model.weights[0].len(),
+        33,
+        "features up to the largest index"
+    );
     let out = run(
         dir.path(),
         &["eval", "m.json", path.to_str().unwrap(), "--json"],
