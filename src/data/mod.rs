@@ -12,6 +12,7 @@ pub mod csv;
 pub mod dense;
 pub mod labels;
 pub mod libsvm;
+mod multi;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod source;
@@ -57,6 +58,44 @@ pub trait Design: Sync {
     ) {
         add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
     }
+    /// K dot products per row: out\[r·K + k\] = x_{rows.start + r} · w_k, with the K weight
+    /// vectors stored feature by feature, wt\[j·K + k\] = w_k,j (see [`multi`]). Storage that
+    /// can read each row once overrides it; the default makes K passes of [`Design::dots`].
+    fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
+        let len = rows.len();
+        let mut z = vec![0.0; len];
+        for c in 0..k {
+            let w: Vec<f64> = wt.iter().skip(c).step_by(k).copied().collect();
+            self.dots(rows.clone(), &w, &mut z);
+            for (r, v) in z.iter().enumerate() {
+                out[r * k + c] = *v;
+            }
+        }
+    }
+    /// g\[j·K + k\] += Σ_r coef\[r·K + k\] · x_rj: [`Design::add_rows`] for K columns at once.
+    fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
+        let n = self.n_features();
+        for c in 0..k {
+            let cc: Vec<f64> = coef.iter().skip(c).step_by(k).copied().collect();
+            let mut gc = vec![0.0; n];
+            self.add_rows(rows.clone(), &cc, &mut gc);
+            for (j, v) in gc.iter().enumerate() {
+                g[j * k + c] += v;
+            }
+        }
+    }
+    /// h\[j·K + k\] += Σ_r coef\[r·K + k\] · (x_rj − shift_j)²: [`Design::add_squared_rows`] for
+    /// K columns at once.
+    fn add_squares_k(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        k: usize,
+        shift: Option<&[f64]>,
+        h: &mut [f64],
+    ) {
+        squares_one_class_at_a_time(self, rows, coef, k, shift, h);
+    }
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
     /// Calls `f(j, x_ij)` for every non-zero of row i, in column order.
@@ -66,6 +105,27 @@ pub trait Design: Sync {
     /// Does the storage keep only non-zeros (so centering would destroy its sparsity)?
     fn is_sparse(&self) -> bool {
         false
+    }
+}
+
+/// [`Design::add_squares_k`] as K calls of [`Design::add_squared_rows`]: the trait's default,
+/// and the fallback of storage that fuses the K columns only where it can.
+pub(crate) fn squares_one_class_at_a_time<D: Design + ?Sized>(
+    x: &D,
+    rows: Range<usize>,
+    coef: &[f64],
+    k: usize,
+    shift: Option<&[f64]>,
+    h: &mut [f64],
+) {
+    let n = x.n_features();
+    for c in 0..k {
+        let cc: Vec<f64> = coef.iter().skip(c).step_by(k).copied().collect();
+        let mut hc = vec![0.0; n];
+        x.add_squared_rows(rows.clone(), &cc, shift, &mut hc);
+        for (j, v) in hc.iter().enumerate() {
+            h[j * k + c] += v;
+        }
     }
 }
 

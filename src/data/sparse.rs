@@ -224,6 +224,45 @@ impl<T: Element> Design for CsrMatrix<T> {
         }
     }
 
+    fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
+        assert!(wt.len() >= self.cols * k && out.len() >= rows.len() * k);
+        let entries = |i| {
+            let (idx, val) = self.row(i);
+            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
+        };
+        super::multi::dots(rows, entries, wt, k, out)
+    }
+
+    fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
+        assert!(g.len() >= self.cols * k && coef.len() >= rows.len() * k);
+        let entries = |i| {
+            let (idx, val) = self.row(i);
+            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
+        };
+        super::multi::add_rows(rows, entries, coef, k, g)
+    }
+
+    /// Without a shift, one sweep over each row's entries (the zeros add nothing).
+    fn add_squares_k(
+        &self,
+        rows: Range<usize>,
+        coef: &[f64],
+        k: usize,
+        shift: Option<&[f64]>,
+        h: &mut [f64],
+    ) {
+        if shift.is_some() {
+            // Every column, zeros included: one class at a time.
+            return super::squares_one_class_at_a_time(self, rows, coef, k, shift, h);
+        }
+        assert!(h.len() >= self.cols * k && coef.len() >= rows.len() * k);
+        let entries = |i| {
+            let (idx, val) = self.row(i);
+            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
+        };
+        super::multi::add_squares(rows, entries, coef, k, None, h)
+    }
+
     fn row_values(&self, i: usize) -> Vec<f64> {
         let mut dense = vec![0.0; self.cols];
         let (idx, val) = self.row(i);

@@ -8,7 +8,7 @@
 //! (s_i/S) C_i u = p ⊙ u − p (a·u) with p = s_i a_i / S, and a·u = (p·u)/(Σ_k p_k) since
 //! Σ_k a_ik = 1: the pass keeps p (K values per row), nothing else.
 
-use super::{BLOCK, factor};
+use super::{BLOCK, factor, transpose};
 use crate::data::Design;
 use crate::loss::{self, Loss};
 use crate::parallel;
@@ -18,8 +18,7 @@ use crate::standardize::Standardization;
 pub struct Hessian<'a> {
     pub(super) x: &'a dyn Design,
     pub(super) loss: Loss,
-    /// The curvature of each row, K values per row, block by block as the passes cut the rows:
-    /// the block of rows r₀..r₀ + len holds K·len values from K·r₀ on, neuron by neuron.
+    /// The curvature of each row, K values per row, row by row.
     pub(super) d: Vec<f64>,
     pub(super) diagonal: Vec<f64>,
     pub(super) l2: f64,
@@ -41,60 +40,14 @@ impl Hessian<'_> {
             u.extend(uk);
             ub.push(bk);
         }
-        let x = self.x;
-        let d = &self.d;
-        let rows = d.len() / outputs;
-        let (acc, accb) = parallel::map_reduce(
-            rows,
-            |rows| {
-                let mut acc = vec![0.0; outputs * n];
-                let mut accb = vec![0.0; outputs];
-                let mut t = vec![0.0; outputs * BLOCK];
-                let mut start = rows.start;
-                while start < rows.end {
-                    let end = (start + BLOCK).min(rows.end);
-                    let len = end - start;
-                    let c = &d[outputs * start..outputs * end];
-                    for k in 0..outputs {
-                        let tk = &mut t[k * BLOCK..][..len];
-                        x.dots(start..end, &u[k * n..(k + 1) * n], tk);
-                        for r in tk.iter_mut() {
-                            *r += ub[k];
-                        }
-                    }
-                    match self.loss {
-                        Loss::Binomial => {
-                            for (tr, dr) in t[..len].iter_mut().zip(c) {
-                                *tr *= dr;
-                            }
-                        }
-                        Loss::Multinomial { .. } => {
-                            for r in 0..len {
-                                let (mut pu, mut ps) = (0.0, 0.0);
-                                for k in 0..outputs {
-                                    let p = c[k * len + r];
-                                    pu += p * t[k * BLOCK + r];
-                                    ps += p;
-                                }
-                                let mean = if ps > 0.0 { pu / ps } else { 0.0 };
-                                for k in 0..outputs {
-                                    let tk = &mut t[k * BLOCK + r];
-                                    *tk = c[k * len + r] * (*tk - mean);
-                                }
-                            }
-                        }
-                    }
-                    for k in 0..outputs {
-                        let tk = &t[k * BLOCK..][..len];
-                        accb[k] += loss::block::sum(tk);
-                        x.add_rows(start..end, tk, &mut acc[k * n..(k + 1) * n]);
-                    }
-                    start = end;
-                }
-                (acc, accb)
-            },
-            |(a, ab), (p, pb)| (parallel::add_into(a, p), parallel::add_into(ab, pb)),
-        );
+        let rows = self.d.len() / outputs;
+        let (acc, accb) = match self.loss {
+            Loss::Binomial => self.binomial(rows, &u, ub[0]),
+            Loss::Multinomial { .. } => {
+                let (acc, accb) = self.multinomial(rows, &transpose(&u, outputs, n), &ub);
+                (transpose(&acc, n, outputs), accb)
+            }
+        };
         let mut hv = Vec::with_capacity(v.len());
         for k in 0..outputs {
             let from = hv.len();
@@ -110,6 +63,71 @@ impl Hessian<'_> {
             }
         }
         hv
+    }
+
+    /// X̃ᵀ D X̃ u for one neuron: the raw sums (n weights, 1 bias).
+    fn binomial(&self, rows: usize, u: &[f64], ub: f64) -> (Vec<f64>, Vec<f64>) {
+        let (x, d, n) = (self.x, &self.d, self.x.n_features());
+        parallel::map_reduce(
+            rows,
+            |rows| {
+                let mut acc = vec![0.0; n];
+                let mut accb = vec![0.0];
+                let mut t = [0.0; BLOCK];
+                let mut start = rows.start;
+                while start < rows.end {
+                    let end = (start + BLOCK).min(rows.end);
+                    let t = &mut t[..end - start];
+                    x.dots(start..end, u, t);
+                    for (tr, dr) in t.iter_mut().zip(&d[start..end]) {
+                        *tr = (*tr + ub) * dr;
+                    }
+                    accb[0] += loss::block::sum(t);
+                    x.add_rows(start..end, t, &mut acc);
+                    start = end;
+                }
+                (acc, accb)
+            },
+            |(a, ab), (p, pb)| (parallel::add_into(a, p), parallel::add_into(ab, pb)),
+        )
+    }
+
+    /// Σ_i (s_i/S) (C_i ⊗ x̃_i x̃_iᵀ) u for K neurons, with `ut` feature by feature: the raw
+    /// sums, n × K feature by feature, and K biases.
+    fn multinomial(&self, rows: usize, ut: &[f64], ub: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let (x, d, n, k) = (self.x, &self.d, self.x.n_features(), ub.len());
+        parallel::map_reduce(
+            rows,
+            |rows| {
+                let mut acc = vec![0.0; n * k];
+                let mut accb = vec![0.0; k];
+                let mut t = vec![0.0; k * BLOCK];
+                let mut start = rows.start;
+                while start < rows.end {
+                    let end = (start + BLOCK).min(rows.end);
+                    let t = &mut t[..k * (end - start)];
+                    x.dots_k(start..end, ut, k, t);
+                    let c = &d[k * start..k * end];
+                    for (tr, pr) in t.chunks_exact_mut(k).zip(c.chunks_exact(k)) {
+                        let (mut pu, mut ps) = (0.0, 0.0);
+                        for ((tk, p), b) in tr.iter_mut().zip(pr).zip(ub) {
+                            *tk += b;
+                            pu += p * *tk;
+                            ps += p;
+                        }
+                        let mean = if ps > 0.0 { pu / ps } else { 0.0 };
+                        for (tk, p) in tr.iter_mut().zip(pr) {
+                            *tk = p * (*tk - mean);
+                        }
+                    }
+                    super::add_columns(t, k, &mut accb);
+                    x.add_rows_k(start..end, t, k, &mut acc);
+                    start = end;
+                }
+                (acc, accb)
+            },
+            |(a, ab), (p, pb)| (parallel::add_into(a, p), parallel::add_into(ab, pb)),
+        )
     }
 
     /// The diagonal of H (for a Jacobi preconditioner).

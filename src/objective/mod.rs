@@ -49,6 +49,7 @@ use crate::data::Design;
 use crate::loss::{self, Loss};
 use crate::parallel;
 use crate::standardize::Standardization;
+use std::ops::Range;
 
 /// Rows per block inside a task: small enough that a block of wide dense rows stays in L2.
 const BLOCK: usize = loss::block::MAX_BLOCK;
@@ -291,19 +292,16 @@ impl<'a> Objective<'a> {
         0.5 * self.l2 * sum
     }
 
-    /// One pass over X at raw (w, b) (K × n weights, K biases).
+    /// One pass over X at raw (w, b) (K × n weights, K biases). For one neuron the sums are
+    /// laid out as θ; for K neurons `dw` and `hw` are feature by feature (n × K, see
+    /// [`Design::dots_k`]), as the K-neuron kernels accumulate them.
     fn pass(&self, w: &[f64], b: &[f64], want: Want) -> Partial {
         let (n, outputs) = (self.features(), self.outputs());
-        let (x, y, weights) = (self.x, self.y, self.weights);
-        let with_loss = want != Want::Gradient;
         let with_gradient = want != Want::Cost;
         let newton = want == Want::Newton;
-        let curvature_wanted = newton || want == Want::Curvature;
-        let inv_total = 1.0 / self.total;
-        // Centred coordinates need the shift; uncentred (sparse) ones keep zeros zero.
-        let shift =
-            (!self.scaling.mean.iter().all(|&m| m == 0.0)).then_some(&self.scaling.mean[..]);
         let sized = |yes: bool, len: usize| if yes { vec![0.0; len] } else { Vec::new() };
+        // K neurons read the weights feature by feature: wt[j·K + k] = w_k,j.
+        let wt = (outputs > 1).then(|| transpose(w, outputs, n));
         parallel::map_reduce(
             self.rows(),
             |rows| {
@@ -316,132 +314,162 @@ impl<'a> Objective<'a> {
                     misclassified: 0,
                     d: Vec::new(),
                 };
-                let mut z = vec![0.0; outputs * BLOCK];
-                let mut dz = vec![0.0; outputs * BLOCK];
-                // The diagonal of s_i C_i / S per neuron, for the Hessian's diagonal.
-                let mut diagonal = vec![0.0; if curvature_wanted { outputs * BLOCK } else { 0 }];
-                let mut scratch = [0.0; 2 * BLOCK];
-                let mut d = Vec::with_capacity(if curvature_wanted {
-                    outputs * rows.len()
-                } else {
-                    0
-                });
-                let mut start = rows.start;
-                while start < rows.end {
-                    let end = (start + BLOCK).min(rows.end);
-                    let len = end - start;
-                    for k in 0..outputs {
-                        x.dots(
-                            start..end,
-                            &w[k * n..(k + 1) * n],
-                            &mut z[k * BLOCK..][..len],
-                        );
-                    }
-                    let yb = &y[start..end];
-                    let sb = weights.map(|s| &s[start..end]);
-                    match self.loss {
-                        Loss::Binomial => {
-                            // dz starts as a = σ(z) and becomes s·(a − y).
-                            let (z, dz) = (&z[..len], &mut dz[..len]);
-                            part.loss += loss::block::forward(z, b[0], yb, sb, dz, with_loss);
-                            for k in 0..len {
-                                let zk = z[k] + b[0];
-                                let wrong = (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0;
-                                let counted = sb.is_none_or(|s| s[k] != 0.0);
-                                part.misclassified += usize::from(wrong && counted);
-                            }
-                            if curvature_wanted {
-                                for k in 0..len {
-                                    diagonal[k] = dz[k] * (1.0 - dz[k]) * inv_total;
-                                }
-                                if let Some(s) = sb {
-                                    for (c, s) in diagonal[..len].iter_mut().zip(s) {
-                                        *c *= s;
-                                    }
-                                }
-                                d.extend_from_slice(&diagonal[..len]);
-                            }
-                            for k in 0..len {
-                                dz[k] -= yb[k];
-                            }
-                        }
-                        Loss::Multinomial { .. } => {
-                            part.loss += loss::multinomial::forward(
-                                &z,
-                                BLOCK,
-                                len,
-                                b,
-                                yb,
-                                sb,
-                                &mut dz,
-                                &mut scratch,
-                                with_loss,
-                            );
-                            part.misclassified +=
-                                loss::multinomial::misclassified(&z, BLOCK, len, b, yb, sb);
-                            if curvature_wanted {
-                                // Keep p_ik = s_i a_ik / S (the Hessian needs a_i and s_i/S;
-                                // Σ_k p_ik = s_i/S recovers the second), and the diagonal
-                                // p_ik (1 − a_ik).
-                                for k in 0..outputs {
-                                    let (ak, ck) = (
-                                        &dz[k * BLOCK..][..len],
-                                        &mut diagonal[k * BLOCK..][..len],
-                                    );
-                                    let from = d.len();
-                                    d.extend(ak.iter().map(|a| a * inv_total));
-                                    if let Some(s) = sb {
-                                        for (p, s) in d[from..].iter_mut().zip(s) {
-                                            *p *= s;
-                                        }
-                                    }
-                                    for ((c, p), a) in ck.iter_mut().zip(&d[from..]).zip(ak) {
-                                        *c = p * (1.0 - a);
-                                    }
-                                }
-                            }
-                            for (r, &label) in yb.iter().enumerate() {
-                                dz[label as usize * BLOCK + r] -= 1.0;
-                            }
-                        }
-                    }
-                    if let Some(s) = sb {
-                        for k in 0..outputs {
-                            for (g, s) in dz[k * BLOCK..][..len].iter_mut().zip(s) {
-                                *g *= s;
-                            }
-                        }
-                    }
-                    for k in 0..outputs {
-                        let dzk = &dz[k * BLOCK..][..len];
-                        if with_gradient {
-                            part.db[k] += loss::block::sum(dzk);
-                        }
-                        if curvature_wanted {
-                            part.hb[k] += loss::block::sum(&diagonal[k * BLOCK..][..len]);
-                        }
-                        if newton {
-                            x.add_rows_and_squares(
-                                start..end,
-                                dzk,
-                                &diagonal[k * BLOCK..][..len],
-                                shift,
-                                &mut part.dw[k * n..(k + 1) * n],
-                                &mut part.hw[k * n..(k + 1) * n],
-                            );
-                        } else if with_gradient {
-                            x.add_rows(start..end, dzk, &mut part.dw[k * n..(k + 1) * n]);
-                        }
-                    }
-                    start = end;
-                }
-                if curvature_wanted {
-                    part.d.push(d);
+                match &wt {
+                    None => self.binomial_task(rows, w, b[0], want, &mut part),
+                    Some(wt) => self.multinomial_task(rows, wt, b, want, &mut part),
                 }
                 part
             },
             Partial::add,
         )
+    }
+
+    /// Centred coordinates need the shift; uncentred (sparse) ones keep zeros zero.
+    fn shift(&self) -> Option<&[f64]> {
+        (!self.scaling.mean.iter().all(|&m| m == 0.0)).then_some(&self.scaling.mean[..])
+    }
+
+    /// One task of a pass for one sigmoid neuron.
+    fn binomial_task(&self, rows: Range<usize>, w: &[f64], b: f64, want: Want, part: &mut Partial) {
+        let (x, y, weights) = (self.x, self.y, self.weights);
+        let with_loss = want != Want::Gradient;
+        let with_gradient = want != Want::Cost;
+        let newton = want == Want::Newton;
+        let curvature_wanted = newton || want == Want::Curvature;
+        let inv_total = 1.0 / self.total;
+        let shift = self.shift();
+        let mut z = [0.0; BLOCK];
+        let mut dz = [0.0; BLOCK];
+        // D_i = s_i a_i (1 − a_i) / S.
+        let mut diagonal = [0.0; BLOCK];
+        let mut d = Vec::with_capacity(if curvature_wanted { rows.len() } else { 0 });
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + BLOCK).min(rows.end);
+            let len = end - start;
+            let (z, dz) = (&mut z[..len], &mut dz[..len]);
+            x.dots(start..end, w, z);
+            let yb = &y[start..end];
+            let sb = weights.map(|s| &s[start..end]);
+            // dz starts as a = σ(z) and becomes s·(a − y).
+            part.loss += loss::block::forward(z, b, yb, sb, dz, with_loss);
+            for k in 0..len {
+                let zk = z[k] + b;
+                let wrong = (yb[k] > 0.5) != (zk > 0.0) || zk == 0.0;
+                let counted = sb.is_none_or(|s| s[k] != 0.0);
+                part.misclassified += usize::from(wrong && counted);
+            }
+            if curvature_wanted {
+                for k in 0..len {
+                    diagonal[k] = dz[k] * (1.0 - dz[k]) * inv_total;
+                }
+                if let Some(s) = sb {
+                    for (c, s) in diagonal[..len].iter_mut().zip(s) {
+                        *c *= s;
+                    }
+                }
+                d.extend_from_slice(&diagonal[..len]);
+                part.hb[0] += loss::block::sum(&diagonal[..len]);
+            }
+            for k in 0..len {
+                dz[k] -= yb[k];
+            }
+            if let Some(s) = sb {
+                for (g, s) in dz.iter_mut().zip(s) {
+                    *g *= s;
+                }
+            }
+            if with_gradient {
+                part.db[0] += loss::block::sum(dz);
+            }
+            if newton {
+                let (dw, hw) = (&mut part.dw, &mut part.hw);
+                x.add_rows_and_squares(start..end, dz, &diagonal[..len], shift, dw, hw);
+            } else if with_gradient {
+                x.add_rows(start..end, dz, &mut part.dw);
+            }
+            start = end;
+        }
+        if curvature_wanted {
+            part.d.push(d);
+        }
+    }
+
+    /// One task of a pass for K softmax neurons, with the K-neuron kernels: z (row by row, K
+    /// per row) from `wt` (feature by feature), then dz, and Xᵀdz into n × K sums.
+    fn multinomial_task(
+        &self,
+        rows: Range<usize>,
+        wt: &[f64],
+        b: &[f64],
+        want: Want,
+        part: &mut Partial,
+    ) {
+        let (x, y, weights) = (self.x, self.y, self.weights);
+        let k = b.len();
+        let with_loss = want != Want::Gradient;
+        let with_gradient = want != Want::Cost;
+        let newton = want == Want::Newton;
+        let curvature_wanted = newton || want == Want::Curvature;
+        let inv_total = 1.0 / self.total;
+        let shift = self.shift();
+        let mut z = vec![0.0; k * BLOCK];
+        let mut dz = vec![0.0; k * BLOCK];
+        // The diagonal of s_i C_i / S, p_ik (1 − a_ik), for the Hessian's diagonal.
+        let mut diagonal = vec![0.0; if curvature_wanted { k * BLOCK } else { 0 }];
+        let mut losses = [0.0; BLOCK];
+        let mut d = Vec::with_capacity(if curvature_wanted { k * rows.len() } else { 0 });
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + BLOCK).min(rows.end);
+            let len = end - start;
+            let (z, dz) = (&mut z[..k * len], &mut dz[..k * len]);
+            x.dots_k(start..end, wt, k, z);
+            let yb = &y[start..end];
+            let sb = weights.map(|s| &s[start..end]);
+            // dz starts as a = softmax(z) and becomes s·(a − y).
+            part.loss += loss::multinomial::forward(z, b, yb, sb, dz, &mut losses, with_loss);
+            part.misclassified += loss::multinomial::misclassified(z, b, yb, sb);
+            if curvature_wanted {
+                // Keep p_ik = s_i a_ik / S (the Hessian needs a_i and s_i/S; Σ_k p_ik = s_i/S
+                // recovers the second), and the diagonal p_ik (1 − a_ik).
+                let from = d.len();
+                d.extend(dz.iter().map(|a| a * inv_total));
+                if let Some(s) = sb {
+                    for (p, s) in d[from..].chunks_exact_mut(k).zip(s) {
+                        for p in p {
+                            *p *= s;
+                        }
+                    }
+                }
+                let c = &mut diagonal[..k * len];
+                for ((c, p), a) in c.iter_mut().zip(&d[from..]).zip(dz.iter()) {
+                    *c = p * (1.0 - a);
+                }
+                add_columns(c, k, &mut part.hb);
+            }
+            for (r, &label) in yb.iter().enumerate() {
+                dz[r * k + label as usize] -= 1.0;
+            }
+            if let Some(s) = sb {
+                for (g, s) in dz.chunks_exact_mut(k).zip(s) {
+                    for g in g {
+                        *g *= s;
+                    }
+                }
+            }
+            if with_gradient {
+                add_columns(dz, k, &mut part.db);
+                x.add_rows_k(start..end, dz, k, &mut part.dw);
+            }
+            if newton {
+                x.add_squares_k(start..end, &diagonal[..k * len], k, shift, &mut part.hw);
+            }
+            start = end;
+        }
+        if curvature_wanted {
+            part.d.push(d);
+        }
     }
 
     /// J(θ) without the gradient.
@@ -504,13 +532,22 @@ impl<'a> Objective<'a> {
         let part = self.pass(&w, &b, want);
         let inv_total = 1.0 / self.total;
         let mut gradient = Vec::with_capacity(self.dim());
+        // K neurons' sums come feature by feature (n × K): back to neuron by neuron.
+        let (dw, hw) = if outputs > 1 {
+            (
+                transpose(&part.dw, n, outputs),
+                transpose(&part.hw, n, outputs),
+            )
+        } else {
+            (part.dw, part.hw)
+        };
         for k in 0..outputs {
             let from = gradient.len();
             if want == Want::Cost {
                 gradient.resize(from + n + 1, f64::NAN);
                 continue;
             }
-            gradient.extend(part.dw[k * n..(k + 1) * n].iter().map(|g| g * inv_total));
+            gradient.extend(dw[k * n..(k + 1) * n].iter().map(|g| g * inv_total));
             gradient.push(part.db[k] * inv_total);
             self.scaling.pull_back(&mut gradient[from..]);
             for (j, (g, w)) in gradient[from..from + n]
@@ -531,7 +568,7 @@ impl<'a> Objective<'a> {
             let mut diag = Vec::with_capacity(self.dim());
             for k in 0..outputs {
                 diag.extend(
-                    part.hw[k * n..(k + 1) * n]
+                    hw[k * n..(k + 1) * n]
                         .iter()
                         .zip(&self.scaling.scale)
                         .enumerate()
@@ -556,6 +593,33 @@ impl<'a> Objective<'a> {
             misclassified: part.misclassified,
         };
         (eval, newton)
+    }
+}
+
+/// The transpose of a rows × cols matrix stored by rows (empty stays empty).
+pub(crate) fn transpose(v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    if v.is_empty() {
+        return Vec::new();
+    }
+    let mut t = vec![0.0; v.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = v[r * cols + c];
+        }
+    }
+    t
+}
+
+/// sums\[k\] += Σ_r v\[r·K + k\] over the rows of a block, each column summed in row order.
+pub(crate) fn add_columns(v: &[f64], k: usize, sums: &mut [f64]) {
+    let mut block = vec![0.0; k];
+    for row in v.chunks_exact(k) {
+        for (s, x) in block.iter_mut().zip(row) {
+            *s += x;
+        }
+    }
+    for (s, b) in sums.iter_mut().zip(&block) {
+        *s += b;
     }
 }
 
