@@ -538,31 +538,6 @@ impl<T: Element> Design for DenseMatrix<T> {
         super::add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
     }
 
-    fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
-        assert!(wt.len() >= self.cols * k && out.len() >= rows.len() * k);
-        let entries = |i| self.row(i).iter().enumerate().map(|(j, v)| (j, v.to_f64()));
-        super::multi::dots(rows, entries, wt, k, out)
-    }
-
-    fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
-        assert!(g.len() >= self.cols * k && coef.len() >= rows.len() * k);
-        let entries = |i| self.row(i).iter().enumerate().map(|(j, v)| (j, v.to_f64()));
-        super::multi::add_rows(rows, entries, coef, k, g)
-    }
-
-    fn add_squares_k(
-        &self,
-        rows: Range<usize>,
-        coef: &[f64],
-        k: usize,
-        shift: Option<&[f64]>,
-        h: &mut [f64],
-    ) {
-        assert!(h.len() >= self.cols * k && coef.len() >= rows.len() * k);
-        let entries = |i| self.row(i).iter().enumerate().map(|(j, v)| (j, v.to_f64()));
-        super::multi::add_squares(rows, entries, coef, k, shift, h)
-    }
-
     fn row_values(&self, i: usize) -> Vec<f64> {
         self.row(i).iter().map(|v| v.to_f64()).collect()
     }
