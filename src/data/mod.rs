@@ -64,8 +64,9 @@ pub trait Design: Sync {
     fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
         let len = rows.len();
         let mut z = vec![0.0; len];
+        let n = self.n_features();
         for c in 0..k {
-            let w: Vec<f64> = wt.iter().skip(c).step_by(k).copied().collect();
+            let w: Vec<f64> = (0..n).map(|j| wt[j * k + c]).collect();
             self.dots(rows.clone(), &w, &mut z);
             for (r, v) in z.iter().enumerate() {
                 out[r * k + c] = *v;
@@ -75,8 +76,9 @@ pub trait Design: Sync {
     /// g\[j·K + k\] += Σ_r coef\[r·K + k\] · x_rj: [`Design::add_rows`] for K columns at once.
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
         let n = self.n_features();
+        let len = rows.len();
         for c in 0..k {
-            let cc: Vec<f64> = coef.iter().skip(c).step_by(k).copied().collect();
+            let cc: Vec<f64> = (0..len).map(|r| coef[r * k + c]).collect();
             let mut gc = vec![0.0; n];
             self.add_rows(rows.clone(), &cc, &mut gc);
             for (j, v) in gc.iter().enumerate() {

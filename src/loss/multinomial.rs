@@ -19,8 +19,9 @@ use super::block::{exp_nonpositive, sum};
 
 /// For the rows of a block with logits z\[r·K + k\] (without the biases `b`, K = `b.len()`),
 /// labels `y` (class indices) and weights `weights` (1 when None): writes a\[r·K + k\] = a_k of
-/// row r and returns Σ_r s_r L_r if `with_loss`, else 0. `losses` holds at least one value per
-/// row.
+/// row r and returns Σ_r s_r L_r if `with_loss` (else 0), and the rows of non-zero weight on
+/// the wrong side of (or on) a decision boundary: the true class's logit not strictly above
+/// every other's. `losses` holds at least one value per row.
 pub fn forward(
     z: &[f64],
     b: &[f64],
@@ -29,7 +30,7 @@ pub fn forward(
     a: &mut [f64],
     losses: &mut [f64],
     with_loss: bool,
-) -> f64 {
+) -> (f64, usize) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA.
@@ -50,7 +51,7 @@ fn forward_avx2(
     a: &mut [f64],
     losses: &mut [f64],
     with_loss: bool,
-) -> f64 {
+) -> (f64, usize) {
     forward_portable(z, b, y, weights, a, losses, with_loss)
 }
 
@@ -63,7 +64,7 @@ fn forward_portable(
     a: &mut [f64],
     losses: &mut [f64],
     with_loss: bool,
-) -> f64 {
+) -> (f64, usize) {
     let k = b.len();
     let len = y.len();
     assert!(
@@ -71,15 +72,24 @@ fn forward_portable(
         "block of the wrong size"
     );
     debug_assert!(weights.is_none_or(|s| s.len() == len));
+    let mut wrong_rows = 0;
     for r in 0..len {
         let (zr, ar) = (&z[r * k..(r + 1) * k], &mut a[r * k..(r + 1) * k]);
-        let (mut top, mut first) = (f64::NEG_INFINITY, 0);
+        // The largest logit (its first class) and the runner-up, equal to it on a tie.
+        let (mut top, mut second, mut first) = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
         for (c, (zc, bc)) in zr.iter().zip(b).enumerate() {
-            if zc + bc > top {
-                top = zc + bc;
+            let v = zc + bc;
+            if v > top {
+                second = top;
+                top = v;
                 first = c;
+            } else if v > second {
+                second = v;
             }
         }
+        let label = y[r] as usize;
+        let wrong = first != label || second >= top;
+        wrong_rows += usize::from(wrong && weights.is_none_or(|s| s[r] != 0.0));
         // rest = Σ over the classes but the (first) largest of e^(z_k − M), so that
         // log Σ_l e^(z_l − M) = ln_1p(rest) keeps its digits when the largest class dominates.
         for ((ac, zc), bc) in ar.iter_mut().zip(zr).zip(b) {
@@ -94,32 +104,14 @@ fn forward_portable(
             *ac *= inv;
         }
         if with_loss {
-            let label = y[r] as usize;
             debug_assert!(label < k, "a class index beyond the classes");
             // L = (M − z_y) + ln_1p(rest).
             let l = (top - (zr[label] + b[label])) + rest.ln_1p();
             losses[r] = weights.map_or(l, |s| s[r] * l);
         }
     }
-    if with_loss { sum(&losses[..len]) } else { 0.0 }
-}
-
-/// The rows of a block on the wrong side of a decision boundary: the true class's logit is not
-/// strictly above every other class's. Rows of weight 0 do not count.
-pub fn misclassified(z: &[f64], b: &[f64], y: &[f64], weights: Option<&[f64]>) -> usize {
-    let k = b.len();
-    let mut wrong = 0;
-    for (r, &label) in y.iter().enumerate() {
-        if weights.is_some_and(|s| s[r] == 0.0) {
-            continue;
-        }
-        let zr = &z[r * k..(r + 1) * k];
-        let label = label as usize;
-        let zy = zr[label] + b[label];
-        let beaten = (0..k).any(|l| l != label && zr[l] + b[l] >= zy);
-        wrong += usize::from(beaten);
-    }
-    wrong
+    let loss = if with_loss { sum(&losses[..len]) } else { 0.0 };
+    (loss, wrong_rows)
 }
 
 #[cfg(test)]
@@ -141,7 +133,7 @@ mod tests {
         let z = rows.concat();
         let mut a = vec![0.0; z.len()];
         let mut losses = [0.0; 3];
-        let total = forward(&z, &b, &y, None, &mut a, &mut losses, true);
+        let (total, _) = forward(&z, &b, &y, None, &mut a, &mut losses, true);
         let mut expected = 0.0;
         for (r, row) in rows.iter().enumerate() {
             let with_bias: Vec<f64> = row.iter().zip(&b).map(|(z, b)| z + b).collect();
@@ -155,7 +147,7 @@ mod tests {
         // Logits of ±800 neither overflow nor lose the small loss.
         let z = [800.0, -800.0, 0.0, -800.0];
         let mut a = [0.0; 4];
-        let l = forward(
+        let (l, wrong) = forward(
             &z,
             &[0.0, 0.0],
             &[0.0, 1.0],
@@ -167,6 +159,7 @@ mod tests {
         // Row 0: class 0 wins by 1600, L ≈ 0; row 1: class 1 loses by 800, L ≈ 800.
         assert!((l - 800.0).abs() < 1e-9);
         assert_eq!(a[0], 1.0);
+        assert_eq!(wrong, 1);
     }
 
     #[test]
@@ -176,7 +169,7 @@ mod tests {
             for y in [0.0, 1.0] {
                 // z_0 = 0, z_1 = d: a_1 = σ(d), L = binomial L(σ(d), y).
                 let mut a = [0.0; 2];
-                let l = forward(
+                let (l, _) = forward(
                     &[0.0, d],
                     &[0.0, 0.0],
                     &[y],
@@ -203,11 +196,24 @@ mod tests {
         let y = [0.0, 0.0];
         let mut a = [0.0; 4];
         let mut losses = [0.0; 2];
-        let one = forward(&z, &b, &y, None, &mut a, &mut losses, true);
-        let weighted = forward(&z, &b, &y, Some(&[2.0, 2.0]), &mut a, &mut losses, true);
+        let (one, right) = forward(&z, &b, &y, None, &mut a, &mut losses, true);
+        let (weighted, _) = forward(&z, &b, &y, Some(&[2.0, 2.0]), &mut a, &mut losses, true);
         assert!((weighted - 2.0 * one).abs() < 1e-15);
-        assert_eq!(misclassified(&z, &b, &[1.0, 1.0], None), 2);
-        assert_eq!(misclassified(&z, &b, &[1.0, 1.0], Some(&[0.0, 1.0])), 1);
-        assert_eq!(misclassified(&z, &b, &y, None), 0);
+        assert_eq!(right, 0);
+        let wrong = |y: &[f64], s: Option<&[f64]>| {
+            forward(&z, &b, y, s, &mut [0.0; 4], &mut [0.0; 2], false).1
+        };
+        assert_eq!(wrong(&[1.0, 1.0], None), 2);
+        assert_eq!(wrong(&[1.0, 1.0], Some(&[0.0, 1.0])), 1);
+        // A tie is on the boundary: wrong whichever class is the label.
+        let tie = [1.0, 1.0];
+        assert_eq!(
+            forward(&tie, &b, &[0.0], None, &mut [0.0; 2], &mut [0.0; 1], false).1,
+            1
+        );
+        assert_eq!(
+            forward(&tie, &b, &[1.0], None, &mut [0.0; 2], &mut [0.0; 1], false).1,
+            1
+        );
     }
 }

@@ -428,8 +428,9 @@ impl<'a> Objective<'a> {
             let yb = &y[start..end];
             let sb = weights.map(|s| &s[start..end]);
             // dz starts as a = softmax(z) and becomes s·(a − y).
-            part.loss += loss::multinomial::forward(z, b, yb, sb, dz, &mut losses, with_loss);
-            part.misclassified += loss::multinomial::misclassified(z, b, yb, sb);
+            let (l, wrong) = loss::multinomial::forward(z, b, yb, sb, dz, &mut losses, with_loss);
+            part.loss += l;
+            part.misclassified += wrong;
             if curvature_wanted {
                 // Keep p_ik = s_i a_ik / S (the Hessian needs a_i and s_i/S; Σ_k p_ik = s_i/S
                 // recovers the second), and the diagonal p_ik (1 − a_ik).
