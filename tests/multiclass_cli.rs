@@ -97,6 +97,30 @@ fn multinomial_and_ovr_train_predict_eval_explain() {
 }
 
 #[test]
+fn a_validation_split_keeps_every_class() {
+    let dir = Dir::new();
+    let out = ok(&dir.run(&[
+        "train",
+        IRIS,
+        "--target",
+        "species",
+        "-o",
+        "v.json",
+        "--json",
+        "--validation-fraction",
+        "0.2",
+        "--quiet",
+    ]));
+    let v = json(&out);
+    // 120 training rows (40 per class) and 30 held out (10 per class).
+    assert_eq!(v["rows"], 120);
+    let m = json(&std::fs::read_to_string(dir.path("v.json")).unwrap());
+    assert_eq!(m["training"]["rows"], 120);
+    let last = v["validation"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["accuracy"].as_f64().unwrap() > 0.8, "{last}");
+}
+
+#[test]
 fn two_classes_stay_one_neuron_unless_multinomial_is_asked() {
     let dir = Dir::new();
     ok(&dir.run(&[

@@ -15,8 +15,8 @@ pub struct Split {
     pub validation: Vec<usize>,
 }
 
-/// Splits rows with labels `y` (0 or 1), sending a fraction `fraction` of each class to
-/// validation. A split whose held-out part would be empty, or whose training part would lack
+/// Splits rows with labels `y` (class indices 0, …, K − 1), sending a fraction `fraction` of
+/// each class to validation (classes in order, so a binary split is what it always was). A split whose held-out part would be empty, or whose training part would lack
 /// a class, is an error: nothing could be learnt or measured from it.
 pub fn stratified(y: &[f64], fraction: f64, seed: u64) -> Result<Split> {
     let invalid = |reason| Error::InvalidParameter {
@@ -32,7 +32,8 @@ pub fn stratified(y: &[f64], fraction: f64, seed: u64) -> Result<Split> {
         train: Vec::new(),
         validation: Vec::new(),
     };
-    for class in [0.0, 1.0] {
+    let classes = y.iter().fold(0usize, |k, &c| k.max(c as usize + 1)).max(2);
+    for class in (0..classes).map(|c| c as f64) {
         let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
         rng.shuffle(&mut rows);
         let take = (fraction * rows.len() as f64).round() as usize;
@@ -45,7 +46,7 @@ pub fn stratified(y: &[f64], fraction: f64, seed: u64) -> Result<Split> {
         ));
     }
     let has = |class: f64| split.train.iter().any(|&i| y[i] == class);
-    if !(has(0.0) && has(1.0)) {
+    if !(0..classes).all(|c| has(c as f64)) {
         return Err(invalid(
             "leaves a class out of the training rows; use a smaller fraction",
         ));
