@@ -374,7 +374,7 @@ pub fn read_for_model(
     Ok((features, y))
 }
 
-/// Writes rows `rows` of X with labels y (1 → the positive label) in LIBSVM format, values in
+/// Writes rows `rows` of X with labels y (class k → its label) in LIBSVM format, values in
 /// their shortest round-trip decimal form, so reading the file back gives the same numbers.
 pub fn write_rows(
     out: &mut impl Write,
@@ -385,7 +385,7 @@ pub fn write_rows(
 ) -> std::io::Result<()> {
     let single = x.precision() == "f32";
     for i in rows {
-        out.write_all(labels.decode(y[i] > 0.5).as_bytes())?;
+        out.write_all(labels.label(y[i] as usize).as_bytes())?;
         let mut result = Ok(());
         x.for_each_nonzero(i, &mut |j, v| {
             if result.is_ok() {
