@@ -650,6 +650,10 @@ fn ovr(
         evaluations.hessian_vector += r.evaluations.hessian_vector;
         evaluations.passes += r.evaluations.passes;
     }
+    // The first neuron's fit that did not converge speaks for the report's separation.
+    let first = fits
+        .iter()
+        .find(|r| r.termination != Termination::Converged);
     let report = FitReport {
         solver: format!("ovr({})", fits.first().map_or("", |r| r.solver.as_str())),
         termination: worst,
@@ -666,7 +670,7 @@ fn ovr(
             .sum::<f64>()
             .sqrt(),
         gap_bound,
-        separation: None,
+        separation: first.and_then(|r| r.separation.clone()),
         history: fits
             .iter()
             .flat_map(|r| r.history.iter().copied())

@@ -43,6 +43,36 @@ fn diverging(separation: &Separation, names: &[String]) -> String {
 
 /// A warning for a fit that stopped before the tolerance, or None. `names` are the features'.
 pub fn fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> Option<String> {
+    let warning = one_fit_warning(trained, names, learning_rate)?;
+    // One-vs-rest: say which neurons' fits the warning is about.
+    let unfinished: Vec<String> = trained
+        .model
+        .training
+        .per_class
+        .iter()
+        .filter(|c| c.termination != Termination::Converged)
+        .map(|c| {
+            let t = serde_json::to_value(c.termination).unwrap_or_default();
+            format!(
+                "{} ({})",
+                logreg::data::cut(&c.class),
+                t.as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    Some(if unfinished.is_empty() {
+        warning
+    } else {
+        let names: Vec<&str> = unfinished.iter().map(String::as_str).collect();
+        format!(
+            "one-vs-rest: the fit of {} against the rest did not converge; the first: {warning}",
+            logreg::data::some_of(&names)
+        )
+    })
+}
+
+/// The warning for a fit (for one-vs-rest, about the first neuron whose fit did not converge).
+fn one_fit_warning(trained: &Trained, names: &[String], learning_rate: f64) -> Option<String> {
     let report = &trained.report;
     match report.termination {
         Termination::MaxIterations => Some(format!(
