@@ -446,3 +446,45 @@ fn generate_classes_gives_k_labels_a_model_can_learn() {
         &["classes"],
     );
 }
+
+#[test]
+fn separated_classes_at_zero_penalty_are_named() {
+    let dir = Dir::new();
+    // Setosa lies apart from the other two species: quasi-complete separation of the three.
+    let out = dir.run(&[
+        "train", IRIS, "--target", "species", "-o", "m.json", "--l2", "0",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("quasi-completely separated") && stderr.contains("50 of 150 rows"),
+        "{stderr}"
+    );
+    let m = json(&std::fs::read_to_string(dir.path("m.json")).unwrap());
+    assert_eq!(m["training"]["termination"], "quasi_separable");
+    // One-vs-rest: the setosa neuron's own problem is completely separated.
+    let out = dir.run(&[
+        "train",
+        IRIS,
+        "--target",
+        "species",
+        "-o",
+        "o.json",
+        "--l2",
+        "0",
+        "--multiclass",
+        "ovr",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains("one-vs-rest: the fit of setosa (separable) against the rest"),
+        "{stderr}"
+    );
+    assert_fails(
+        &dir.run(&[
+            "train", IRIS, "--target", "species", "-o", "s.json", "--l2", "0", "--strict",
+        ]),
+        1,
+        &["quasi-completely separated", "--strict"],
+    );
+}
