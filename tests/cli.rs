@@ -947,3 +947,77 @@ fn weights_near_the_largest_f64_do_not_hang_the_plots() {
     ok(&dir.run(&["eval", "huge.json", BREAST_CANCER, "--plot", "plots"]));
     assert!(dir.path("plots/weights.svg").exists());
 }
+
+#[test]
+fn quoted_fields_follow_rfc_4180() {
+    let dir = Dir::new();
+    // Text after a closing quote was dropped: `"1" 9` read as 1.
+    for (name, body, needles) in [
+        (
+            "after.csv",
+            "a,b,label\n0,1,0\n\"1\" 9,2,0\n3,1,1\n",
+            &["after.csv:3:1: text after a closing quote"][..],
+        ),
+        (
+            "glued.csv",
+            "a,b,label\n0,1,0\n3,\"1\"x,1\n",
+            &["glued.csv:3:2: text after a closing quote"],
+        ),
+        (
+            "header.csv",
+            "a,\"b\"c,label\n0,1,0\n3,1,1\n",
+            &["header.csv:1:2: text after a closing quote in the header"],
+        ),
+    ] {
+        let path = dir.file(name, body);
+        assert_fails(
+            &dir.run(&["train", path.to_str().unwrap(), "-o", "m.json"]),
+            1,
+            needles,
+        );
+    }
+    // A doubled quote in a quoted name is one quote, as in the label values; spaces around
+    // the quotes are trimmed.
+    let data = dir.file(
+        "quoted.csv",
+        "\"b\"\"q\",label\n 0 ,\"say \"\"no\"\"\"\n\"1\" ,yes\n0,\"say \"\"no\"\"\" \n1,yes\n",
+    );
+    ok(&dir.run(&["train", data.to_str().unwrap(), "-o", "m.json", "--quiet"]));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
+    let model = model.to_string();
+    assert!(model.contains(r#"["b\"q"]"#), "{model}");
+    assert!(model.contains(r#"["say \"no\"","yes"]"#), "{model}");
+}
+
+#[test]
+fn line_endings_crlf_is_read_and_bare_cr_is_named() {
+    let dir = Dir::new();
+    let crlf = dir.file("dos.csv", &SMALL.replace('\n', "\r\n"));
+    let plain = dir.file("unix.csv", SMALL);
+    ok(&dir.run(&["train", crlf.to_str().unwrap(), "-o", "dos.json", "--quiet"]));
+    ok(&dir.run(&[
+        "train",
+        plain.to_str().unwrap(),
+        "-o",
+        "unix.json",
+        "--quiet",
+    ]));
+    let read = |name: &str| std::fs::read_to_string(dir.path(name)).unwrap();
+    assert_eq!(read("dos.json"), read("unix.json"));
+    let eval = ok(&dir.run(&["eval", "dos.json", crlf.to_str().unwrap(), "--json"]));
+    assert!(
+        eval.contains("\"rows\":8") || eval.contains("\"rows\": 8"),
+        "{eval}"
+    );
+
+    let mac = dir.file("mac.csv", &SMALL.replace('\n', "\r"));
+    assert_fails(
+        &dir.run(&["train", mac.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &[
+            "mac.csv:1:3: lines end in a bare carriage return (CR)",
+            "convert the file to LF or CRLF line endings",
+        ],
+    );
+}
