@@ -1021,3 +1021,73 @@ fn line_endings_crlf_is_read_and_bare_cr_is_named() {
         ],
     );
 }
+
+#[test]
+fn labels_that_are_not_utf8_are_read_lossily_and_named_on_their_line() {
+    let dir = Dir::new();
+    // 2,400 rows labelled "a" or 0xFF, which is not UTF-8: each bad row used to count as a new
+    // value, past the 1,001 a chunk tracks, and the error named line 1 and "(one of many)".
+    let mut body = b"x,label\n".to_vec();
+    for i in 0..2400 {
+        body.extend_from_slice(format!("{},", i % 7).as_bytes());
+        body.extend_from_slice(if i % 2 == 0 { b"a" } else { b"\xff" });
+        body.push(b'\n');
+    }
+    std::fs::write(dir.path("bytes.csv"), &body).unwrap();
+    ok(&dir.run(&["train", "bytes.csv", "-o", "m.json", "--quiet"]));
+    let model = std::fs::read_to_string(dir.path("m.json")).unwrap();
+    assert!(model.contains("\u{FFFD}"), "{model}");
+    let eval = ok(&dir.run(&["eval", "m.json", "bytes.csv", "--json"]));
+    assert!(eval.contains("2400"), "{eval}");
+
+    // A model without that class names the row, with the value read lossily and cut.
+    let ab = dir.file("ab.csv", "x,label\n0,a\n1,b\n0,b\n1,a\n2,b\n");
+    ok(&dir.run(&["train", ab.to_str().unwrap(), "-o", "ab.json", "--quiet"]));
+    let mut body = b"x,label\n1,a\n2,b\n2,".to_vec();
+    body.extend_from_slice(&[b'z'; 100]);
+    body.extend_from_slice(b"\xfe\n");
+    std::fs::write(dir.path("unknown.csv"), &body).unwrap();
+    let shown = format!("label \"{}…\"", "z".repeat(80));
+    assert_fails(
+        &dir.run(&["eval", "ab.json", "unknown.csv"]),
+        1,
+        &[
+            "unknown.csv:4:2: ",
+            &shown,
+            "is not one of the model's classes (a, b)",
+        ],
+    );
+    // A value past the 1,001 a chunk tracks is named on its line too (it was line 1 and
+    // "(one of many)"): here 1,001 spellings of 1, then a 0.
+    let numbers = dir.file("01.csv", "x,label\n0,0\n1,1\n0,1\n1,0\n2,1\n");
+    ok(&dir.run(&[
+        "train",
+        numbers.to_str().unwrap(),
+        "-o",
+        "01.json",
+        "--quiet",
+    ]));
+    let spellings: String = std::iter::once("x,label\n".to_string())
+        .chain((0..1001).map(|k| format!("1,1.{}\n", "0".repeat(k))))
+        .chain(["2,0\n".to_string()])
+        .collect();
+    let spellings = dir.file("spellings.csv", &spellings);
+    assert_fails(
+        &dir.run(&["eval", "01.json", spellings.to_str().unwrap()]),
+        1,
+        &["spellings.csv:1003:2: the target has more than 1000 distinct values (here \"0\")"],
+    );
+    // ... and an unknown one among 1,200 rows, past a chunk's first 1,001.
+    let mut body = b"x,label\n".to_vec();
+    for i in 0..1200 {
+        body.extend_from_slice(format!("{},", i % 7).as_bytes());
+        body.extend_from_slice(if i == 1100 { b"b\xff" } else { b"a" });
+        body.push(b'\n');
+    }
+    std::fs::write(dir.path("late.csv"), &body).unwrap();
+    assert_fails(
+        &dir.run(&["eval", "ab.json", "late.csv"]),
+        1,
+        &["late.csv:1102:2: label \"b\u{FFFD}\" is not one of the model's classes"],
+    );
+}

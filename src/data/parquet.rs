@@ -19,7 +19,7 @@
 
 use super::Design;
 use super::dense::{DenseMatrix, Element};
-use super::labels::{ChunkLabels, ClassProblem, LabelMap, RawLabels};
+use super::labels::{ChunkLabels, ClassProblem, LabelMap, MAX_CLASSES_LIMIT, RawLabels};
 use super::{Dataset, Features, LoadOptions, Precision, SPARSE_DENSITY, Schema};
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
@@ -370,18 +370,19 @@ impl ParquetFile {
         if let Some(k) = codes.iter().position(Option::is_none) {
             return Err(unknown(raw.first_offset[k], &raw.values[k]));
         }
-        raw.ids
-            .iter()
-            .enumerate()
-            .map(|(row, &id)| {
-                // An untracked id (u32::MAX) is one of many values in its row group.
-                codes
-                    .get(id as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| unknown(row, "(one of many)"))
-            })
-            .collect()
+        // An untracked id (u32::MAX) is one value too many for its row group.
+        if let Some((value, row)) = &raw.untracked {
+            return Err(self.value_error(
+                *row,
+                self.header[target].clone(),
+                format!(
+                    "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
+                    super::cut(value)
+                ),
+            ));
+        }
+        let codes: Vec<f64> = codes.into_iter().flatten().collect(); // every one is known
+        Ok(raw.ids.iter().map(|&id| codes[id as usize]).collect())
     }
 }
 
