@@ -13,7 +13,7 @@
 //! 1.0, "true", "malignant") and mapped to y ∈ {0, 1} by the same rules as CSV labels
 //! ([`LabelMap`]). A column of any other type is an error naming the file, the column and its
 //! type; a null, NaN or infinity is an error naming the file, the column, the row group and the
-//! row. Pages may be uncompressed, Snappy or Zstandard.
+//! row. Pages may be uncompressed, Snappy, Zstandard or gzip.
 //!
 //! Reference: the Apache Parquet format, <https://parquet.apache.org/docs/file-format/>.
 
