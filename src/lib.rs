@@ -19,6 +19,8 @@
 //!
 //! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod data;
 pub mod error;
 pub mod graph;

@@ -947,3 +947,147 @@ fn weights_near_the_largest_f64_do_not_hang_the_plots() {
     ok(&dir.run(&["eval", "huge.json", BREAST_CANCER, "--plot", "plots"]));
     assert!(dir.path("plots/weights.svg").exists());
 }
+
+#[test]
+fn quoted_fields_follow_rfc_4180() {
+    let dir = Dir::new();
+    // Text after a closing quote was dropped: `"1" 9` read as 1.
+    for (name, body, needles) in [
+        (
+            "after.csv",
+            "a,b,label\n0,1,0\n\"1\" 9,2,0\n3,1,1\n",
+            &["after.csv:3:1: text after a closing quote"][..],
+        ),
+        (
+            "glued.csv",
+            "a,b,label\n0,1,0\n3,\"1\"x,1\n",
+            &["glued.csv:3:2: text after a closing quote"],
+        ),
+        (
+            "header.csv",
+            "a,\"b\"c,label\n0,1,0\n3,1,1\n",
+            &["header.csv:1:2: text after a closing quote in the header"],
+        ),
+    ] {
+        let path = dir.file(name, body);
+        assert_fails(
+            &dir.run(&["train", path.to_str().unwrap(), "-o", "m.json"]),
+            1,
+            needles,
+        );
+    }
+    // A doubled quote in a quoted name is one quote, as in the label values; spaces around
+    // the quotes are trimmed.
+    let data = dir.file(
+        "quoted.csv",
+        "\"b\"\"q\",label\n 0 ,\"say \"\"no\"\"\"\n\"1\" ,yes\n0,\"say \"\"no\"\"\" \n1,yes\n",
+    );
+    ok(&dir.run(&["train", data.to_str().unwrap(), "-o", "m.json", "--quiet"]));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("m.json")).unwrap()).unwrap();
+    let model = model.to_string();
+    assert!(model.contains(r#"["b\"q"]"#), "{model}");
+    assert!(model.contains(r#"["say \"no\"","yes"]"#), "{model}");
+}
+
+#[test]
+fn line_endings_crlf_is_read_and_bare_cr_is_named() {
+    let dir = Dir::new();
+    let crlf = dir.file("dos.csv", &SMALL.replace('\n', "\r\n"));
+    let plain = dir.file("unix.csv", SMALL);
+    ok(&dir.run(&["train", crlf.to_str().unwrap(), "-o", "dos.json", "--quiet"]));
+    ok(&dir.run(&[
+        "train",
+        plain.to_str().unwrap(),
+        "-o",
+        "unix.json",
+        "--quiet",
+    ]));
+    let read = |name: &str| std::fs::read_to_string(dir.path(name)).unwrap();
+    assert_eq!(read("dos.json"), read("unix.json"));
+    let eval = ok(&dir.run(&["eval", "dos.json", crlf.to_str().unwrap(), "--json"]));
+    assert!(
+        eval.contains("\"rows\":8") || eval.contains("\"rows\": 8"),
+        "{eval}"
+    );
+
+    let mac = dir.file("mac.csv", &SMALL.replace('\n', "\r"));
+    assert_fails(
+        &dir.run(&["train", mac.to_str().unwrap(), "-o", "m.json"]),
+        1,
+        &[
+            "mac.csv:1:3: lines end in a bare carriage return (CR)",
+            "convert the file to LF or CRLF line endings",
+        ],
+    );
+}
+
+#[test]
+fn labels_that_are_not_utf8_are_read_lossily_and_named_on_their_line() {
+    let dir = Dir::new();
+    // 2,400 rows labelled "a" or 0xFF, which is not UTF-8: each bad row used to count as a new
+    // value, past the 1,001 a chunk tracks, and the error named line 1 and "(one of many)".
+    let mut body = b"x,label\n".to_vec();
+    for i in 0..2400 {
+        body.extend_from_slice(format!("{},", i % 7).as_bytes());
+        body.extend_from_slice(if i % 2 == 0 { b"a" } else { b"\xff" });
+        body.push(b'\n');
+    }
+    std::fs::write(dir.path("bytes.csv"), &body).unwrap();
+    ok(&dir.run(&["train", "bytes.csv", "-o", "m.json", "--quiet"]));
+    let model = std::fs::read_to_string(dir.path("m.json")).unwrap();
+    assert!(model.contains("\u{FFFD}"), "{model}");
+    let eval = ok(&dir.run(&["eval", "m.json", "bytes.csv", "--json"]));
+    assert!(eval.contains("2400"), "{eval}");
+
+    // A model without that class names the row, with the value read lossily and cut.
+    let ab = dir.file("ab.csv", "x,label\n0,a\n1,b\n0,b\n1,a\n2,b\n");
+    ok(&dir.run(&["train", ab.to_str().unwrap(), "-o", "ab.json", "--quiet"]));
+    let mut body = b"x,label\n1,a\n2,b\n2,".to_vec();
+    body.extend_from_slice(&[b'z'; 100]);
+    body.extend_from_slice(b"\xfe\n");
+    std::fs::write(dir.path("unknown.csv"), &body).unwrap();
+    let shown = format!("label \"{}…\"", "z".repeat(80));
+    assert_fails(
+        &dir.run(&["eval", "ab.json", "unknown.csv"]),
+        1,
+        &[
+            "unknown.csv:4:2: ",
+            &shown,
+            "is not one of the model's classes (a, b)",
+        ],
+    );
+    // A value past the 1,001 a chunk tracks is named on its line too (it was line 1 and
+    // "(one of many)"): here 1,001 spellings of 1, then a 0.
+    let numbers = dir.file("01.csv", "x,label\n0,0\n1,1\n0,1\n1,0\n2,1\n");
+    ok(&dir.run(&[
+        "train",
+        numbers.to_str().unwrap(),
+        "-o",
+        "01.json",
+        "--quiet",
+    ]));
+    let spellings: String = std::iter::once("x,label\n".to_string())
+        .chain((0..1001).map(|k| format!("1,1.{}\n", "0".repeat(k))))
+        .chain(["2,0\n".to_string()])
+        .collect();
+    let spellings = dir.file("spellings.csv", &spellings);
+    assert_fails(
+        &dir.run(&["eval", "01.json", spellings.to_str().unwrap()]),
+        1,
+        &["spellings.csv:1003:2: the target has more than 1000 distinct values (here \"0\")"],
+    );
+    // ... and an unknown one among 1,200 rows, past a chunk's first 1,001.
+    let mut body = b"x,label\n".to_vec();
+    for i in 0..1200 {
+        body.extend_from_slice(format!("{},", i % 7).as_bytes());
+        body.extend_from_slice(if i == 1100 { b"b\xff" } else { b"a" });
+        body.push(b'\n');
+    }
+    std::fs::write(dir.path("late.csv"), &body).unwrap();
+    assert_fails(
+        &dir.run(&["eval", "ab.json", "late.csv"]),
+        1,
+        &["late.csv:1102:2: label \"b\u{FFFD}\" is not one of the model's classes"],
+    );
+}

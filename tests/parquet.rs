@@ -11,7 +11,7 @@ use arrow_array::{
 use common::{BREAST_CANCER, Dir, assert_fails, ok, text};
 use logreg::data::{Features, LoadOptions, Precision, load_training};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,6 +88,20 @@ fn reads_the_same_data_as_csv() {
         assert_eq!(from_parquet.labels, from_csv.labels);
         assert_eq!(from_parquet.labels.positive(), "malignant");
     }
+}
+
+#[test]
+fn reads_gzip_compressed_files() {
+    // Was "Disabled feature at compile time: flate2".
+    let dir = Dir::new();
+    let (snappy, gzip) = (dir.path("snappy.parquet"), dir.path("gzip.parquet"));
+    breast_cancer_parquet(&snappy, Compression::SNAPPY);
+    breast_cancer_parquet(&gzip, Compression::GZIP(GzipLevel::default()));
+    let options = LoadOptions::default();
+    let from_snappy = load_training(&snappy, &options).unwrap();
+    let from_gzip = load_training(&gzip, &options).unwrap();
+    assert_eq!(from_gzip.features, from_snappy.features);
+    assert_eq!(from_gzip.y, from_snappy.y);
 }
 
 #[test]

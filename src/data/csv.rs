@@ -3,9 +3,10 @@
 //! The file is cut into chunks at line boundaries. A first parallel pass counts the data rows
 //! of each chunk, so the matrix is allocated once at its final size; a second pass parses each
 //! chunk straight into its own rows with `fast-float2`. Fields are split on commas; a field may
-//! be wrapped in double quotes (a quoted field may hold commas, but not line breaks). Blank
-//! lines are skipped, CRLF line ends and a UTF-8 byte-order mark are accepted, and spaces around
-//! a value are ignored.
+//! be wrapped in double quotes as RFC 4180 has it (a quoted field may hold commas and, written
+//! `""`, quotes, but not line breaks; only spaces may follow its closing quote). Blank lines are
+//! skipped, CRLF line ends and a UTF-8 byte-order mark are accepted, and spaces around a value
+//! are ignored. Lines ending in a bare CR (classic Mac OS) are an error that says so.
 //!
 //! Errors name the file, the line and the column (the 1-based field number) and say what was
 //! wrong with the cell: empty, not a number, not finite, or too large for f32 storage.
@@ -17,6 +18,7 @@ use super::source::{Source, chunk_ranges, is_blank, lines, trim_line};
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
 
@@ -78,16 +80,28 @@ impl CsvFile {
                 start = end + 1;
                 continue;
             }
+            if let Some(cr) = memchr::memchr(b'\r', line) {
+                // No line feed up to here: the file's lines end in a bare CR (classic Mac OS),
+                // and what looks like the header is the whole file.
+                return Err(Error::Parse {
+                    path: path.into(),
+                    line: source.line_of(start),
+                    column: 1 + memchr::memchr_iter(b',', &line[..cr]).count(),
+                    reason: "lines end in a bare carriage return (CR); convert the file to LF \
+                             or CRLF line endings"
+                        .into(),
+                });
+            }
             let mut ranges = Vec::new();
-            split_fields(line, &mut ranges).map_err(|column| Error::Parse {
+            split_fields(line, &mut ranges).map_err(|e| Error::Parse {
                 path: path.into(),
                 line: source.line_of(start),
-                column,
-                reason: "unterminated quoted field in the header".into(),
+                column: e.column,
+                reason: format!("{} in the header", e.reason),
             })?;
             let header: Vec<String> = ranges
                 .iter()
-                .map(|r| String::from_utf8_lossy(trim(&line[r.clone()])).into_owned())
+                .map(|r| String::from_utf8_lossy(&field_text(line, r.clone())).into_owned())
                 .collect();
             if let Some(column) = header.iter().position(|h| h.is_empty()) {
                 return Err(Error::Parse {
@@ -236,9 +250,18 @@ fn count_rows(chunk: &[u8]) -> usize {
     lines(chunk).filter(|(_, line)| !is_blank(line)).count()
 }
 
-/// Splits a line into field ranges (quotes excluded). On an unterminated quote returns the
-/// 1-based field number.
-fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result<(), usize> {
+/// Why a line cannot be split into fields, and at which 1-based field.
+#[derive(Debug, PartialEq, Eq)]
+struct QuoteError {
+    column: usize,
+    reason: &'static str,
+}
+
+/// Splits a line into field ranges (quotes excluded), as RFC 4180 reads it: a field may be
+/// wrapped in double quotes, inside which `""` is one quote (see [`field_text`]); spaces may
+/// surround the quotes, but nothing else may follow the closing one before the comma or the
+/// end of the line.
+fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result<(), QuoteError> {
     out.clear();
     if memchr::memchr(b'"', line).is_none() {
         let mut start = 0;
@@ -253,7 +276,7 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
     loop {
         // Skip spaces before a possible opening quote.
         let mut j = i;
-        while j < line.len() && line[j] == b' ' {
+        while j < line.len() && matches!(line[j], b' ' | b'\t') {
             j += 1;
         }
         if j < line.len() && line[j] == b'"' {
@@ -261,7 +284,12 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
             let mut k = open;
             loop {
                 match memchr::memchr(b'"', &line[k..]) {
-                    None => return Err(out.len() + 1),
+                    None => {
+                        return Err(QuoteError {
+                            column: out.len() + 1,
+                            reason: "unterminated quoted field",
+                        });
+                    }
                     Some(p) if line.get(k + p + 1) == Some(&b'"') => k += p + 2,
                     Some(p) => {
                         k += p;
@@ -270,9 +298,20 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
                 }
             }
             out.push(open..k);
-            match memchr::memchr(b',', &line[k..]) {
-                Some(p) => i = k + p + 1,
+            // After the closing quote (at k): spaces, then the comma or the end of the line.
+            let mut after = k + 1;
+            while after < line.len() && matches!(line[after], b' ' | b'\t') {
+                after += 1;
+            }
+            match line.get(after) {
                 None => return Ok(()),
+                Some(b',') => i = after + 1,
+                Some(_) => {
+                    return Err(QuoteError {
+                        column: out.len(),
+                        reason: "text after a closing quote",
+                    });
+                }
             }
         } else {
             match memchr::memchr(b',', &line[i..]) {
@@ -287,6 +326,26 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
             }
         }
     }
+}
+
+/// The text of the field at `range` of `line` (a range [`split_fields`] gave), trimmed, with
+/// each `""` of a quoted field read as one quote. A quoted field's range starts just after its
+/// opening quote; an unquoted one's at the line start or just after a comma.
+fn field_text(line: &[u8], range: Range<usize>) -> Cow<'_, [u8]> {
+    let quoted = range.start > 0 && line[range.start - 1] == b'"';
+    let text = trim(&line[range]);
+    if !quoted || memchr::memchr(b'"', text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = memchr::memchr(b'"', rest) {
+        // Inside quotes every quote is doubled (split_fields ends the field at a single one).
+        out.extend_from_slice(&rest[..=p]);
+        rest = rest.get(p + 2..).unwrap_or_default();
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
 }
 
 /// 10^0 … 10^22: every one is exactly representable in f64.
@@ -471,7 +530,7 @@ fn parse_chunk<T: Element>(
             None
         };
         let label = match fast {
-            Some(label) => label.map(|r| trim(&line[r])),
+            Some(label) => label.map(|r| Cow::Borrowed(trim(&line[r]))),
             None => careful_line(line, offset, columns, header, &mut fields, out)?,
         };
         if let (Some(text), Some(t)) = (label, columns.target) {
@@ -482,7 +541,7 @@ fn parse_chunk<T: Element>(
                     reason: format!("empty label in target column {:?}", header[t]),
                 });
             }
-            ids[row] = labels.id(text, offset);
+            ids[row] = labels.id(&text, offset);
         }
         row += 1;
     }
@@ -498,12 +557,12 @@ fn careful_line<'l, T: Element>(
     header: &[String],
     fields: &mut Vec<Range<usize>>,
     out: &mut [T],
-) -> std::result::Result<Option<&'l [u8]>, CellError> {
+) -> std::result::Result<Option<Cow<'l, [u8]>>, CellError> {
     let width = header.len();
-    split_fields(line, fields).map_err(|column| CellError {
+    split_fields(line, fields).map_err(|e| CellError {
         offset,
-        column,
-        reason: "unterminated quoted field".into(),
+        column: e.column,
+        reason: e.reason.into(),
     })?;
     if fields.len() != width {
         return Err(CellError {
@@ -523,7 +582,7 @@ fn careful_line<'l, T: Element>(
             reason: format!("column {:?}: {reason}", header[col]),
         })?;
     }
-    Ok(columns.target.map(|t| trim(&line[fields[t].clone()])))
+    Ok(columns.target.map(|t| field_text(line, fields[t].clone())))
 }
 
 /// Options for reading training data.
@@ -730,7 +789,97 @@ mod tests {
         assert_eq!(fields("1,,3"), ["1", "", "3"]);
         assert_eq!(fields(r#""a,b",2, "x""y""#), ["a,b", "2", r#"x""y"#]);
         assert_eq!(fields(""), [""]);
-        assert!(split_fields(br#"1,"abc"#, &mut Vec::new()).is_err());
+        assert_eq!(fields(r#" "a" ,"b"  "#), ["a", "b"]);
+        assert_eq!(fields(r#""a","#), ["a", ""]);
+        let error = |line: &[u8]| split_fields(line, &mut Vec::new()).unwrap_err();
+        assert_eq!(error(br#"1,"abc"#).reason, "unterminated quoted field");
+        for (line, column) in [
+            (&br#""1" 9,2,0"#[..], 1),
+            (br#"5,"1"x,0"#, 2),
+            (br#"0, "a""b"c"#, 2),
+        ] {
+            let e = error(line);
+            assert_eq!((e.column, e.reason), (column, "text after a closing quote"));
+        }
+    }
+
+    #[test]
+    fn doubled_quotes_in_quoted_fields_are_one_quote() {
+        let text = |line: &str| {
+            let mut r = Vec::new();
+            split_fields(line.as_bytes(), &mut r).unwrap();
+            r.into_iter()
+                .map(|r| String::from_utf8(field_text(line.as_bytes(), r).into_owned()).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            text(r#""b""q", """x""" ,a""b,"""#),
+            [r#"b"q"#, r#""x""#, r#"a""b"#, ""]
+        );
+        let file = CsvFile::from_static(
+            Path::new("t.csv"),
+            b"a,\"b\"\"q\",label\n1,2,\"x\"\"y\"\n3,4,z\n",
+        )
+        .unwrap();
+        assert_eq!(file.header(), ["a", r#"b"q"#, "label"]);
+        let columns = Columns {
+            features: vec![0, 1],
+            target: Some(2),
+        };
+        let labels = file.read::<f64>(&columns).unwrap().labels.unwrap();
+        assert_eq!(labels.values, [r#"x"y"#, "z"]);
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_an_error_with_its_line_and_column() {
+        let columns = Columns {
+            features: vec![0, 1],
+            target: Some(2),
+        };
+        for (body, column) in [
+            (&b"a,b,l\n3,4,0\n\"1\" 9,2,0\n"[..], 1),
+            (b"a,b,l\n1,\"1\"x,0\n", 2),
+        ] {
+            let file = CsvFile::from_static(Path::new("t.csv"), body).unwrap();
+            let e = file.read::<f64>(&columns).err().unwrap().to_string();
+            let line = body.split(|&c| c == b'\n').count() - 1;
+            assert_eq!(
+                e,
+                format!("t.csv:{line}:{column}: text after a closing quote")
+            );
+        }
+        let e = CsvFile::from_static(Path::new("h.csv"), b"a,\"b\"c,l\n1,2,0\n")
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "h.csv:1:2: text after a closing quote in the header"
+        );
+    }
+
+    #[test]
+    fn bare_carriage_returns_are_named_and_crlf_is_read() {
+        let e = CsvFile::from_static(Path::new("mac.csv"), b"a,b,label\r1,2,0\r3,1,1\r")
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "mac.csv:1:3: lines end in a bare carriage return (CR); convert the file to LF or \
+             CRLF line endings"
+        );
+        let file = CsvFile::from_static(
+            Path::new("dos.csv"),
+            b"a,\"b\",label\r\n1,2,0\r\n3,\"1\",1\r\n",
+        )
+        .unwrap();
+        assert_eq!(file.header(), ["a", "b", "label"]);
+        let columns = Columns {
+            features: vec![0, 1],
+            target: Some(2),
+        };
+        let table = file.read::<f64>(&columns).unwrap();
+        assert_eq!(table.features.row(1), &[3.0, 1.0]);
+        assert_eq!(table.labels.unwrap().values, ["0", "1"]);
     }
 
     #[test]

@@ -121,6 +121,7 @@ const ROWS_AT_ONCE: usize = 4;
 /// ((v_0 + v_1) + (v_2 + v_3)) + tail.
 #[inline(always)]
 pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
+    debug_assert_eq!(x.len(), w.len(), "x and w of one length");
     let mut acc = [0.0f64; 8];
     let xs = x.chunks_exact(4);
     let ws = w.chunks_exact(4);
@@ -142,6 +143,7 @@ pub fn dot<T: Element>(x: &[T], w: &[f64]) -> f64 {
 /// g += c · x, each entry with one rounding.
 #[inline(always)]
 pub fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
+    debug_assert_eq!(x.len(), g.len(), "x and g of one length");
     for (gj, xj) in g.iter_mut().zip(x) {
         *gj = c.mul_add(xj.to_f64(), *gj);
     }
@@ -149,6 +151,7 @@ pub fn axpy<T: Element>(c: f64, x: &[T], g: &mut [f64]) {
 
 #[inline(always)]
 fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
+    debug_assert_eq!(out.len(), rows.len(), "one output per row");
     for (o, i) in out.iter_mut().zip(rows) {
         *o = dot(x.row(i), w);
     }
@@ -157,6 +160,7 @@ fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut
 /// g += Σ_i c_i · x_i, row after row (rows with c_i = 0 too, as the AVX2 version does).
 #[inline(always)]
 fn add_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
+    debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
     for (&c, i) in coef.iter().zip(rows) {
         axpy(c, x.row(i), g);
     }
@@ -174,8 +178,12 @@ mod wide {
 
     /// The partial sums of [`super::dot`] for R rows: acc\[r\]\[h\] lane k is row r's s_{4h+k}.
     /// Returns them with the tails.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA (inlined into a function that enables them). Lengths are
+    /// asserted, so no other condition is left to the caller.
     #[inline(always)]
-    fn partial_sums<T: Element, const R: usize>(
+    unsafe fn partial_sums<T: Element, const R: usize>(
         rows: [&[T]; R],
         w: &[f64],
     ) -> ([[__m256d; 2]; R], [f64; R]) {
@@ -190,15 +198,17 @@ mod wide {
         for r in 0..R {
             xp[r] = rows[r].as_ptr();
         }
-        // SAFETY (all blocks below): every offset 4q + 3 < 4·groups ≤ n, within w and each row;
-        // the caller has checked for AVX2 and FMA.
+        // In the loads below every offset 4q + 3 < 4·groups ≤ n, within w and each row.
+        // SAFETY: the caller guarantees AVX2.
         let mut acc = [[unsafe { _mm256_setzero_pd() }; 2]; R];
         let mut q = 0;
         while q + 1 < groups {
             for h in 0..2 {
                 let j = 4 * (q + h);
+                // SAFETY: j + 3 < n = w.len() (above); AVX2 by the caller.
                 let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
                 for r in 0..R {
+                    // SAFETY: j + 3 < n = rows[r].len() (asserted); AVX2 and FMA by the caller.
                     acc[r][h] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][h]) };
                 }
             }
@@ -206,8 +216,10 @@ mod wide {
         }
         if q < groups {
             let j = 4 * q;
+            // SAFETY: j + 3 < n = w.len(), as q < groups; AVX2 by the caller.
             let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
             for r in 0..R {
+                // SAFETY: j + 3 < n = rows[r].len() (asserted); AVX2 and FMA by the caller.
                 acc[r][0] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][0]) };
             }
         }
@@ -224,7 +236,9 @@ mod wide {
     /// done together.
     #[target_feature(enable = "avx2,fma")]
     fn dot4<T: Element>(rows: [&[T]; 4], w: &[f64], out: &mut [f64]) {
-        let (acc, tails) = partial_sums(rows, w);
+        debug_assert_eq!(out.len(), 4, "one output per row");
+        // SAFETY: this function enables AVX2 and FMA.
+        let (acc, tails) = unsafe { partial_sums(rows, w) };
         // v[r] lane k = s_k + s_{4+k} of row r.
         let mut v = [_mm256_setzero_pd(); 4];
         for r in 0..4 {
@@ -247,7 +261,8 @@ mod wide {
     /// One row's dot product, exactly as [`super::dot`].
     #[target_feature(enable = "avx2,fma")]
     fn dot1<T: Element>(x: &[T], w: &[f64]) -> f64 {
-        let ([[a, b]], [tail]) = partial_sums([x], w);
+        // SAFETY: this function enables AVX2 and FMA.
+        let ([[a, b]], [tail]) = unsafe { partial_sums([x], w) };
         let mut l = [0.0; 4];
         // SAFETY: l has room for four lanes.
         unsafe { _mm256_storeu_pd(l.as_mut_ptr(), _mm256_add_pd(a, b)) };
@@ -257,8 +272,16 @@ mod wide {
     /// g += c_0 x_0 + … + c_{R−1} x_{R−1}, each entry of g loaded and stored once:
     /// g_j ← fma(c_{R−1}, x_{R−1,j}, … fma(c_0, x_0j, g_j)), the same roundings in the same order
     /// as adding the rows one after another with [`super::axpy`].
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA (inlined into a function that enables them). Lengths are
+    /// asserted.
     #[inline(always)]
-    fn add_rows_of<T: Element, const R: usize>(rows: [&[T]; R], coef: &[f64], g: &mut [f64]) {
+    unsafe fn add_rows_of<T: Element, const R: usize>(
+        rows: [&[T]; R],
+        coef: &[f64],
+        g: &mut [f64],
+    ) {
         let n = g.len();
         assert!(
             coef.len() == R && rows.iter().all(|x| x.len() == n),
@@ -267,15 +290,17 @@ mod wide {
         let body = n / 4 * 4;
         let gp = g.as_mut_ptr();
         let mut xp = [std::ptr::null::<T>(); R];
-        // SAFETY (all blocks below): j + 4 ≤ body ≤ n, within g and every row; the caller has
-        // checked for AVX2 and FMA.
+        // SAFETY: the caller guarantees AVX2.
         let mut cv = [unsafe { _mm256_setzero_pd() }; R];
         for r in 0..R {
             xp[r] = rows[r].as_ptr();
+            // SAFETY: the caller guarantees AVX2.
             cv[r] = unsafe { _mm256_set1_pd(coef[r]) };
         }
         let mut j = 0;
         while j < body {
+            // SAFETY: j + 4 ≤ body ≤ n, within g and every row (asserted); AVX2 and FMA by the
+            // caller.
             unsafe {
                 let mut sum = _mm256_loadu_pd(gp.add(j));
                 for r in 0..R {
@@ -298,8 +323,12 @@ mod wide {
     /// g ← fma(c, x, g), h ← h + (d·(x − μ))·(x − μ). (No fused multiply-add for h: the portable
     /// `add_squared_rows` also serves standardisation, where a call to libm's `fma` per entry
     /// would not vectorise.)
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA (inlined into a function that enables them). Lengths are
+    /// asserted.
     #[inline(always)]
-    fn add_rows_and_squares_of<T: Element, const R: usize>(
+    unsafe fn add_rows_and_squares_of<T: Element, const R: usize>(
         rows: [&[T]; R],
         coef: &[f64],
         curvature: &[f64],
@@ -319,17 +348,21 @@ mod wide {
         let body = n / 4 * 4;
         let (gp, hp) = (g.as_mut_ptr(), h.as_mut_ptr());
         let mut xp = [std::ptr::null::<T>(); R];
-        // SAFETY (all blocks below): j + 4 ≤ body ≤ n, within g, h, the shift and every row;
-        // the caller has checked for AVX2 and FMA.
+        // SAFETY: the caller guarantees AVX2.
         let mut cv = [unsafe { _mm256_setzero_pd() }; R];
+        // SAFETY: as above.
         let mut dv = [unsafe { _mm256_setzero_pd() }; R];
         for r in 0..R {
             xp[r] = rows[r].as_ptr();
+            // SAFETY: the caller guarantees AVX2.
             cv[r] = unsafe { _mm256_set1_pd(coef[r]) };
+            // SAFETY: as above.
             dv[r] = unsafe { _mm256_set1_pd(curvature[r]) };
         }
         let mut j = 0;
         while j < body {
+            // SAFETY: j + 4 ≤ body ≤ n, within g, h, the shift and every row (asserted); AVX2
+            // and FMA by the caller.
             unsafe {
                 let mut gs = _mm256_loadu_pd(gp.add(j));
                 let mut hs = _mm256_loadu_pd(hp.add(j));
@@ -374,17 +407,20 @@ mod wide {
         let ahead = rows.len();
         let mut i = rows.start;
         assert_eq!(coef.len(), curvature.len(), "one curvature per row");
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
         let mut cs = coef.chunks_exact(ROWS_AT_ONCE);
         let mut ds = curvature.chunks_exact(ROWS_AT_ONCE);
         for (c, d) in (&mut cs).zip(&mut ds) {
             prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::Second);
             let block = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
-            add_rows_and_squares_of(block, c, d, shift, g, h);
+            // SAFETY: this function enables AVX2 and FMA.
+            unsafe { add_rows_and_squares_of(block, c, d, shift, g, h) };
             i += ROWS_AT_ONCE;
         }
         for (c, d) in cs.remainder().chunks(1).zip(ds.remainder().chunks(1)) {
             prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::Second);
-            add_rows_and_squares_of([x.row(i)], c, d, shift, g, h);
+            // SAFETY: this function enables AVX2 and FMA.
+            unsafe { add_rows_and_squares_of([x.row(i)], c, d, shift, g, h) };
             i += 1;
         }
     }
@@ -431,6 +467,7 @@ mod wide {
     /// blocks ahead and blocks of 64 or 128 rows made no clear difference.
     #[target_feature(enable = "avx2,fma")]
     pub fn dots<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
+        debug_assert_eq!(out.len(), rows.len(), "one output per row");
         let ahead = rows.len();
         let mut i = rows.start;
         let mut groups = out.chunks_exact_mut(ROWS_AT_ONCE);
@@ -455,17 +492,21 @@ mod wide {
         coef: &[f64],
         g: &mut [f64],
     ) {
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
         let ahead = rows.len();
         let mut i = rows.start;
         let mut groups = coef.chunks_exact(ROWS_AT_ONCE);
         for c in &mut groups {
             prefetch_half_rows(x, i + ahead..i + ahead + ROWS_AT_ONCE, Half::Second);
-            add_rows_of([x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], c, g);
+            let block = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
+            // SAFETY: this function enables AVX2 and FMA.
+            unsafe { add_rows_of(block, c, g) };
             i += ROWS_AT_ONCE;
         }
         for c in groups.remainder().chunks(1) {
             prefetch_half_rows(x, i + ahead..i + ahead + 1, Half::Second);
-            add_rows_of([x.row(i)], c, g);
+            // SAFETY: this function enables AVX2 and FMA.
+            unsafe { add_rows_of([x.row(i)], c, g) };
             i += 1;
         }
     }
@@ -513,6 +554,11 @@ impl<T: Element> Design for DenseMatrix<T> {
                 &zeros
             }
         };
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
+        debug_assert!(
+            g.len() == self.cols && shift.len() == self.cols,
+            "one sum per column"
+        );
         for (&c, i) in coef.iter().zip(rows) {
             for ((gj, xj), s) in g.iter_mut().zip(self.row(i)).zip(shift) {
                 let d = xj.to_f64() - s;

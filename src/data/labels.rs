@@ -23,51 +23,68 @@ pub const MAX_CLASSES_LIMIT: usize = 1000;
 /// Values tracked by a linear scan before a chunk's table is indexed by a hash map.
 const SCANNED: usize = 16;
 
-/// The distinct label values of one parse chunk, each with the byte offset of its first row.
+/// The distinct label values of one parse chunk, each with the byte offset of its first row,
+/// and the first value past the tracking limit. A value is its text read as UTF-8 (with
+/// U+FFFD for bytes that are not), as the model file will hold it.
 #[derive(Debug, Default)]
-pub struct ChunkLabels(
-    Vec<(String, usize)>,
-    std::collections::HashMap<Vec<u8>, u32>,
-);
+pub struct ChunkLabels {
+    values: Vec<(String, usize)>,
+    index: std::collections::HashMap<Vec<u8>, u32>,
+    untracked: Option<(String, usize)>,
+}
 
 impl ChunkLabels {
     /// The chunk-local id of `text`, adding it if new (past the tracking limit: `u32::MAX`).
     pub fn id(&mut self, text: &[u8], offset: usize) -> u32 {
-        let found = if self.0.len() <= SCANNED {
-            self.0
+        if let Some(p) = self.find(text) {
+            return p;
+        }
+        let value = String::from_utf8_lossy(text);
+        if let std::borrow::Cow::Owned(value) = &value
+            && let Some(p) = self.find(value.as_bytes())
+        {
+            return p;
+        }
+        if self.values.len() == MAX_LABELS_PER_CHUNK {
+            if self.untracked.is_none() {
+                self.untracked = Some((value.into_owned(), offset));
+            }
+            return u32::MAX;
+        }
+        let id = self.values.len() as u32;
+        if self.values.len() == SCANNED {
+            for (k, (v, _)) in self.values.iter().enumerate() {
+                self.index.insert(v.as_bytes().to_vec(), k as u32);
+            }
+        }
+        if self.values.len() >= SCANNED {
+            self.index.insert(value.as_bytes().to_vec(), id);
+        }
+        self.values.push((value.into_owned(), offset));
+        id
+    }
+
+    fn find(&self, value: &[u8]) -> Option<u32> {
+        if self.values.len() <= SCANNED {
+            self.values
                 .iter()
-                .position(|(v, _)| v.as_bytes() == text)
+                .position(|(v, _)| v.as_bytes() == value)
                 .map(|p| p as u32)
         } else {
-            self.1.get(text).copied()
-        };
-        match found {
-            Some(p) => p,
-            None if self.0.len() < MAX_LABELS_PER_CHUNK => {
-                let id = self.0.len() as u32;
-                self.0
-                    .push((String::from_utf8_lossy(text).into_owned(), offset));
-                if self.0.len() == SCANNED + 1 {
-                    for (k, (v, _)) in self.0.iter().enumerate() {
-                        self.1.insert(v.as_bytes().to_vec(), k as u32);
-                    }
-                } else if self.0.len() > SCANNED + 1 {
-                    self.1.insert(text.to_vec(), id);
-                }
-                id
-            }
-            None => u32::MAX,
+            self.index.get(value).copied()
         }
     }
 }
 
 /// The label column as read: distinct values in order of first appearance (each with the byte
-/// offset of its first row) and each row's index into them.
+/// offset of its first row) and each row's index into them; `untracked` is the first value
+/// (with its offset) of a row whose id is `u32::MAX`, one value too many for its chunk.
 #[derive(Debug, Clone)]
 pub struct RawLabels {
     pub values: Vec<String>,
     pub first_offset: Vec<usize>,
     pub ids: Vec<u32>,
+    pub untracked: Option<(String, usize)>,
 }
 
 impl RawLabels {
@@ -76,9 +93,11 @@ impl RawLabels {
     pub fn merge(chunks: Vec<ChunkLabels>, counts: &[usize], mut ids: Vec<u32>) -> RawLabels {
         let (mut values, mut first_offset): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
         let mut row = 0;
+        let mut untracked = None;
         for (local, &count) in chunks.into_iter().zip(counts) {
+            untracked = untracked.or(local.untracked);
             let remap: Vec<u32> = local
-                .0
+                .values
                 .into_iter()
                 .map(
                     |(value, offset)| match values.iter().position(|v| *v == value) {
@@ -101,6 +120,7 @@ impl RawLabels {
             values,
             first_offset,
             ids,
+            untracked,
         }
     }
 
@@ -143,7 +163,7 @@ impl RawLabels {
             path: source.path().into(),
             line: source.line_of(offset),
             column,
-            label: value.to_owned(),
+            label: super::cut(value),
             classes: labels.listed(),
         };
         let codes = self
@@ -153,15 +173,14 @@ impl RawLabels {
             .map(|(v, &offset)| labels.encode(v).ok_or_else(|| unknown(v, offset)))
             .collect::<Result<Vec<f64>>>()?;
         // An untracked id (u32::MAX) is a value beyond the chunk limit: too many classes.
-        self.ids
-            .iter()
-            .map(|&id| {
-                codes
-                    .get(id as usize)
-                    .copied()
-                    .ok_or_else(|| unknown("(one of many)", 0))
-            })
-            .collect()
+        if let Some((value, offset)) = &self.untracked {
+            let reason = format!(
+                "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
+                super::cut(value)
+            );
+            return Err(source.error_at(*offset, column, reason));
+        }
+        Ok(self.ids.iter().map(|&id| codes[id as usize]).collect())
     }
 }
 

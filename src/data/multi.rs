@@ -22,6 +22,7 @@ pub(crate) fn dots<I: Iterator<Item = (usize, f64)>>(
     k: usize,
     out: &mut [f64],
 ) {
+    debug_assert_eq!(out.len(), rows.len() * k, "K outputs per row");
     for (o, i) in out.chunks_exact_mut(k).zip(rows) {
         o.fill(0.0);
         for (j, x) in entries(i) {
@@ -42,6 +43,7 @@ pub(crate) fn add_rows<I: Iterator<Item = (usize, f64)>>(
     k: usize,
     g: &mut [f64],
 ) {
+    debug_assert_eq!(coef.len(), rows.len() * k, "K coefficients per row");
     for (c, i) in coef.chunks_exact(k).zip(rows) {
         for (j, x) in entries(i) {
             let gj = &mut g[j * k..j * k + k];
@@ -63,6 +65,7 @@ pub(crate) fn add_squares<I: Iterator<Item = (usize, f64)>>(
     shift: Option<&[f64]>,
     h: &mut [f64],
 ) {
+    debug_assert_eq!(coef.len(), rows.len() * k, "K coefficients per row");
     for (c, i) in coef.chunks_exact(k).zip(rows) {
         for (j, x) in entries(i) {
             let d = x - shift.map_or(0.0, |s| s[j]);

@@ -13,13 +13,13 @@
 //! 1.0, "true", "malignant") and mapped to y ∈ {0, 1} by the same rules as CSV labels
 //! ([`LabelMap`]). A column of any other type is an error naming the file, the column and its
 //! type; a null, NaN or infinity is an error naming the file, the column, the row group and the
-//! row. Pages may be uncompressed, Snappy or Zstandard.
+//! row. Pages may be uncompressed, Snappy, Zstandard or gzip.
 //!
 //! Reference: the Apache Parquet format, <https://parquet.apache.org/docs/file-format/>.
 
 use super::Design;
 use super::dense::{DenseMatrix, Element};
-use super::labels::{ChunkLabels, ClassProblem, LabelMap, RawLabels};
+use super::labels::{ChunkLabels, ClassProblem, LabelMap, MAX_CLASSES_LIMIT, RawLabels};
 use super::{Dataset, Features, LoadOptions, Precision, SPARSE_DENSITY, Schema};
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
@@ -37,7 +37,7 @@ use std::fmt::Write;
 use std::fs::File;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Mutex};
 
 /// Rows per decoded Arrow batch.
 const BATCH_ROWS: usize = 8192;
@@ -61,6 +61,75 @@ struct ValueError {
     reason: String,
 }
 
+/// The panic hook displaced while shielded code runs: how many shielded calls are running, the
+/// hook that was in place before the first, and the address of the wrapper put in its stead.
+struct Displaced {
+    running: usize,
+    previous: Option<Arc<PanicHook>>,
+    wrapper: usize,
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+static DISPLACED: Mutex<Displaced> = Mutex::new(Displaced {
+    running: 0,
+    previous: None,
+    wrapper: 0,
+});
+
+/// A shielded call's hold on the panic hook: the first installs a wrapper that stays silent for
+/// panics on threads inside [`shielded`] and passes every other panic to the hook it displaced;
+/// the last one out puts that hook back, unless some other code has replaced the wrapper in the
+/// meantime (then that code's hook stays). The wrapper itself locks nothing, so a thread
+/// panicking elsewhere while a hold is taken or released cannot deadlock with it.
+struct QuietHook;
+
+impl QuietHook {
+    fn enter() -> QuietHook {
+        let mut displaced = DISPLACED.lock().unwrap_or_else(|e| e.into_inner());
+        displaced.running += 1;
+        if displaced.running == 1 {
+            let previous = Arc::new(std::panic::take_hook());
+            let forward = Arc::clone(&previous);
+            let wrapper: PanicHook = Box::new(move |info| {
+                if !SHIELDED.with(Cell::get) {
+                    forward(info);
+                }
+            });
+            displaced.wrapper = address(&wrapper);
+            displaced.previous = Some(previous);
+            std::panic::set_hook(wrapper);
+        }
+        QuietHook
+    }
+}
+
+impl Drop for QuietHook {
+    fn drop(&mut self) {
+        let mut displaced = DISPLACED.lock().unwrap_or_else(|e| e.into_inner());
+        displaced.running -= 1;
+        if displaced.running > 0 {
+            return;
+        }
+        let current = std::panic::take_hook();
+        let previous = displaced.previous.take();
+        if address(&current) != displaced.wrapper {
+            std::panic::set_hook(current); // not ours: someone set a hook meanwhile
+            return;
+        }
+        drop(current); // the wrapper, and with it its handle on the previous hook
+        if let Some(previous) = previous.and_then(|p| Arc::try_unwrap(p).ok()) {
+            std::panic::set_hook(previous);
+        }
+    }
+}
+
+/// Where a boxed hook's closure lives: the same for a hook while it is installed.
+fn address(hook: &PanicHook) -> usize {
+    std::ptr::from_ref::<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send>(hook.as_ref())
+        .cast::<()>() as usize
+}
+
 thread_local! {
     /// Set while this thread runs [`shielded`] code: its panics are reported as errors, so the
     /// panic hook stays silent for them.
@@ -70,19 +139,12 @@ thread_local! {
 /// Runs `f`, turning a panic into [`Error::ParquetFile`]. The parquet crate panics on some
 /// corrupt files instead of returning an error (seen: "column start and length should not be
 /// negative", from a corrupted byte in the column-chunk metadata, in a fuzzing of the
-/// breast-cancer file); a corrupt input must be an error naming the file, never a panic. The
-/// process's panic hook is wrapped once so that it prints nothing for these shielded panics and
-/// behaves as before for every other one.
+/// breast-cancer file); a corrupt input must be an error naming the file, never a panic. While
+/// any thread runs shielded code the process's panic hook is wrapped (see [`QuietHook`]) so that
+/// it prints nothing for these panics and behaves as before for every other one; the hook in
+/// place before is put back, itself, when the last shielded call ends.
 fn shielded<R>(path: &Path, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    static QUIET_HOOK: Once = Once::new();
-    QUIET_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !SHIELDED.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
+    let _quiet = QuietHook::enter();
     let outer = SHIELDED.with(|s| s.replace(true));
     let result = std::panic::catch_unwind(AssertUnwindSafe(f));
     SHIELDED.with(|s| s.set(outer));
@@ -370,18 +432,19 @@ impl ParquetFile {
         if let Some(k) = codes.iter().position(Option::is_none) {
             return Err(unknown(raw.first_offset[k], &raw.values[k]));
         }
-        raw.ids
-            .iter()
-            .enumerate()
-            .map(|(row, &id)| {
-                // An untracked id (u32::MAX) is one of many values in its row group.
-                codes
-                    .get(id as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| unknown(row, "(one of many)"))
-            })
-            .collect()
+        // An untracked id (u32::MAX) is one value too many for its row group.
+        if let Some((value, row)) = &raw.untracked {
+            return Err(self.value_error(
+                *row,
+                self.header[target].clone(),
+                format!(
+                    "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
+                    super::cut(value)
+                ),
+            ));
+        }
+        let codes: Vec<f64> = codes.into_iter().flatten().collect(); // every one is known
+        Ok(raw.ids.iter().map(|&id| codes[id as usize]).collect())
     }
 }
 
@@ -707,4 +770,33 @@ pub fn read_matching(
         _ => None,
     };
     Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_a_corrupt_file_leaves_the_panic_hook_in_place() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let default = std::panic::take_hook();
+        let hook: PanicHook = Box::new(move |info| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            default(info);
+        });
+        let before = address(&hook);
+        std::panic::set_hook(hook);
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/corrupt_footer.parquet"
+        ));
+        let e = read_training(path, &LoadOptions::default()).err().unwrap();
+        assert!(e.to_string().contains("the file is corrupt"), "{e}");
+        // The decoder's panic did not reach the hook, and the hook is the test's own.
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let after = std::panic::take_hook();
+        assert_eq!(address(&after), before, "the panic hook was replaced");
+        std::panic::set_hook(after);
+    }
 }

@@ -112,23 +112,27 @@ impl<T: Element> CsrMatrix<T> {
     }
 }
 
-/// w\[j\] for a stored column index j.
+/// w\[j\] for a stored column index j, without a bounds check (a good part of a gather's cost).
 ///
-/// Every stored index is below the matrix's `cols` (checked when the matrix is built, and `cols`
-/// never shrinks), and the kernels assert once that their vectors have at least `cols` entries,
-/// so the per-entry bounds check, a good part of a gather's cost, is left out.
+/// # Safety
+/// j < w.len(). The kernels meet it thus: every stored index is below the matrix's `cols`
+/// (checked when the matrix is built, and `cols` never shrinks), and they assert once that their
+/// vectors have at least `cols` entries.
 #[inline(always)]
-fn gather(w: &[f64], j: u32) -> f64 {
+unsafe fn gather(w: &[f64], j: u32) -> f64 {
     debug_assert!((j as usize) < w.len());
-    // SAFETY: j < cols ≤ w.len(), see above.
+    // SAFETY: j < w.len() by the caller.
     unsafe { *w.get_unchecked(j as usize) }
 }
 
-/// g\[j\] for a stored column index j, for adding into; the same reasoning as [`gather`].
+/// g\[j\] for a stored column index j, for adding into, without a bounds check.
+///
+/// # Safety
+/// j < g.len(), as for [`gather`].
 #[inline(always)]
-fn scatter(g: &mut [f64], j: u32) -> &mut f64 {
+unsafe fn scatter(g: &mut [f64], j: u32) -> &mut f64 {
     debug_assert!((j as usize) < g.len());
-    // SAFETY: j < cols ≤ g.len(), see `gather`.
+    // SAFETY: j < g.len() by the caller.
     unsafe { g.get_unchecked_mut(j as usize) }
 }
 
@@ -143,6 +147,7 @@ impl<T: Element> Design for CsrMatrix<T> {
 
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         assert!(w.len() >= self.cols, "w shorter than a row");
+        debug_assert_eq!(out.len(), rows.len(), "one output per row");
         for (o, i) in out.iter_mut().zip(rows) {
             let (idx, val) = self.row(i);
             // Four partial sums in a fixed order: the gathers overlap instead of waiting on
@@ -151,11 +156,13 @@ impl<T: Element> Design for CsrMatrix<T> {
             let (ic, vc) = (idx.chunks_exact(4), val.chunks_exact(4));
             let mut tail = 0.0;
             for (&j, v) in ic.remainder().iter().zip(vc.remainder()) {
-                tail += v.to_f64() * gather(w, j);
+                // SAFETY: a stored index j < cols ≤ w.len() (asserted above).
+                tail += v.to_f64() * unsafe { gather(w, j) };
             }
             for (jj, vv) in ic.zip(vc) {
                 for k in 0..4 {
-                    acc[k] += vv[k].to_f64() * gather(w, jj[k]);
+                    // SAFETY: a stored index < cols ≤ w.len() (asserted above).
+                    acc[k] += vv[k].to_f64() * unsafe { gather(w, jj[k]) };
                 }
             }
             *o = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
@@ -164,11 +171,13 @@ impl<T: Element> Design for CsrMatrix<T> {
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
         assert!(g.len() >= self.cols, "g shorter than a row");
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
         for (&c, i) in coef.iter().zip(rows) {
             if c != 0.0 {
                 let (idx, val) = self.row(i);
                 for (&j, v) in idx.iter().zip(val) {
-                    *scatter(g, j) += c * v.to_f64();
+                    // SAFETY: a stored index j < cols ≤ g.len() (asserted above).
+                    *unsafe { scatter(g, j) } += c * v.to_f64();
                 }
             }
         }
@@ -181,6 +190,11 @@ impl<T: Element> Design for CsrMatrix<T> {
         shift: Option<&[f64]>,
         g: &mut [f64],
     ) {
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
+        debug_assert!(
+            shift.is_none_or(|s| s.len() == g.len()),
+            "one shift per column"
+        );
         // Σ c (x − s)² = Σ c x² − 2s Σ c x + s² Σ c; the zeros contribute only the last term.
         if let Some(s) = shift {
             let total: f64 = coef.iter().sum();
@@ -214,12 +228,17 @@ impl<T: Element> Design for CsrMatrix<T> {
             g.len() >= self.cols && h.len() >= self.cols,
             "sums shorter than a row"
         );
+        debug_assert_eq!(coef.len(), rows.len(), "one coefficient per row");
+        debug_assert_eq!(curvature.len(), rows.len(), "one curvature per row");
         for ((&c, &d), i) in coef.iter().zip(curvature).zip(rows) {
             let (idx, val) = self.row(i);
             for (&j, v) in idx.iter().zip(val) {
                 let x = v.to_f64();
-                *scatter(g, j) += c * x;
-                *scatter(h, j) += d * (x * x);
+                // SAFETY: a stored index j < cols ≤ g.len(), h.len() (asserted above).
+                unsafe {
+                    *scatter(g, j) += c * x;
+                    *scatter(h, j) += d * (x * x);
+                }
             }
         }
     }
