@@ -1077,6 +1077,12 @@ fn labels_that_are_not_utf8_are_read_lossily_and_named_on_their_line() {
         1,
         &["spellings.csv:1003:2: the target has more than 1000 distinct values (here \"0\")"],
     );
+    // Training names the target's own column (it said column 1 whatever the target was).
+    assert_fails(
+        &dir.run(&["train", spellings.to_str().unwrap(), "-o", "sp.json"]),
+        1,
+        &["spellings.csv:1003:2: the target has more than 1000 distinct values (here \"0\")"],
+    );
     // ... and an unknown one among 1,200 rows, past a chunk's first 1,001.
     let mut body = b"x,label\n".to_vec();
     for i in 0..1200 {

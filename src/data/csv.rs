@@ -645,7 +645,12 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         .collect();
     let (features, raw) = read_features(&file, &columns, options.precision)?;
     let raw = raw.expect("target column requested");
-    let (labels, y) = raw.classes(&file.source, options.positive, options.max_classes)?;
+    let (labels, y) = raw.classes(
+        &file.source,
+        target + 1,
+        options.positive,
+        options.max_classes,
+    )?;
     let weights = match weight {
         Some(j) => Some(read_column(&file, j)?),
         None => None,

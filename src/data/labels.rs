@@ -129,10 +129,15 @@ impl RawLabels {
     pub fn classes(
         &self,
         source: &Source,
+        column: usize,
         positive: Option<&str>,
         max_classes: usize,
     ) -> Result<(LabelMap, Vec<f64>)> {
         let path = source.path();
+        // A value the chunks did not track is not among the values: say so before counting.
+        if let Some(e) = self.untracked_error(source, column) {
+            return Err(e);
+        }
         let labels = match LabelMap::from_labels(&self.values, positive, max_classes) {
             Ok(labels) => labels,
             Err(ClassProblem::Rejected(e)) => return Err(e),
@@ -152,7 +157,7 @@ impl RawLabels {
                 });
             }
         };
-        let y = self.encode(source, 1, &labels)?;
+        let y = self.encode(source, column, &labels)?;
         Ok((labels, y))
     }
 
@@ -172,15 +177,21 @@ impl RawLabels {
             .zip(&self.first_offset)
             .map(|(v, &offset)| labels.encode(v).ok_or_else(|| unknown(v, offset)))
             .collect::<Result<Vec<f64>>>()?;
-        // An untracked id (u32::MAX) is a value beyond the chunk limit: too many classes.
-        if let Some((value, offset)) = &self.untracked {
-            let reason = format!(
-                "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
-                super::cut(value)
-            );
-            return Err(source.error_at(*offset, column, reason));
+        if let Some(e) = self.untracked_error(source, column) {
+            return Err(e);
         }
         Ok(self.ids.iter().map(|&id| codes[id as usize]).collect())
+    }
+
+    /// An untracked id (u32::MAX) is a value beyond a chunk's limit: too many classes, named
+    /// on its line.
+    fn untracked_error(&self, source: &Source, column: usize) -> Option<Error> {
+        let (value, offset) = self.untracked.as_ref()?;
+        let reason = format!(
+            "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
+            super::cut(value)
+        );
+        Some(source.error_at(*offset, column, reason))
     }
 }
 

@@ -347,7 +347,7 @@ pub fn read_training(
 ) -> Result<Dataset> {
     let source = Source::open(path)?;
     let (features, raw) = read_features(&source, None, precision)?;
-    let (labels, y) = raw.classes(&source, positive, max_classes)?;
+    let (labels, y) = raw.classes(&source, 1, positive, max_classes)?;
     let n = features.design().n_features();
     Ok(Dataset {
         source: path.into(),
