@@ -62,6 +62,13 @@ impl<T: Element> CsrMatrix<T> {
         self.values.len()
     }
 
+    /// Row i's stored entries as (column, value), in column order.
+    #[inline(always)]
+    fn entries(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (idx, val) = self.row(i);
+        idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
+    }
+
     /// The rows at `indices`, in that order.
     pub fn select_rows(&self, rows: &[usize]) -> Self {
         let mut indptr = Vec::with_capacity(rows.len() + 1);
@@ -245,20 +252,12 @@ impl<T: Element> Design for CsrMatrix<T> {
 
     fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
         assert!(wt.len() >= self.cols * k && out.len() >= rows.len() * k);
-        let entries = |i| {
-            let (idx, val) = self.row(i);
-            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
-        };
-        super::multi::dots(rows, entries, wt, k, out)
+        super::multi::dots(rows, |i| self.entries(i), wt, k, out)
     }
 
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
         assert!(g.len() >= self.cols * k && coef.len() >= rows.len() * k);
-        let entries = |i| {
-            let (idx, val) = self.row(i);
-            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
-        };
-        super::multi::add_rows(rows, entries, coef, k, g)
+        super::multi::add_rows(rows, |i| self.entries(i), coef, k, g)
     }
 
     /// Without a shift, one sweep over each row's entries (the zeros add nothing).
@@ -275,11 +274,7 @@ impl<T: Element> Design for CsrMatrix<T> {
             return super::squares_one_class_at_a_time(self, rows, coef, k, shift, h);
         }
         assert!(h.len() >= self.cols * k && coef.len() >= rows.len() * k);
-        let entries = |i| {
-            let (idx, val) = self.row(i);
-            idx.iter().zip(val).map(|(&j, v)| (j as usize, v.to_f64()))
-        };
-        super::multi::add_squares(rows, entries, coef, k, None, h)
+        super::multi::add_squares(rows, |i| self.entries(i), coef, k, None, h)
     }
 
     fn row_values(&self, i: usize) -> Vec<f64> {

@@ -101,6 +101,28 @@ enum Want {
     Curvature,
 }
 
+impl Want {
+    /// Does the pass sum the per-row losses?
+    fn loss(self) -> bool {
+        self != Want::Gradient
+    }
+
+    /// Does it sum the gradient?
+    fn gradient(self) -> bool {
+        self != Want::Cost
+    }
+
+    /// Does it sum the Hessian's exact diagonal?
+    fn diagonal(self) -> bool {
+        self == Want::Newton
+    }
+
+    /// Does it keep the per-row curvature?
+    fn curvature(self) -> bool {
+        matches!(self, Want::Newton | Want::Curvature)
+    }
+}
+
 /// Sums over a set of rows; per-neuron vectors are laid out neuron by neuron.
 struct Partial {
     loss: f64,
@@ -297,8 +319,7 @@ impl<'a> Objective<'a> {
     /// [`Design::dots_k`]), as the K-neuron kernels accumulate them.
     fn pass(&self, w: &[f64], b: &[f64], want: Want) -> Partial {
         let (n, outputs) = (self.features(), self.outputs());
-        let with_gradient = want != Want::Cost;
-        let newton = want == Want::Newton;
+        let (with_gradient, newton) = (want.gradient(), want.diagonal());
         let sized = |yes: bool, len: usize| if yes { vec![0.0; len] } else { Vec::new() };
         // K neurons read the weights feature by feature: wt[j·K + k] = w_k,j.
         let wt = (outputs > 1).then(|| transpose(w, outputs, n));
@@ -332,10 +353,8 @@ impl<'a> Objective<'a> {
     /// One task of a pass for one sigmoid neuron.
     fn binomial_task(&self, rows: Range<usize>, w: &[f64], b: f64, want: Want, part: &mut Partial) {
         let (x, y, weights) = (self.x, self.y, self.weights);
-        let with_loss = want != Want::Gradient;
-        let with_gradient = want != Want::Cost;
-        let newton = want == Want::Newton;
-        let curvature_wanted = newton || want == Want::Curvature;
+        let (with_loss, with_gradient) = (want.loss(), want.gradient());
+        let (newton, curvature_wanted) = (want.diagonal(), want.curvature());
         let inv_total = 1.0 / self.total;
         let shift = self.shift();
         let mut z = [0.0; BLOCK];
@@ -407,10 +426,8 @@ impl<'a> Objective<'a> {
     ) {
         let (x, y, weights) = (self.x, self.y, self.weights);
         let k = b.len();
-        let with_loss = want != Want::Gradient;
-        let with_gradient = want != Want::Cost;
-        let newton = want == Want::Newton;
-        let curvature_wanted = newton || want == Want::Curvature;
+        let (with_loss, with_gradient) = (want.loss(), want.gradient());
+        let (newton, curvature_wanted) = (want.diagonal(), want.curvature());
         let inv_total = 1.0 / self.total;
         let shift = self.shift();
         let mut z = vec![0.0; k * BLOCK];
