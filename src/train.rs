@@ -322,7 +322,9 @@ pub fn prepare<'d>(data: &'d Dataset, options: &TrainOptions) -> Result<Prepared
 }
 
 impl TrainOptions {
-    fn check(&self) -> Result<()> {
+    /// Checks every option's domain (train does this first; a caller may do it before loading
+    /// any data, so that a bad option costs no read).
+    pub fn check(&self) -> Result<()> {
         let bad = |name, value: f64, reason| {
             Err(Error::InvalidParameter {
                 name,

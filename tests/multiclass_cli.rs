@@ -488,3 +488,21 @@ fn separated_classes_at_zero_penalty_are_named() {
         &["quasi-completely separated", "--strict"],
     );
 }
+
+#[test]
+fn every_option_is_checked_before_any_data_is_read() {
+    // The data file does not exist: the option's error comes first, as a usage error.
+    let dir = Dir::new();
+    for (option, value, needle) in [
+        ("--l2", "-1", "invalid l2 -1"),
+        ("--tol", "-1", "invalid tol -1"),
+        ("--learning-rate", "0", "invalid learning rate 0"),
+        ("--class-weight", "a=0", "finite number > 0"),
+    ] {
+        assert_fails(
+            &dir.run(&["train", "missing.csv", "-o", "m.json", option, value]),
+            2,
+            &[needle],
+        );
+    }
+}

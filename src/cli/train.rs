@@ -251,6 +251,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         .as_deref()
         .map(parse_class_weight)
         .transpose()?;
+    // Every option is checked before any data is read (--c again once the rows are known).
+    args.fit.options(1, args.patience)?.check()?;
     let options = LoadOptions {
         format: super::FormatArg::resolve(args.format),
         target: args.target.as_deref(),
