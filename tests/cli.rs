@@ -207,6 +207,12 @@ fn bad_training_data_names_file_line_and_column() {
             "a,label\n1e39,0\n2,1\n",
             &["big.csv:2:1", "too large for f32", "--precision f64"],
         ),
+        (
+            // Below f32's smallest normal number a value would silently lose digits or be 0.
+            "tiny.csv",
+            "a,label\n1e-40,0\n2,1\n",
+            &["tiny.csv:2:1", "too small for f32", "--precision f64"],
+        ),
     ];
     for (name, body, needles) in cases {
         let path = dir.file(name, body);

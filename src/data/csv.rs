@@ -9,7 +9,8 @@
 //! are ignored. Lines ending in a bare CR (classic Mac OS) are an error that says so.
 //!
 //! Errors name the file, the line and the column (the 1-based field number) and say what was
-//! wrong with the cell: empty, not a number, not finite, or too large for f32 storage.
+//! wrong with the cell: empty, not a number, not finite, or too large or too small for f32
+//! storage.
 
 use super::Design;
 use super::dense::{DenseMatrix, Element};
@@ -435,13 +436,7 @@ pub(crate) fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, St
     if !value.is_finite() {
         return Err(format!("{:?} is not a finite number", show()));
     }
-    T::from_f64(value).ok_or_else(|| {
-        format!(
-            "{:?} is too large for {} storage (use --precision f64)",
-            show(),
-            T::NAME
-        )
-    })
+    T::from_f64(value).ok_or_else(|| super::dense::unstorable::<T>(value, &format!("{:?}", show())))
 }
 
 /// What a header column is for.

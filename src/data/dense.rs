@@ -40,9 +40,11 @@ impl Element for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
+    /// None also below f32's smallest normal number (about 1.2e-38), where a value would lose
+    /// its digits or become 0 without a word.
     fn from_f64(v: f64) -> Option<Self> {
         let x = v as f32;
-        x.is_finite().then_some(x)
+        (x.is_finite() && (v == 0.0 || x.abs() >= f32::MIN_POSITIVE)).then_some(x)
     }
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
@@ -67,6 +69,22 @@ impl Element for f64 {
     unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d {
         // SAFETY: forwarded to the caller.
         unsafe { std::arch::x86_64::_mm256_loadu_pd(p) }
+    }
+}
+
+/// Why the finite value `v` (written `shown` in the file) cannot be stored as `T`, once
+/// [`Element::from_f64`] has refused it: too large, or (f32) too small.
+pub(crate) fn unstorable<T: Element>(v: f64, shown: &str) -> String {
+    if v.abs() < 1.0 {
+        format!(
+            "{shown} is too small for {} storage (below about 1.2e-38 it would lose its digits or become 0; use --precision f64)",
+            T::NAME
+        )
+    } else {
+        format!(
+            "{shown} is too large for {} storage (use --precision f64)",
+            T::NAME
+        )
     }
 }
 

@@ -522,15 +522,8 @@ fn copy_feature<T: Element>(
             if !v.is_finite() {
                 return Err((i, format!("{v} is not a finite number")));
             }
-            out[i * n + slot] = T::from_f64(v).ok_or_else(|| {
-                (
-                    i,
-                    format!(
-                        "{v} is too large for {} storage (use --precision f64)",
-                        T::NAME
-                    ),
-                )
-            })?;
+            out[i * n + slot] = T::from_f64(v)
+                .ok_or_else(|| (i, super::dense::unstorable::<T>(v, &v.to_string())))?;
         }
         Ok(())
     };
