@@ -506,3 +506,55 @@ fn every_option_is_checked_before_any_data_is_read() {
         );
     }
 }
+
+#[test]
+fn the_readmes_model_file_example_is_what_its_command_writes() {
+    // The README names the command and shows the file it writes, arrays shortened: every number
+    // it shows must be the one this build writes (regenerate the example when they change).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## The model file")
+        .nth(1)
+        .expect("the model-file section");
+    let example = section
+        .split("```json")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a JSON example");
+    assert!(section.contains(
+        "`logreg train data/breast_cancer.csv -o model.json --target diagnosis\n--validation-fraction 0.2`"
+    ));
+    let dir = Dir::new();
+    ok(&dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "-o",
+        "model.json",
+        "--target",
+        "diagnosis",
+        "--validation-fraction",
+        "0.2",
+        "--quiet",
+    ]));
+    let m = json(&std::fs::read_to_string(dir.path("model.json")).unwrap());
+    let t = &m["training"];
+    let shown = |v: &serde_json::Value| v.to_string();
+    for (what, value) in [
+        ("first weight", shown(&m["weights"][0][0])),
+        ("bias", shown(&m["bias"][0])),
+        ("iterations", shown(&t["iterations"])),
+        ("cost", shown(&t["cost"])),
+        ("gradient norm", shown(&t["gradient_norm"])),
+        ("gap bound", shown(&t["gap_bound"])),
+        ("rows", shown(&t["rows"])),
+    ] {
+        assert!(
+            example.contains(&value),
+            "the README's {what} is not {value}:\n{example}"
+        );
+    }
+    assert!(example.contains(r#""classes": ["benign", "malignant"]"#));
+    assert!(example.contains(r#""multiclass": "binary""#));
+    assert!(example.contains(&format!("\"format_version\": {}", m["format_version"])));
+}
