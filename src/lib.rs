@@ -9,8 +9,10 @@
 //! | J = (1/m) Σ L + (λ/2)‖w‖² | [`objective::Objective::cost`] |
 //! | dz = a − y, dw = x·dz, db = dz | [`graph::Graph::backward`], [`objective::Objective::evaluate`] |
 //! | w ← w − α·dw, b ← b − α·db | [`solver::gradient_descent`] |
+//! | K neurons: z_k = w_k·x + b_k, a = softmax(z), L = −log a_y, dz_k = a_k − y_k | [`loss::multinomial`], [`objective`] |
+//! | row weights: J = Σ s_i L_i / Σ s_i + penalty | [`objective::Objective::weighted`] |
 //! | standardised features, model on the raw scale | [`standardize`] |
-//! | accuracy, precision, recall, F1, log loss, ROC AUC | [`metrics`] |
+//! | accuracy, precision, recall, F1, log loss, ROC AUC (per class for K) | [`metrics`] |
 //! | the saved model | [`model`] |
 //! | the graph drawn: forward values on nodes, dL/du on edges | [`graph_dot`] |
 //! | cost curve, ROC, precision–recall, reliability diagram, weights, decision boundary | [`plot`] |

@@ -1,7 +1,7 @@
 //! Classification metrics at a threshold, threshold-free ranking quality, for two classes or K,
 //! with optional row weights.
 //!
-//! **Two classes.** With predictions ŷ = [a ≥ threshold] against labels y: accuracy =
+//! **Two classes.** With predictions ŷ = \[a ≥ threshold\] against labels y: accuracy =
 //! (TP + TN)/m, precision = TP/(TP + FP), recall = TP/(TP + FN), F1 = 2PR/(P + R) (each 0 when
 //! its denominator is 0, as scikit-learn reports them). Log loss is the mean cross-entropy,
 //! computed from the logits so it stays finite. ROC AUC is the Mann–Whitney statistic: the
@@ -10,10 +10,10 @@
 //! diagonal segments.
 //!
 //! **Row weights** sᵢ ≥ 0 follow scikit-learn's `sample_weight`: every count above becomes the
-//! total weight of its rows (TP = Σ_{ŷᵢ=1, yᵢ=1} sᵢ, ...), so accuracy = Σ sᵢ[ŷᵢ = yᵢ] / Σ sᵢ,
+//! total weight of its rows (TP = Σ_{ŷᵢ=1, yᵢ=1} sᵢ, ...), so accuracy = Σ sᵢ\[ŷᵢ = yᵢ\] / Σ sᵢ,
 //! log loss = Σ sᵢ Lᵢ / Σ sᵢ, and the AUC is the weighted Mann–Whitney statistic
 //!
-//! AUC = Σ_{p positive} Σ_{n negative} sₚ sₙ ([scoreₚ > scoreₙ] + ½[scoreₚ = scoreₙ]) / (Σ sₚ · Σ sₙ),
+//! AUC = Σ_{p positive} Σ_{n negative} sₚ sₙ (\[scoreₚ > scoreₙ\] + ½\[scoreₚ = scoreₙ\]) / (Σ sₚ · Σ sₙ),
 //!
 //! computed in O(m log m): sort by score, and for each group of tied scores add
 //! (positive weight of the group) · (negative weight below it + ½ negative weight in it). An
@@ -22,9 +22,9 @@
 //! unchanged.
 //!
 //! **K classes.** With log-probabilities log p_{ik} the prediction is ŷᵢ = argmax_k p_{ik} (the
-//! lowest index on a tie) and C[t][p] = Σ_{yᵢ=t, ŷᵢ=p} sᵢ is the confusion matrix. Per class k:
-//! precision = C[k][k] / Σ_t C[t][k], recall = C[k][k] / Σ_p C[k][p], F1 = 2PR/(P + R), support
-//! = Σ_p C[k][p] (scikit-learn's `precision_recall_fscore_support`, 0 on a zero denominator).
+//! lowest index on a tie) and C\[t\]\[p\] = Σ_{yᵢ=t, ŷᵢ=p} sᵢ is the confusion matrix. Per class k:
+//! precision = C\[k\]\[k\] / Σ_t C\[t\]\[k\], recall = C\[k\]\[k\] / Σ_p C\[k\]\[p\], F1 = 2PR/(P + R), support
+//! = Σ_p C\[k\]\[p\] (scikit-learn's `precision_recall_fscore_support`, 0 on a zero denominator).
 //! The macro average is the plain mean over the K classes, the weighted average the mean
 //! weighted by support (`average='macro'` and `'weighted'` with `labels=range(K)`). Log loss is
 //! Σ sᵢ (−log p_{i,yᵢ}) / Σ sᵢ. The AUC of class k is one-vs-rest with score p_{ik}, and the
@@ -114,7 +114,7 @@ pub struct MulticlassMetrics {
     /// The mean of the per-class AUCs, or None when any class has none (where scikit-learn
     /// raises an error instead).
     pub macro_roc_auc: Option<f64>,
-    /// confusion[t][p]: (weighted) rows of true class t predicted as p
+    /// confusion\[t\]\[p\]: (weighted) rows of true class t predicted as p
     pub confusion: Vec<Vec<f64>>,
     /// Σ sᵢ; Some only with weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -265,7 +265,7 @@ fn argmax(row: &[f64]) -> usize {
     best
 }
 
-/// Metrics of a K-class prediction: `y[i]` is the class index 0..K−1 (as f64),
+/// Metrics of a K-class prediction: `y\[i\]` is the class index 0..K−1 (as f64),
 /// `log_probabilities` the row-major m × K matrix of log p_{ik} (≤ 0, −∞ allowed), and
 /// `weights` the row weights sᵢ ≥ 0 (validated by the caller) or None for 1 each. The log loss
 /// is +∞ when a row of positive weight gives its true class probability 0, never NaN; with no
@@ -396,7 +396,7 @@ mod tests {
         }
     }
 
-    /// Each row i repeated weights[i] times (an integer weight).
+    /// Each row i repeated weights\[i\] times (an integer weight).
     fn repeat<T: Copy>(items: &[T], width: usize, weights: &[f64]) -> Vec<T> {
         let mut out = Vec::new();
         for (chunk, &s) in items.chunks_exact(width).zip(weights) {

@@ -76,7 +76,7 @@ fn tokens(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 }
 
 /// The fast path for the pairs of a plain line: `␣index:value` repeated, single spaces, plain
-/// decimals (see [`super::csv::scan_decimal`]), increasing indices within the model's width.
+/// decimals (see `csv::scan_decimal`), increasing indices within the model's width.
 /// The largest feature index a training file may use: 2²⁶ = 67,108,864 (the weights alone then
 /// take 512 MB, and each solver keeps a few vectors of that size). A tiny file naming index
 /// 4,294,967,295 would otherwise make logreg allocate about 100 GB.

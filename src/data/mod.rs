@@ -59,7 +59,7 @@ pub trait Design: Sync {
         add_rows_then_squares(self, rows, coef, curvature, shift, g, h);
     }
     /// K dot products per row: out\[r·K + k\] = x_{rows.start + r} · w_k, with the K weight
-    /// vectors stored feature by feature, wt\[j·K + k\] = w_k,j (see [`multi`]). Storage that
+    /// vectors stored feature by feature, wt\[j·K + k\] = w_k,j (see the `multi` module). Storage that
     /// can read each row once overrides it; the default makes K passes of [`Design::dots`].
     fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
         let len = rows.len();

@@ -10,7 +10,7 @@
 //! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, and the Brier score |
 //! | [`Figure::Weights`] | `weights` | the largest weights by magnitude, named by feature (standardised when the model was trained that way, so they are comparable) |
 //! | [`Figure::Boundary`] | `decision_boundary` | two-feature data: the examples and the line w1·x1 + w2·x2 + b = 0 where a = 1/2 |
-//! | [`Figure::Confusion`] | `confusion` | K classes: the K×K counts C[t][p] of rows of actual class t predicted as p = argmax_k p_k, each cell coloured by its share of the row, C[t][p] / Σ_q C[t][q] (the recall of t on the diagonal) |
+//! | [`Figure::Confusion`] | `confusion` | K classes: the K×K counts C\[t\]\[p\] of rows of actual class t predicted as p = argmax_k p_k, each cell coloured by its share of the row, C\[t\]\[p\] / Σ_q C\[t\]\[q\] (the recall of t on the diagonal) |
 //! | [`Figure::ClassRoc`] | `roc_per_class` | K classes, one against the rest: for each class k the ROC curve of the score p_k = exp(log p_k) with y = [class = k], and its AUC |
 //! | [`Figure::ClassWeights`] | `weights` | K classes: for each feature j the largest standardised weight over the classes, w̃_{k*j} with k* = argmax_k \|w̃_kj\|, named by feature and class k*; the features with the largest such weights |
 //!
@@ -121,14 +121,14 @@ pub struct Boundary {
 pub struct Confusion {
     /// The class labels (cut to 80 characters), in class order.
     pub classes: Vec<String>,
-    /// counts[t][p]: (weighted) rows of actual class t predicted as p; K rows of K.
+    /// counts\[t\]\[p\]: (weighted) rows of actual class t predicted as p; K rows of K.
     pub counts: Vec<Vec<f64>>,
     /// Are the counts sums of row weights?
     pub weighted: bool,
 }
 
 impl Confusion {
-    /// Σ_t counts[t][t] / Σ counts, or None without rows.
+    /// Σ_t counts\[t\]\[t\] / Σ counts, or None without rows.
     pub fn accuracy(&self) -> Option<f64> {
         let total: f64 = self.counts.iter().flatten().sum();
         let hits: f64 = (0..self.counts.len())

@@ -9,9 +9,9 @@
 //! basis of Arioli's stopping rule, "A stopping criterion for the conjugate gradient
 //! algorithm in a finite element method framework", Numer. Math. 97, 2004). So E_k is a lower
 //! bound on δ², and E_k plus an estimate of the remaining increments is an estimate of δ²
-//! from above. [`CgInfo::decrement`] takes the remaining sum as the larger of two guesses: the
+//! from above. `CgInfo::decrement` takes the remaining sum as the larger of two guesses: the
 //! geometric continuation of the last two increments, and the sum of the last
-//! [`DELAY`] increments (Arioli's delay: on an ill-conditioned H the increments can dip for a
+//! `DELAY` increments (Arioli's delay: on an ill-conditioned H the increments can dip for a
 //! step or two and rise again, and the geometric guess alone then under-estimated δ² up to
 //! twentyfold on the breast-cancer data). That is what the certified stopping rule
 //! of [`super`] needs, and CG can stop as soon as the decrement is known to be below a target.

@@ -7,7 +7,7 @@
 //! region ‖s‖_M ≤ Δ by conjugate gradients ([`super::cg`]), with H applied matrix-free (one
 //! pass over X per product; see [`crate::objective::Hessian`]) and the Jacobi preconditioner
 //! M = diag(H). CG stops at the boundary, when the residual r = −∇J − Hs is small enough,
-//! ‖r‖ ≤ ξ_k‖∇J‖ with ξ_k = min(0.1, √(‖∇J‖/‖∇J(θ₀)‖)) (see [`cg_tolerance`]), or as soon as
+//! ‖r‖ ≤ ξ_k‖∇J‖ with ξ_k = min(0.1, √(‖∇J‖/‖∇J(θ₀)‖)) (see `cg_tolerance`), or as soon as
 //! its energy shows the Newton decrement at θ_k is small enough to certify convergence (see
 //! [`super`]): solving more exactly than the stopping rule needs is wasted. The certificate
 //! at θ_k also bounds the gap at the next iterate, whose J is lower, so the run ends after
