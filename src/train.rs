@@ -645,13 +645,11 @@ fn ovr(
         .iter()
         .map(|r| r.gap_bound)
         .try_fold(0.0f64, |a, g| g.map(|g| a.max(g)));
-    let mut evaluations = crate::solver::Evaluations::default();
-    for r in &fits {
-        evaluations.function += r.evaluations.function;
-        evaluations.gradient += r.evaluations.gradient;
-        evaluations.hessian_vector += r.evaluations.hessian_vector;
-        evaluations.passes += r.evaluations.passes;
-    }
+    let evaluations = fits
+        .iter()
+        .fold(crate::solver::Evaluations::default(), |a, r| {
+            a + r.evaluations
+        });
     // The first neuron's fit that did not converge speaks for the report's separation.
     let first = fits
         .iter()

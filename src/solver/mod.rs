@@ -157,6 +157,20 @@ pub struct Evaluations {
     pub passes: usize,
 }
 
+impl std::ops::Add for Evaluations {
+    type Output = Evaluations;
+
+    /// The counts of two runs together.
+    fn add(self, other: Evaluations) -> Evaluations {
+        Evaluations {
+            function: self.function + other.function,
+            gradient: self.gradient + other.gradient,
+            hessian_vector: self.hessian_vector + other.hessian_vector,
+            passes: self.passes + other.passes,
+        }
+    }
+}
+
 /// What a fit did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
@@ -216,12 +230,6 @@ impl Solution {
         let (a, b) = (self.report, next.report);
         let mut history = a.history;
         history.extend(b.history.iter().skip(1));
-        let e = |x: Evaluations, y: Evaluations| Evaluations {
-            function: x.function + y.function,
-            gradient: x.gradient + y.gradient,
-            hessian_vector: x.hessian_vector + y.hessian_vector,
-            passes: x.passes + y.passes,
-        };
         Solution {
             theta: next.theta,
             report: FitReport {
@@ -230,7 +238,7 @@ impl Solution {
                 initial_gradient_norm: a.initial_gradient_norm,
                 gap_bound: b.gap_bound.or(a.gap_bound),
                 history,
-                evaluations: e(a.evaluations, b.evaluations),
+                evaluations: a.evaluations + b.evaluations,
                 seconds: a.seconds + b.seconds,
                 ..b
             },
