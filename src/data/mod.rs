@@ -76,15 +76,9 @@ pub trait Design: Sync {
     /// g\[j·K + k\] += Σ_r coef\[r·K + k\] · x_rj: [`Design::add_rows`] for K columns at once.
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
         let n = self.n_features();
-        let len = rows.len();
-        for c in 0..k {
-            let cc: Vec<f64> = (0..len).map(|r| coef[r * k + c]).collect();
-            let mut gc = vec![0.0; n];
-            self.add_rows(rows.clone(), &cc, &mut gc);
-            for (j, v) in gc.iter().enumerate() {
-                g[j * k + c] += v;
-            }
-        }
+        one_class_at_a_time(rows.len(), n, coef, k, g, |cc, gc| {
+            self.add_rows(rows.clone(), cc, gc)
+        });
     }
     /// h\[j·K + k\] += Σ_r coef\[r·K + k\] · (x_rj − shift_j)²: [`Design::add_squared_rows`] for
     /// K columns at once.
@@ -121,12 +115,28 @@ pub(crate) fn squares_one_class_at_a_time<D: Design + ?Sized>(
     h: &mut [f64],
 ) {
     let n = x.n_features();
+    one_class_at_a_time(rows.len(), n, coef, k, h, |cc, hc| {
+        x.add_squared_rows(rows.clone(), cc, shift, hc)
+    });
+}
+
+/// sums\[j·K + k\] += s_k\[j\] for every class k, where `sum(column k of coef, s_k)` adds a
+/// one-class sum of n entries into the zeroed s_k (`len` rows of coef): the K-column kernels
+/// one class at a time.
+fn one_class_at_a_time(
+    len: usize,
+    n: usize,
+    coef: &[f64],
+    k: usize,
+    sums: &mut [f64],
+    mut sum: impl FnMut(&[f64], &mut [f64]),
+) {
     for c in 0..k {
-        let cc: Vec<f64> = coef.iter().skip(c).step_by(k).copied().collect();
-        let mut hc = vec![0.0; n];
-        x.add_squared_rows(rows.clone(), &cc, shift, &mut hc);
-        for (j, v) in hc.iter().enumerate() {
-            h[j * k + c] += v;
+        let column: Vec<f64> = (0..len).map(|r| coef[r * k + c]).collect();
+        let mut one = vec![0.0; n];
+        sum(&column, &mut one);
+        for (j, v) in one.iter().enumerate() {
+            sums[j * k + c] += v;
         }
     }
 }
