@@ -173,6 +173,11 @@ fn malformed_libsvm_is_rejected_with_line_and_position() {
         ),
         ("1 1:nan\n0 1:1\n", &["bad.svm:1:5", "not a finite number"]),
         ("1:2 3:4\n", &["bad.svm:1:1", "not a label"]),
+        // A file whose lines end in a bare CR is one line: say so, at the first CR.
+        (
+            "1 1:0.5\r0 1:1\r",
+            &["bad.svm:1:8", "lines seem to end in a bare CR"],
+        ),
         ("1 1:1\n1 2:1\n", &["every row has the label \"1\""]),
         ("# only a comment\n\n", &["no data rows"]),
     ];
@@ -291,4 +296,64 @@ fn gzip_members_follow_each_other_and_trailing_zero_padding_is_ignored() {
     garbage.extend(b"not gzip");
     std::fs::write(&path, &garbage).unwrap();
     assert!(data::load_training(&path, &options(Precision::F64)).is_err());
+}
+
+#[test]
+fn a_model_wider_index_is_an_error_even_beyond_32_bits() {
+    // 2³² + 1 once wrapped to index 1 and was read as feature 1 of a 5-feature model.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "wide.svm", "1 1:1\n0 4294967297:1\n");
+    let labels = data::LabelMap::binary("0", "1");
+    let err = libsvm::read_for_model(&path, 5, &labels, Precision::F64)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("wide.svm:2:3")
+            && err.contains("feature index 4294967297, but the model has 5"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_shrinks_while_it_is_read_is_an_error_naming_it() {
+    // A memory-mapped file cut short by another process killed logreg with SIGBUS (exit 135);
+    // the file is now read, and reading fewer bytes than it had is an error.
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..400_000).map(|i| format!("{i},{}\n", i % 2)).collect();
+    let path = write(dir.path(), "big.csv", &format!("x,label\n{text}"));
+    let mut source = data::source::Source::open(&path).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(100_000)
+        .unwrap();
+    let mut result = Ok(None);
+    for _ in 0..10 {
+        result = source.next_chunk();
+        if !matches!(result, Ok(Some(_))) {
+            break;
+        }
+    }
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.contains("big.csv") && err.contains("shrank while it was read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_line_longer_than_the_cap_is_an_error_not_an_allocation() {
+    // A gzip bomb of a billion zero bytes (no line break) once made logreg hold all of it:
+    // reading stops at the cap, which the message names.
+    use std::io::Read;
+    let limit = data::source::MAX_LINE_BYTES as u64;
+    let zeros = Box::new(std::io::repeat(0).take(limit + 1));
+    let mut source = data::source::Source::from_reader(Path::new("bomb"), zeros);
+    let err = source.next_chunk().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "bomb:1:1: the line is longer than 256 MiB, the longest logreg reads"
+    );
 }

@@ -12,13 +12,11 @@
 //! wrong with the cell: empty, not a number, not finite, or too large or too small for f32
 //! storage.
 
-use super::Design;
 use super::dense::{DenseMatrix, Element};
 use super::labels::{ChunkLabels, LabelMap, RawLabels};
-use super::source::{Source, chunk_ranges, is_blank, lines, trim_line};
+use super::source::{Chunk, Source, is_blank, parse_chunks, trim_line};
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::Range;
 use std::path::Path;
@@ -27,27 +25,41 @@ use std::path::Path;
 pub struct CsvFile {
     source: Source,
     header: Vec<String>,
-    body_start: usize,
+    /// The rest of the chunk that held the header: the first rows.
+    first: Chunk,
 }
 
-/// Which header columns are features (in the order wanted) and which, if any, is the target.
+/// Which header columns are features (in the order wanted), and which, if any, are the target
+/// and the row weights.
 #[derive(Debug, Clone)]
 pub struct Columns {
     pub features: Vec<usize>,
     pub target: Option<usize>,
+    pub weight: Option<usize>,
 }
 
-/// What a parse returns: the chosen feature columns, and the raw target column if asked for.
+/// What a parse returns: the chosen feature columns, and the raw target column and the weight
+/// column if asked for.
 pub struct Table<T> {
     pub features: DenseMatrix<T>,
     pub labels: Option<RawLabels>,
+    pub weights: Option<Vec<f64>>,
 }
 
-/// A cell-level failure inside a chunk, turned into an [`Error::Parse`] once the line is known.
+/// A cell-level failure inside a chunk, on a 1-based line.
 struct CellError {
-    offset: usize,
+    line: usize,
     column: usize,
     reason: String,
+}
+
+/// What one chunk holds: its rows' values (row-major), chunk-local label ids and weights.
+struct Rows<T> {
+    count: usize,
+    values: Vec<T>,
+    ids: Vec<u32>,
+    weights: Vec<f64>,
+    labels: ChunkLabels,
 }
 
 impl CsvFile {
@@ -61,76 +73,41 @@ impl CsvFile {
         Self::from_source(Source::from_static(name, bytes))
     }
 
-    fn from_source(source: Source) -> Result<Self> {
-        let path = source.path().to_path_buf();
-        let path = path.as_path();
-        let bytes = source.bytes();
-        let mut start = if bytes.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
+    /// Reads CSV from any source (a pipe, say).
+    pub fn from_source(mut source: Source) -> Result<Self> {
+        let mut first_chunk = true;
         // The header is the first line that is not blank.
         loop {
-            if start >= bytes.len() {
-                return Err(Error::EmptyFile { path: path.into() });
+            let Some(mut chunk) = source.next_chunk()? else {
+                return Err(Error::EmptyFile {
+                    path: source.path().into(),
+                });
+            };
+            if std::mem::take(&mut first_chunk) && chunk.bytes.starts_with(b"\xEF\xBB\xBF") {
+                chunk.bytes.drain(..3);
             }
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
-            let line = trim_line(&bytes[start..end]);
-            if is_blank(line) {
-                start = end + 1;
-                continue;
-            }
-            if let Some(cr) = memchr::memchr(b'\r', line) {
-                // No line feed up to here: the file's lines end in a bare CR (classic Mac OS),
-                // and what looks like the header is the whole file.
-                return Err(Error::Parse {
-                    path: path.into(),
-                    line: source.line_of(start),
-                    column: 1 + memchr::memchr_iter(b',', &line[..cr]).count(),
-                    reason: "lines end in a bare carriage return (CR); convert the file to LF \
-                             or CRLF line endings"
-                        .into(),
+            let mut start = 0;
+            let mut line_number = chunk.first_line;
+            while start < chunk.bytes.len() {
+                let bytes = &chunk.bytes;
+                let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
+                let line = trim_line(&bytes[start..end]);
+                if is_blank(line) {
+                    start = end + 1;
+                    line_number += 1;
+                    continue;
+                }
+                let header = read_header(&source, line, line_number)?;
+                let rest = chunk.bytes.split_off((end + 1).min(chunk.bytes.len()));
+                return Ok(CsvFile {
+                    source,
+                    header,
+                    first: Chunk {
+                        bytes: rest,
+                        first_line: line_number + 1,
+                    },
                 });
             }
-            let mut ranges = Vec::new();
-            split_fields(line, &mut ranges).map_err(|e| Error::Parse {
-                path: path.into(),
-                line: source.line_of(start),
-                column: e.column,
-                reason: format!("{} in the header", e.reason),
-            })?;
-            let header: Vec<String> = ranges
-                .iter()
-                .map(|r| String::from_utf8_lossy(&field_text(line, r.clone())).into_owned())
-                .collect();
-            if let Some(column) = header.iter().position(|h| h.is_empty()) {
-                return Err(Error::Parse {
-                    path: path.into(),
-                    line: source.line_of(start),
-                    column: column + 1,
-                    reason: "empty column name in the header".into(),
-                });
-            }
-            if let Some((first, j)) = super::first_duplicate(&header) {
-                return Err(Error::Parse {
-                    path: path.into(),
-                    line: source.line_of(start),
-                    column: j + 1,
-                    reason: format!(
-                        "column name {:?} appears twice in the header (columns {} and {})",
-                        super::cut(&header[j]),
-                        first + 1,
-                        j + 1
-                    ),
-                });
-            }
-            let body_start = (end + 1).min(bytes.len());
-            return Ok(CsvFile {
-                source,
-                header,
-                body_start,
-            });
         }
     }
 
@@ -143,112 +120,85 @@ impl CsvFile {
     }
 
     /// Parses every data row, keeping the `columns` asked for.
-    pub fn read<T: Element>(&self, columns: &Columns) -> Result<Table<T>> {
-        let body = &self.source.bytes()[self.body_start..];
-        let chunks = chunk_ranges(body);
-        let counts: Vec<usize> = chunks
-            .par_iter()
-            .map(|r| {
-                let count = count_rows(&body[r.clone()]);
-                self.release(r.clone());
-                count
+    pub fn read<T: Element>(self, columns: &Columns) -> Result<Table<T>> {
+        let CsvFile {
+            mut source,
+            header,
+            first,
+        } = self;
+        let path = source.path().to_path_buf();
+        let roles = roles(header.len(), columns);
+        let n = columns.features.len();
+        let mut values = Vec::new();
+        let (mut ids, mut weights) = (Vec::new(), Vec::new());
+        let (mut locals, mut counts) = (Vec::new(), Vec::new());
+        let parse = |chunk: &Chunk| {
+            parse_chunk::<T>(chunk, columns, &roles, &header).map_err(|e| Error::Parse {
+                path: path.clone(),
+                line: e.line,
+                column: e.column,
+                reason: e.reason,
             })
-            .collect();
+        };
+        parse_chunks(&mut source, Some(first), parse, |rows: Rows<T>| {
+            values.extend_from_slice(&rows.values);
+            ids.extend_from_slice(&rows.ids);
+            weights.extend_from_slice(&rows.weights);
+            counts.push(rows.count);
+            locals.push(rows.labels);
+        })?;
         let rows: usize = counts.iter().sum();
         if rows == 0 {
-            return Err(Error::NoRows {
-                path: self.path().into(),
-            });
+            return Err(Error::NoRows { path });
         }
-        let width = self.header.len();
-        if rows.saturating_mul(width) > body.len() {
-            // Every cell takes a byte and a separator, so some row is short of fields: find it
-            // before allocating rows × n values for a file that cannot hold them.
-            return Err(self.short_row(body));
-        }
-        let n = columns.features.len();
-        let mut values = vec![T::default(); rows * n];
-        let mut ids = vec![0u32; if columns.target.is_some() { rows } else { 0 }];
-
-        // Hand each chunk its own slice of the output.
-        let mut jobs = Vec::with_capacity(chunks.len());
-        let (mut rest_values, mut rest_ids) = (values.as_mut_slice(), ids.as_mut_slice());
-        for (range, &count) in chunks.iter().zip(&counts) {
-            let (v, vr) = rest_values.split_at_mut(count * n);
-            let take_ids = if columns.target.is_some() { count } else { 0 };
-            let (l, lr) = rest_ids.split_at_mut(take_ids);
-            rest_values = vr;
-            rest_ids = lr;
-            jobs.push((range.clone(), v, l));
-        }
-        let results: Vec<Result<ChunkLabels, CellError>> = jobs
-            .into_par_iter()
-            .map(|(range, v, l)| {
-                let offset = self.body_start + range.start;
-                let parsed = parse_chunk(&body[range.clone()], offset, columns, &self.header, v, l);
-                self.release(range);
-                parsed
-            })
-            .collect();
-
-        let locals = results
-            .into_iter()
-            .map(|r| r.map_err(|e| self.cell_error(e)))
-            .collect::<Result<Vec<_>>>()?;
         let labels = RawLabels::merge(locals, &counts, ids);
         Ok(Table {
             features: DenseMatrix::from_row_major(values, rows, n),
             labels: columns.target.map(|_| labels),
+            weights: columns.weight.map(|_| weights),
         })
     }
+}
 
-    /// Releases body range `range` once read (see [`Source::release`]).
-    fn release(&self, range: Range<usize>) {
-        self.source
-            .release(self.body_start + range.start..self.body_start + range.end);
+/// The column names of header `line` (on 1-based `line_number` of `source`).
+fn read_header(source: &Source, line: &[u8], line_number: usize) -> Result<Vec<String>> {
+    let error = |column, reason| source.error_at(line_number, column, reason);
+    if let Some(cr) = memchr::memchr(b'\r', line) {
+        // No line feed up to here: the file's lines end in a bare CR (classic Mac OS), and what
+        // looks like the header is the whole file.
+        return Err(error(
+            1 + memchr::memchr_iter(b',', &line[..cr]).count(),
+            "lines end in a bare carriage return (CR); convert the file to LF or CRLF line \
+             endings"
+                .into(),
+        ));
     }
-
-    /// The 1-based line holding byte `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.source.line_of(offset)
+    let mut ranges = Vec::new();
+    split_fields(line, &mut ranges)
+        .map_err(|e| error(e.column, format!("{} in the header", e.reason)))?;
+    let header: Vec<String> = ranges
+        .iter()
+        .map(|r| String::from_utf8_lossy(&field_text(line, r.clone())).into_owned())
+        .collect();
+    if let Some(column) = header.iter().position(|h| h.is_empty()) {
+        return Err(error(column + 1, "empty column name in the header".into()));
     }
-
-    /// The error for the first data row whose field count is not the header's (or, if every
-    /// row has the right count, for the body as a whole).
-    fn short_row(&self, body: &[u8]) -> Error {
-        let width = self.header.len();
-        let mut fields = Vec::new();
-        for (start, line) in lines(body).filter(|(_, line)| !is_blank(line)) {
-            let count = match split_fields(line, &mut fields) {
-                Ok(()) => fields.len(),
-                Err(_) => continue, // the full parse reports it
-            };
-            if count != width {
-                return self.cell_error(CellError {
-                    offset: self.body_start + start,
-                    column: count.min(width) + 1,
-                    reason: format!("row has {count} fields but the header has {width}"),
-                });
-            }
-        }
-        self.source.error_at(
-            self.body_start,
-            1,
-            format!("{width} columns cannot fit in {} bytes of rows", body.len()),
-        )
+    if let Some((first, j)) = super::first_duplicate(&header) {
+        return Err(error(
+            j + 1,
+            format!(
+                "column name {:?} appears twice in the header (columns {} and {})",
+                super::cut(&header[j]),
+                first + 1,
+                j + 1
+            ),
+        ));
     }
-
-    fn cell_error(&self, e: CellError) -> Error {
-        self.source.error_at(e.offset, e.column, e.reason)
-    }
+    Ok(header)
 }
 
 fn trim(field: &[u8]) -> &[u8] {
     field.trim_ascii()
-}
-
-fn count_rows(chunk: &[u8]) -> usize {
-    lines(chunk).filter(|(_, line)| !is_blank(line)).count()
 }
 
 /// Why a line cannot be split into fields, and at which 1-based field.
@@ -445,6 +395,7 @@ enum Role {
     /// The feature stored at this position of a row.
     Feature(usize),
     Target,
+    Weight,
     Ignored,
 }
 
@@ -457,17 +408,22 @@ fn roles(width: usize, columns: &Columns) -> Vec<Role> {
     if let Some(t) = columns.target {
         roles[t] = Role::Target;
     }
+    if let Some(w) = columns.weight {
+        roles[w] = Role::Weight;
+    }
     roles
 }
 
 /// The fast path for an unquoted line of plain decimals: fields are split and parsed in one
-/// scan. Returns the label's byte range, or None whenever anything is unusual (quotes, spaces,
-/// a value the fast decimal path declines, a wrong field count), and the careful path then
-/// reads the line and reports any error precisely.
+/// scan, features into `out` and the weight column into `weight`. Returns the label's byte
+/// range, or None whenever anything is unusual (quotes, spaces, a value the fast decimal path
+/// declines, a wrong field count), and the careful path then reads the line and reports any
+/// error precisely.
 fn scan_line<T: Element>(
     line: &[u8],
     roles: &[Role],
     out: &mut [T],
+    weight: &mut f64,
 ) -> Option<Option<Range<usize>>> {
     let mut p = 0;
     let mut label = None;
@@ -479,6 +435,11 @@ fn scan_line<T: Element>(
             Role::Feature(slot) => {
                 let (value, end) = scan_decimal(line, p)?;
                 out[*slot] = T::from_f64(value)?;
+                end
+            }
+            Role::Weight => {
+                let (value, end) = scan_decimal(line, p)?;
+                *weight = value;
                 end
             }
             Role::Target | Role::Ignored => {
@@ -497,87 +458,105 @@ fn scan_line<T: Element>(
     (p == line.len() + 1).then_some(label)
 }
 
-/// Parses the rows of one chunk into `values` (row-major) and `ids` (chunk-local label ids).
-/// Returns the chunk's label values with their first byte offsets.
+/// Parses the rows of one chunk.
 fn parse_chunk<T: Element>(
-    chunk: &[u8],
-    chunk_offset: usize,
+    chunk: &Chunk,
     columns: &Columns,
+    roles: &[Role],
     header: &[String],
-    values: &mut [T],
-    ids: &mut [u32],
-) -> std::result::Result<ChunkLabels, CellError> {
-    let width = header.len();
+) -> std::result::Result<Rows<T>, CellError> {
     let n = columns.features.len();
-    let roles = roles(width, columns);
-    let mut fields = Vec::with_capacity(width);
-    let mut labels = ChunkLabels::default();
-    let mut row = 0;
-    for (start, line) in lines(chunk) {
+    let mut fields = Vec::with_capacity(header.len());
+    let mut rows = Rows {
+        count: 0,
+        values: Vec::new(),
+        ids: Vec::new(),
+        weights: Vec::new(),
+        labels: ChunkLabels::default(),
+    };
+    for (line_number, line) in chunk.lines() {
         if is_blank(line) {
             continue;
         }
-        let offset = chunk_offset + start;
-        let out = &mut values[row * n..(row + 1) * n];
+        let at = rows.values.len();
+        rows.values.resize(at + n, T::default());
+        let out = &mut rows.values[at..];
+        let mut weight = 0.0;
         let fast = if memchr::memchr(b'"', line).is_none() {
-            scan_line(line, &roles, out)
+            scan_line(line, roles, out, &mut weight)
         } else {
             None
         };
         let label = match fast {
             Some(label) => label.map(|r| Cow::Borrowed(trim(&line[r]))),
-            None => careful_line(line, offset, columns, header, &mut fields, out)?,
+            None => {
+                let row = careful_line(line, columns, header, &mut fields, out);
+                let (label, w) = row.map_err(|(column, reason)| CellError {
+                    line: line_number,
+                    column,
+                    reason,
+                })?;
+                weight = w;
+                label
+            }
         };
         if let (Some(text), Some(t)) = (label, columns.target) {
             if text.is_empty() {
                 return Err(CellError {
-                    offset,
+                    line: line_number,
                     column: t + 1,
                     reason: format!("empty label in target column {:?}", header[t]),
                 });
             }
-            ids[row] = labels.id(&text, offset);
+            rows.ids.push(rows.labels.id(&text, line_number));
         }
-        row += 1;
+        if columns.weight.is_some() {
+            rows.weights.push(weight);
+        }
+        rows.count += 1;
     }
-    Ok(labels)
+    Ok(rows)
 }
 
-/// Reads one line field by field, with an error naming the column for any bad cell. Returns the
-/// label text if there is a target column.
+/// A bad cell: its 1-based column and what is wrong.
+type BadCell = (usize, String);
+
+/// A line's label text, if it has a target column, and weight (else 0).
+type Cells<'l> = (Option<Cow<'l, [u8]>>, f64);
+
+/// Reads one line field by field, features into `out`, with an error (the 1-based column and
+/// the reason) for any bad cell. Returns the label text if there is a target column, and the
+/// weight if there is a weight column (else 0).
 fn careful_line<'l, T: Element>(
     line: &'l [u8],
-    offset: usize,
     columns: &Columns,
     header: &[String],
     fields: &mut Vec<Range<usize>>,
     out: &mut [T],
-) -> std::result::Result<Option<Cow<'l, [u8]>>, CellError> {
+) -> std::result::Result<Cells<'l>, BadCell> {
     let width = header.len();
-    split_fields(line, fields).map_err(|e| CellError {
-        offset,
-        column: e.column,
-        reason: e.reason.into(),
-    })?;
+    split_fields(line, fields).map_err(|e| (e.column, e.reason.to_owned()))?;
     if fields.len() != width {
-        return Err(CellError {
-            offset,
-            column: fields.len().min(width) + 1,
-            reason: format!(
+        return Err((
+            fields.len().min(width) + 1,
+            format!(
                 "row has {} fields but the header has {}",
                 fields.len(),
                 width
             ),
-        });
+        ));
     }
+    let cell = |col: usize| &line[fields[col].clone()];
+    let bad = |col: usize| move |reason| (col + 1, format!("column {:?}: {reason}", header[col]));
     for (slot, &col) in out.iter_mut().zip(&columns.features) {
-        *slot = parse_number(&line[fields[col].clone()]).map_err(|reason| CellError {
-            offset,
-            column: col + 1,
-            reason: format!("column {:?}: {reason}", header[col]),
-        })?;
+        *slot = parse_number(cell(col)).map_err(bad(col))?;
     }
-    Ok(columns.target.map(|t| field_text(line, fields[t].clone())))
+    let weight = match columns.weight {
+        Some(col) => parse_number::<f64>(cell(col)).map_err(bad(col))?,
+        None => 0.0,
+    };
+    let label = columns.target.map(|t| field_text(line, fields[t].clone()));
+    Ok((label, weight))
 }
 
 /// Options for reading training data.
@@ -623,6 +602,7 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
             .filter(|&j| j != target && Some(j) != weight)
             .collect(),
         target: Some(target),
+        weight,
     };
     if columns.features.is_empty() {
         return Err(Error::Parse {
@@ -638,25 +618,17 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         .iter()
         .map(|&j| header[j].clone())
         .collect();
-    let (features, raw) = read_features(&file, &columns, options.precision)?;
+    let target_name = header[target].clone();
+    let (features, raw, weights) = read_features(file, &columns, options.precision)?;
     let raw = raw.expect("target column requested");
-    let (labels, y) = raw.classes(
-        &file.source,
-        target + 1,
-        options.positive,
-        options.max_classes,
-    )?;
-    let weights = match weight {
-        Some(j) => Some(read_column(&file, j)?),
-        None => None,
-    };
+    let (labels, y) = raw.classes(path, target + 1, options.positive, options.max_classes)?;
     Ok(Dataset {
         source: path.into(),
         features,
         y,
         weights,
         feature_names,
-        target: header[target].clone(),
+        target: target_name,
         labels,
     })
 }
@@ -683,10 +655,11 @@ pub fn read_for_model(
     let columns = Columns {
         features: feature_names.iter().map(|f| at[f.as_str()]).collect(),
         target: at.get(target).copied(),
+        weight: None,
     };
-    let (features, raw) = read_features(&file, &columns, precision)?;
+    let (features, raw, _) = read_features(file, &columns, precision)?;
     let y = match (raw, columns.target) {
-        (Some(raw), Some(t)) => Some(raw.encode(&file.source, t + 1, labels)?),
+        (Some(raw), Some(t)) => Some(raw.encode(path, t + 1, labels)?),
         _ => None,
     };
     Ok((features, y))
@@ -737,38 +710,32 @@ pub(crate) fn feature_mismatch(
     None
 }
 
-/// Column j of an opened file as f64 values, one per row.
-fn read_column(file: &CsvFile, j: usize) -> Result<Vec<f64>> {
-    let columns = Columns {
-        features: vec![j],
-        target: None,
-    };
-    let t = file.read::<f64>(&columns)?;
-    Ok((0..t.features.n_rows())
-        .map(|i| t.features.row(i)[0])
-        .collect())
-}
-
 /// The column named `name` as f64 values (the sample weights of `eval --sample-weight`).
 pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
     let file = CsvFile::open(path)?;
     let j = super::target_column(path, file.header(), Some(name))?;
-    read_column(&file, j)
+    let columns = Columns {
+        features: Vec::new(),
+        target: None,
+        weight: Some(j),
+    };
+    Ok(file.read::<f64>(&columns)?.weights.expect("asked for"))
 }
 
+/// The feature matrix at `precision`, raw labels and weights of `file`.
 fn read_features(
-    file: &CsvFile,
+    file: CsvFile,
     columns: &Columns,
     precision: Precision,
-) -> Result<(Features, Option<RawLabels>)> {
+) -> Result<(Features, Option<RawLabels>, Option<Vec<f64>>)> {
     Ok(match precision {
         Precision::F32 => {
             let t = file.read::<f32>(columns)?;
-            (Features::Dense32(t.features), t.labels)
+            (Features::Dense32(t.features), t.labels, t.weights)
         }
         Precision::F64 => {
             let t = file.read::<f64>(columns)?;
-            (Features::Dense64(t.features), t.labels)
+            (Features::Dense64(t.features), t.labels, t.weights)
         }
     })
 }
@@ -825,6 +792,7 @@ mod tests {
         let columns = Columns {
             features: vec![0, 1],
             target: Some(2),
+            weight: None,
         };
         let labels = file.read::<f64>(&columns).unwrap().labels.unwrap();
         assert_eq!(labels.values, [r#"x"y"#, "z"]);
@@ -835,6 +803,7 @@ mod tests {
         let columns = Columns {
             features: vec![0, 1],
             target: Some(2),
+            weight: None,
         };
         for (body, column) in [
             (&b"a,b,l\n3,4,0\n\"1\" 9,2,0\n"[..], 1),
@@ -876,6 +845,7 @@ mod tests {
         let columns = Columns {
             features: vec![0, 1],
             target: Some(2),
+            weight: None,
         };
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(1), &[3.0, 1.0]);
@@ -930,6 +900,7 @@ mod tests {
         let columns = Columns {
             features: vec![0, 1],
             target: Some(2),
+            weight: None,
         };
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(0), &[1.5, -2.0]);

@@ -6,9 +6,9 @@
 //! "benign", "true" after "false", 1 after 0), unless the user names the positive class.
 //! Spellings of one number ("1", "1.0", "+1") are one class.
 
-use super::source::Source;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Most label values tracked per parse chunk: more than [`MAX_CLASSES_LIMIT`], so a file with
 /// more distinct values than the classes allowed shows them among the values of some chunk.
@@ -23,7 +23,7 @@ pub const MAX_CLASSES_LIMIT: usize = 1000;
 /// Values tracked by a linear scan before a chunk's table is indexed by a hash map.
 const SCANNED: usize = 16;
 
-/// The distinct label values of one parse chunk, each with the byte offset of its first row,
+/// The distinct label values of one parse chunk, each with the line (or row) of its first row,
 /// and the first value past the tracking limit. A value is its text read as UTF-8 (with
 /// U+FFFD for bytes that are not), as the model file will hold it.
 #[derive(Debug, Default)]
@@ -35,7 +35,7 @@ pub struct ChunkLabels {
 
 impl ChunkLabels {
     /// The chunk-local id of `text`, adding it if new (past the tracking limit: `u32::MAX`).
-    pub fn id(&mut self, text: &[u8], offset: usize) -> u32 {
+    pub fn id(&mut self, text: &[u8], line: usize) -> u32 {
         if let Some(p) = self.find(text) {
             return p;
         }
@@ -47,7 +47,7 @@ impl ChunkLabels {
         }
         if self.values.len() == MAX_LABELS_PER_CHUNK {
             if self.untracked.is_none() {
-                self.untracked = Some((value.into_owned(), offset));
+                self.untracked = Some((value.into_owned(), line));
             }
             return u32::MAX;
         }
@@ -60,7 +60,7 @@ impl ChunkLabels {
         if self.values.len() >= SCANNED {
             self.index.insert(value.as_bytes().to_vec(), id);
         }
-        self.values.push((value.into_owned(), offset));
+        self.values.push((value.into_owned(), line));
         id
     }
 
@@ -76,13 +76,14 @@ impl ChunkLabels {
     }
 }
 
-/// The label column as read: distinct values in order of first appearance (each with the byte
-/// offset of its first row) and each row's index into them; `untracked` is the first value
-/// (with its offset) of a row whose id is `u32::MAX`, one value too many for its chunk.
+/// The label column as read: distinct values in order of first appearance (each with where it
+/// was first seen: the 1-based line of a text file, the 0-based row of a Parquet file) and each
+/// row's index into them; `untracked` is the first value (with where it was seen) of a row whose
+/// id is `u32::MAX`, one value too many for its chunk.
 #[derive(Debug, Clone)]
 pub struct RawLabels {
     pub values: Vec<String>,
-    pub first_offset: Vec<usize>,
+    pub first_seen: Vec<usize>,
     pub ids: Vec<u32>,
     pub untracked: Option<(String, usize)>,
 }
@@ -91,7 +92,7 @@ impl RawLabels {
     /// Merges chunk-local tables, given in file order with `counts` rows each, remapping the
     /// chunk-local `ids` to file-wide ones.
     pub fn merge(chunks: Vec<ChunkLabels>, counts: &[usize], mut ids: Vec<u32>) -> RawLabels {
-        let (mut values, mut first_offset): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
+        let (mut values, mut first_seen): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
         let mut row = 0;
         let mut untracked = None;
         for (local, &count) in chunks.into_iter().zip(counts) {
@@ -100,11 +101,11 @@ impl RawLabels {
                 .values
                 .into_iter()
                 .map(
-                    |(value, offset)| match values.iter().position(|v| *v == value) {
+                    |(value, line)| match values.iter().position(|v| *v == value) {
                         Some(p) => p as u32,
                         None => {
                             values.push(value);
-                            first_offset.push(offset);
+                            first_seen.push(line);
                             (values.len() - 1) as u32
                         }
                     },
@@ -118,7 +119,7 @@ impl RawLabels {
         }
         RawLabels {
             values,
-            first_offset,
+            first_seen,
             ids,
             untracked,
         }
@@ -128,14 +129,13 @@ impl RawLabels {
     /// `max_classes`, is an error naming the file (and the line of the first class too many).
     pub fn classes(
         &self,
-        source: &Source,
+        path: &Path,
         column: usize,
         positive: Option<&str>,
         max_classes: usize,
     ) -> Result<(LabelMap, Vec<f64>)> {
-        let path = source.path();
         // A value the chunks did not track is not among the values: say so before counting.
-        if let Some(e) = self.untracked_error(source, column) {
+        if let Some(e) = self.untracked_error(path, column) {
             return Err(e);
         }
         let labels = match LabelMap::from_labels(&self.values, positive, max_classes) {
@@ -151,22 +151,22 @@ impl RawLabels {
             Err(ClassProblem::TooMany { at }) => {
                 return Err(Error::TooManyClasses {
                     path: path.into(),
-                    line: source.line_of(self.first_offset[at]),
+                    line: self.first_seen[at],
                     label: self.values[at].clone(),
                     max: max_classes,
                 });
             }
         };
-        let y = self.encode(source, column, &labels)?;
+        let y = self.encode(path, column, &labels)?;
         Ok((labels, y))
     }
 
     /// y for every row under a model's classes; the first unknown label is an error naming its
     /// line and `column`.
-    pub fn encode(&self, source: &Source, column: usize, labels: &LabelMap) -> Result<Vec<f64>> {
-        let unknown = |value: &str, offset: usize| Error::UnknownLabel {
-            path: source.path().into(),
-            line: source.line_of(offset),
+    pub fn encode(&self, path: &Path, column: usize, labels: &LabelMap) -> Result<Vec<f64>> {
+        let unknown = |value: &str, line: usize| Error::UnknownLabel {
+            path: path.into(),
+            line,
             column,
             label: super::cut(value),
             classes: labels.listed(),
@@ -174,10 +174,10 @@ impl RawLabels {
         let codes = self
             .values
             .iter()
-            .zip(&self.first_offset)
-            .map(|(v, &offset)| labels.encode(v).ok_or_else(|| unknown(v, offset)))
+            .zip(&self.first_seen)
+            .map(|(v, &line)| labels.encode(v).ok_or_else(|| unknown(v, line)))
             .collect::<Result<Vec<f64>>>()?;
-        if let Some(e) = self.untracked_error(source, column) {
+        if let Some(e) = self.untracked_error(path, column) {
             return Err(e);
         }
         Ok(self.ids.iter().map(|&id| codes[id as usize]).collect())
@@ -185,13 +185,18 @@ impl RawLabels {
 
     /// An untracked id (u32::MAX) is a value beyond a chunk's limit: too many classes, named
     /// on its line.
-    fn untracked_error(&self, source: &Source, column: usize) -> Option<Error> {
-        let (value, offset) = self.untracked.as_ref()?;
+    fn untracked_error(&self, path: &Path, column: usize) -> Option<Error> {
+        let (value, line) = self.untracked.as_ref()?;
         let reason = format!(
             "the target has more than {MAX_CLASSES_LIMIT} distinct values (here {:?})",
             super::cut(value)
         );
-        Some(source.error_at(*offset, column, reason))
+        Some(Error::Parse {
+            path: path.into(),
+            line: *line,
+            column,
+            reason,
+        })
     }
 }
 

@@ -5,34 +5,37 @@
 //! `#` starts a comment, blank lines are skipped. Labels may be 0/1, −1/+1 or any two values.
 //! Feature j (0-based) of the model is index j + 1 of the file, and is named `"j+1"`.
 //!
-//! Reading is parallel like CSV's: a first pass over the chunks counts rows and an upper bound
-//! on the non-zeros (the colons), the CSR arrays are allocated once, each chunk parses into its
-//! own region, and the regions are then closed up. Errors name the file, the line and the byte
-//! position in the line.
+//! Reading streams like CSV's (see [`super::source`]): chunks of lines are parsed in parallel,
+//! each after a first pass that counts its rows and bounds its non-zeros (by the colons) so its
+//! arrays are allocated once, and appended in file order. Errors name the file, the line and
+//! the byte position in the line.
 
 use super::dense::Element;
 use super::labels::{ChunkLabels, LabelMap, RawLabels};
-use super::source::{Source, chunk_ranges, is_blank, lines};
+use super::source::{Chunk, Source, is_blank, lines, parse_chunks};
 use super::sparse::CsrMatrix;
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
-use rayon::prelude::*;
 use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 
-/// What one chunk found.
-struct Chunk {
+/// What one chunk holds: its rows in CSR form (their lengths, not offsets) and label ids.
+struct Rows<T> {
     labels: ChunkLabels,
-    /// Non-zeros written into the chunk's region.
-    nnz: usize,
+    indices: Vec<u32>,
+    values: Vec<T>,
+    lengths: Vec<usize>,
+    ids: Vec<u32>,
     /// Largest 1-based index seen (0 if none).
     max_index: u32,
+    /// Whether the chunk is only white space.
+    blank: bool,
 }
 
-/// A failure at byte `offset` of the file, position `column` in its line.
+/// A failure on a 1-based line, at 1-based position `column` in it.
 struct LineError {
-    offset: usize,
+    line: usize,
     column: usize,
     reason: String,
 }
@@ -47,7 +50,7 @@ fn content(line: &[u8]) -> &[u8] {
 fn count(chunk: &[u8]) -> (usize, usize) {
     let mut rows = 0;
     let mut colons = 0;
-    for (_, line) in lines(chunk) {
+    for line in lines(chunk) {
         let c = content(line);
         if !is_blank(c) {
             rows += 1;
@@ -115,31 +118,33 @@ fn scan_pairs<T: Element>(
     Some((k, previous as u32))
 }
 
-/// Parses one chunk into its regions of `indices`/`values`, its rows' lengths and label ids.
-#[allow(clippy::too_many_arguments)]
+/// Parses the rows of one chunk. A first pass counts its rows and bounds its non-zeros (by the
+/// colons), so its arrays are allocated once.
 fn parse_chunk<T: Element>(
-    chunk: &[u8],
-    chunk_offset: usize,
+    chunk: &Chunk,
     max_features: Option<usize>,
-    indices: &mut [u32],
-    values: &mut [T],
-    lengths: &mut [usize],
-    ids: &mut [u32],
-) -> std::result::Result<Chunk, LineError> {
-    let mut found = Chunk {
+) -> std::result::Result<Rows<T>, LineError> {
+    let (rows, bound) = count(&chunk.bytes);
+    let mut found = Rows {
         labels: ChunkLabels::default(),
-        nnz: 0,
+        indices: vec![0; bound],
+        values: vec![T::default(); bound],
+        lengths: vec![0; rows],
+        ids: vec![0; rows],
         max_index: 0,
+        blank: rows == 0 && is_blank(&chunk.bytes),
     };
+    let (indices, values) = (&mut found.indices, &mut found.values);
+    let (lengths, ids) = (&mut found.lengths, &mut found.ids);
+    let mut nnz = 0;
     let mut row = 0;
-    for (start, line) in lines(chunk) {
+    for (line_number, line) in chunk.lines() {
         let line = content(line);
         if is_blank(line) {
             continue;
         }
-        let offset = chunk_offset + start;
         let fail = |position: usize, reason: String| LineError {
-            offset,
+            line: line_number,
             column: position + 1,
             reason,
         };
@@ -151,16 +156,24 @@ fn parse_chunk<T: Element>(
                 "the line starts with an index:value pair, not a label".into(),
             ));
         }
-        ids[row] = found.labels.id(label, offset);
-        let row_start = found.nnz;
+        ids[row] = found.labels.id(label, line_number);
+        let row_start = nnz;
         let pairs = &line[label_start + label.len()..];
         let (fast_i, fast_v) = (&mut indices[row_start..], &mut values[row_start..]);
         if let Some((n, last)) = scan_pairs(pairs, max_features, fast_i, fast_v) {
-            found.nnz += n;
+            nnz += n;
             found.max_index = found.max_index.max(last);
             lengths[row] = n;
             row += 1;
             continue;
+        }
+        if let Some(cr) = memchr::memchr(b'\r', line) {
+            return Err(fail(
+                cr,
+                "a carriage return (CR) inside the line: the lines seem to end in a bare CR; \
+                 convert the file to LF or CRLF line endings"
+                    .into(),
+            ));
         }
         let mut previous = 0u32;
         for (position, tok) in toks {
@@ -198,6 +211,13 @@ fn parse_chunk<T: Element>(
                     ),
                 ));
             }
+            if let Some(n) = max_features.filter(|&n| index > n as u64) {
+                return Err(fail(
+                    position,
+                    format!("feature index {index}, but the model has {n} features"),
+                ));
+            }
+            // At most MAX_FEATURES, or the model's width: it fits in u32.
             let index = index as u32;
             if index == 0 {
                 return Err(fail(position, format!("{:?}: indices start at 1", show())));
@@ -211,22 +231,16 @@ fn parse_chunk<T: Element>(
                     ),
                 ));
             }
-            if let Some(n) = max_features.filter(|&n| index as usize > n) {
-                return Err(fail(
-                    position,
-                    format!("feature index {index}, but the model has {n} features"),
-                ));
-            }
             let value_position = position + colon + 1;
             let v = super::csv::parse_number::<T>(value)
                 .map_err(|reason| fail(value_position, format!("feature {index}: {reason}")))?;
-            indices[found.nnz] = index - 1;
-            values[found.nnz] = v;
-            found.nnz += 1;
+            indices[nnz] = index - 1;
+            values[nnz] = v;
+            nnz += 1;
             previous = index;
         }
         found.max_index = found.max_index.max(previous);
-        lengths[row] = found.nnz - row_start;
+        lengths[row] = nnz - row_start;
         row += 1;
     }
     Ok(found)
@@ -234,90 +248,48 @@ fn parse_chunk<T: Element>(
 
 /// The matrix and raw labels of a LIBSVM source.
 fn read<T: Element>(
-    source: &Source,
+    source: &mut Source,
     max_features: Option<usize>,
 ) -> Result<(CsrMatrix<T>, RawLabels)> {
-    let bytes = source.bytes();
-    if is_blank(bytes) {
-        return Err(Error::EmptyFile {
-            path: source.path().into(),
-        });
-    }
-    let chunks = chunk_ranges(bytes);
-    let counts: Vec<(usize, usize)> = chunks
-        .par_iter()
-        .map(|r| {
-            let c = count(&bytes[r.clone()]);
-            source.release(r.clone());
-            c
+    let path = source.path().to_path_buf();
+    let (mut indices, mut values) = (Vec::new(), Vec::new());
+    let mut indptr = vec![0];
+    let (mut ids, mut found, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut max_index, mut blank) = (0, true);
+    let parse = |chunk: &Chunk| {
+        parse_chunk::<T>(chunk, max_features).map_err(|e| Error::Parse {
+            path: path.clone(),
+            line: e.line,
+            column: e.column,
+            reason: e.reason,
         })
-        .collect();
-    let rows: usize = counts.iter().map(|c| c.0).sum();
-    let bound: usize = counts.iter().map(|c| c.1).sum();
-    if rows == 0 {
-        return Err(Error::NoRows {
-            path: source.path().into(),
-        });
-    }
-    let mut indices = vec![0u32; bound];
-    let mut values = vec![T::default(); bound];
-    let mut lengths = vec![0usize; rows];
-    let mut ids = vec![0u32; rows];
-    let mut jobs = Vec::with_capacity(chunks.len());
-    {
-        let (mut ri, mut rv, mut rl, mut rd) = (
-            &mut indices[..],
-            &mut values[..],
-            &mut lengths[..],
-            &mut ids[..],
-        );
-        for (range, &(r, c)) in chunks.iter().zip(&counts) {
-            let (i, ti) = ri.split_at_mut(c);
-            let (v, tv) = rv.split_at_mut(c);
-            let (l, tl) = rl.split_at_mut(r);
-            let (d, td) = rd.split_at_mut(r);
-            (ri, rv, rl, rd) = (ti, tv, tl, td);
-            jobs.push((range.clone(), i, v, l, d));
+    };
+    parse_chunks(source, None, parse, |rows: Rows<T>| {
+        let nnz: usize = rows.lengths.iter().sum();
+        indices.extend_from_slice(&rows.indices[..nnz]);
+        values.extend_from_slice(&rows.values[..nnz]);
+        for len in &rows.lengths {
+            indptr.push(indptr.last().unwrap() + len);
         }
+        ids.extend_from_slice(&rows.ids);
+        counts.push(rows.lengths.len());
+        found.push(rows.labels);
+        max_index = max_index.max(rows.max_index);
+        blank &= rows.blank;
+    })?;
+    if blank {
+        return Err(Error::EmptyFile { path });
     }
-    let results: Vec<std::result::Result<Chunk, LineError>> = jobs
-        .into_par_iter()
-        .map(|(range, i, v, l, d)| {
-            let parsed = parse_chunk(&bytes[range.clone()], range.start, max_features, i, v, l, d);
-            source.release(range);
-            parsed
-        })
-        .collect();
-    // Close up each chunk's region of the CSR arrays, in order.
-    let mut found = Vec::with_capacity(results.len());
-    let (mut write, mut region): (usize, usize) = (0, 0);
-    let mut max_index = 0;
-    for (result, &(_, bound)) in results.into_iter().zip(&counts) {
-        let chunk = result.map_err(|e| source.error_at(e.offset, e.column, e.reason))?;
-        if region != write {
-            indices.copy_within(region..region + chunk.nnz, write);
-            values.copy_within(region..region + chunk.nnz, write);
-        }
-        write += chunk.nnz;
-        region += bound;
-        max_index = max_index.max(chunk.max_index);
-        found.push(chunk.labels);
-    }
-    indices.truncate(write);
-    values.truncate(write);
-    let mut indptr = Vec::with_capacity(rows + 1);
-    indptr.push(0);
-    for len in &lengths {
-        indptr.push(indptr.last().unwrap() + len);
+    if ids.is_empty() {
+        return Err(Error::NoRows { path });
     }
     let cols = max_features.unwrap_or(max_index as usize);
-    let row_counts: Vec<usize> = counts.iter().map(|c| c.0).collect();
-    let labels = RawLabels::merge(found, &row_counts, ids);
+    let labels = RawLabels::merge(found, &counts, ids);
     Ok((CsrMatrix::from_parts(indptr, indices, values, cols), labels))
 }
 
 fn read_features(
-    source: &Source,
+    source: &mut Source,
     max_features: Option<usize>,
     precision: Precision,
 ) -> Result<(Features, RawLabels)> {
@@ -345,9 +317,9 @@ pub fn read_training(
     precision: Precision,
     max_classes: usize,
 ) -> Result<Dataset> {
-    let source = Source::open(path)?;
-    let (features, raw) = read_features(&source, None, precision)?;
-    let (labels, y) = raw.classes(&source, 1, positive, max_classes)?;
+    let mut source = Source::open(path)?;
+    let (features, raw) = read_features(&mut source, None, precision)?;
+    let (labels, y) = raw.classes(path, 1, positive, max_classes)?;
     let n = features.design().n_features();
     Ok(Dataset {
         source: path.into(),
@@ -368,9 +340,9 @@ pub fn read_for_model(
     labels: &LabelMap,
     precision: Precision,
 ) -> Result<(Features, Vec<f64>)> {
-    let source = Source::open(path)?;
-    let (features, raw) = read_features(&source, Some(n), precision)?;
-    let y = raw.encode(&source, 1, labels)?;
+    let mut source = Source::open(path)?;
+    let (features, raw) = read_features(&mut source, Some(n), precision)?;
+    let y = raw.encode(path, 1, labels)?;
     Ok((features, y))
 }
 
@@ -409,14 +381,15 @@ mod tests {
 
     /// Parses one chunk the way `read` does; returns (indices, values, row lengths).
     fn parse(text: &str) -> (Vec<u32>, Vec<f64>, Vec<usize>) {
-        let (rows, bound) = count(text.as_bytes());
-        let (mut i, mut v) = (vec![0u32; bound], vec![0.0f64; bound]);
-        let (mut l, mut d) = (vec![0usize; rows], vec![0u32; rows]);
-        let chunk = parse_chunk(text.as_bytes(), 0, None, &mut i, &mut v, &mut l, &mut d)
-            .unwrap_or_else(|e| panic!("{}", e.reason));
-        i.truncate(chunk.nnz);
-        v.truncate(chunk.nnz);
-        (i, v, l)
+        let chunk = Chunk {
+            bytes: text.as_bytes().to_vec(),
+            first_line: 1,
+        };
+        let mut rows = parse_chunk::<f64>(&chunk, None).unwrap_or_else(|e| panic!("{}", e.reason));
+        let nnz = rows.lengths.iter().sum();
+        rows.indices.truncate(nnz);
+        rows.values.truncate(nnz);
+        (rows.indices, rows.values, rows.lengths)
     }
 
     proptest! {

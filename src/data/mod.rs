@@ -425,21 +425,23 @@ pub fn load_weights(path: &Path, format: Option<Format>, name: &str) -> crate::R
 /// Row weights from a text file of one number per line (blank lines and surrounding spaces
 /// ignored), for data without columns (LIBSVM); there must be one per row of the data.
 pub fn read_weight_file(path: &Path, rows: usize) -> crate::Result<Vec<f64>> {
-    let source = source::Source::open(path)?;
-    let text = source.bytes();
+    let mut source = source::Source::open(path)?;
     let mut weights = Vec::with_capacity(rows);
-    for (line, bytes) in text.split(|&b| b == b'\n').enumerate() {
-        let cell = std::str::from_utf8(bytes).unwrap_or("").trim();
-        if cell.is_empty() {
-            continue;
+    while let Some(chunk) = source.next_chunk()? {
+        for (line, bytes) in chunk.lines() {
+            let cell = String::from_utf8_lossy(bytes);
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            let value: f64 = cell.parse().map_err(|_| crate::Error::Parse {
+                path: path.into(),
+                line,
+                column: 1,
+                reason: format!("{:?} is not a number (one weight per line)", cut(cell)),
+            })?;
+            weights.push(value);
         }
-        let value: f64 = cell.parse().map_err(|_| crate::Error::Parse {
-            path: path.into(),
-            line: line + 1,
-            column: 1,
-            reason: format!("{:?} is not a number (one weight per line)", cut(cell)),
-        })?;
-        weights.push(value);
     }
     if weights.len() != rows {
         return Err(crate::Error::BadWeight {

@@ -430,7 +430,7 @@ impl ParquetFile {
             )
         };
         if let Some(k) = codes.iter().position(Option::is_none) {
-            return Err(unknown(raw.first_offset[k], &raw.values[k]));
+            return Err(unknown(raw.first_seen[k], &raw.values[k]));
         }
         // An untracked id (u32::MAX) is one value too many for its row group.
         if let Some((value, row)) = &raw.untracked {
@@ -686,7 +686,7 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
         Err(ClassProblem::Rejected(e)) => return Err(e),
         Err(ClassProblem::TooMany { at }) => {
             return Err(file.value_error(
-                raw.first_offset[at],
+                raw.first_seen[at],
                 header[target].clone(),
                 format!(
                     "the target has more than {} distinct values (here {:?}); it looks like a continuous target, not classes (raise --max-classes if these are classes)",
