@@ -31,6 +31,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod objective;
+pub mod outputs;
 pub mod parallel;
 pub mod plot;
 pub mod report;

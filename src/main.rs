@@ -8,7 +8,15 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    match cli::run(args) {
+    cli::signals::install();
+    // Every output of the command is renamed into place together, once it has succeeded.
+    let outputs = logreg::outputs::Batch::open();
+    match cli::run(args).and_then(|code| {
+        if code == ExitCode::SUCCESS {
+            outputs.commit()?;
+        }
+        Ok(code)
+    }) {
         Ok(code) => code,
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

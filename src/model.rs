@@ -5,24 +5,60 @@
 //! softmax(z) (K neurons) with no preprocessing; the standardisation used in training is
 //! recorded for reference. Version 2 holds K classes; version 1 files (two classes, one weight
 //! vector) are read unchanged. Floats are written in their
-//! shortest round-trip form and read back bit-exact. Files are written atomically: to a
-//! temporary file in the same folder, flushed to disk, then renamed over the target, so a
-//! failed or interrupted write never leaves a truncated model or clobbers an existing one.
+//! shortest round-trip form and read back bit-exact. Files are written atomically (see
+//! [`crate::outputs`]), so a failed or interrupted write never leaves a truncated model or
+//! clobbers an existing one.
 
 use crate::data::{Design, LabelMap, Precision};
 use crate::error::{Error, Result};
 use crate::loss;
+pub use crate::outputs::write_atomically;
 use crate::solver::Termination;
 use crate::standardize::Standardization;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::Path;
 
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "logreg-model";
 /// The format version this build writes (it also reads version 1).
 pub const FORMAT_VERSION: u64 = 2;
+
+/// A model file to parse: from its text when small, as it is read when large, so a large file
+/// costs the memory of what it holds, not of its text too (a field this version does not know
+/// then costs nothing, however large).
+enum ModelFile<'a> {
+    Text(Vec<u8>),
+    Large(&'a Path),
+}
+
+impl<'a> ModelFile<'a> {
+    /// Files up to this size are read whole, which parses about twice as fast.
+    const READ_WHOLE: u64 = 16 << 20;
+
+    fn open(path: &'a Path) -> Result<Self> {
+        let len = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
+        if len <= Self::READ_WHOLE {
+            let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            return Ok(ModelFile::Text(text));
+        }
+        Ok(ModelFile::Large(path))
+    }
+
+    /// The file as a `T`, or why not.
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> std::result::Result<T, String> {
+        match self {
+            ModelFile::Text(text) => serde_json::from_slice(text).map_err(|e| e.to_string()),
+            ModelFile::Large(path) => {
+                let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+                let reader = std::io::BufReader::with_capacity(1 << 16, file);
+                serde_json::from_reader(reader).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
 
 /// How the classes are modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,7 +228,7 @@ impl Model {
 
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let file = ModelFile::open(path)?;
         let format_error = |reason: String| Error::ModelFormat {
             path: path.into(),
             reason,
@@ -204,8 +240,7 @@ impl Model {
             format: Option<String>,
             format_version: Option<u64>,
         }
-        let header: Header =
-            serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
+        let header: Header = file.parse().map_err(format_error)?;
         if header.format.as_deref() != Some(FORMAT) {
             return Err(format_error(format!(
                 "the \"format\" field is not {FORMAT:?}"
@@ -216,11 +251,10 @@ impl Model {
                 // Straight from the text: a key given twice is an error ("duplicate field"),
                 // not the last one silently winning, and fields this version does not know are
                 // skipped.
-                serde_json::from_slice::<Model>(&text).map_err(|e| format_error(e.to_string()))?
+                file.parse::<Model>().map_err(format_error)?
             }
             Some(1) => {
-                let v1: ModelV1 =
-                    serde_json::from_slice(&text).map_err(|e| format_error(e.to_string()))?;
+                let v1: ModelV1 = file.parse().map_err(format_error)?;
                 Model {
                     format: FORMAT.into(),
                     format_version: 1,
@@ -327,119 +361,4 @@ pub fn log_probabilities(multiclass: Multiclass, z: &[f64], classes: usize) -> V
             out
         }
     }
-}
-
-/// The permissions of a new file: rw for everyone the umask allows (rw-r--r-- under the usual
-/// 022, rw------- under 077), as `open(2)` would give it. The umask is read from
-/// /proc/self/status, which does not change it (the `umask` call would, for every thread);
-/// where that is unavailable, rw-r--r--.
-#[cfg(unix)]
-pub(crate) fn new_file_permissions() -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    let umask = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
-            u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
-        })
-        .unwrap_or(0o022);
-    std::fs::Permissions::from_mode(0o666 & !umask)
-}
-
-#[cfg(not(unix))]
-pub(crate) fn new_file_permissions() -> std::fs::Permissions {
-    let mut p = tempfile::tempfile()
-        .and_then(|f| f.metadata())
-        .map(|m| m.permissions())
-        .expect("a temporary file");
-    p.set_readonly(false);
-    p
-}
-
-/// Where an output named `path` goes.
-pub enum OutputTarget {
-    /// A regular file (new or existing) at this path, after following symbolic links: written
-    /// to a temporary file beside it, then renamed over it, so the link stays a link.
-    File(std::path::PathBuf),
-    /// Something that is not a regular file, such as /dev/null, /dev/stdout or a named pipe:
-    /// written through, never replaced.
-    Device(std::path::PathBuf),
-}
-
-impl OutputTarget {
-    /// Classifies `path`, following symbolic links. Anything under /dev or /proc is written
-    /// through: /dev/stdout is a link to the process's standard output, which may be a
-    /// regular file that a shell redirection opened, and must not be replaced.
-    pub fn of(path: &Path) -> Result<OutputTarget> {
-        if path.starts_with("/dev") || path.starts_with("/proc") {
-            return Ok(OutputTarget::Device(path.into()));
-        }
-        match std::fs::metadata(path) {
-            Ok(m) if !m.is_file() && !m.is_dir() => Ok(OutputTarget::Device(path.into())),
-            Ok(_) => {
-                let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-                Ok(OutputTarget::File(real))
-            }
-            // A link to a file that does not exist yet: create that file.
-            Err(_) => match std::fs::read_link(path) {
-                Ok(target) => {
-                    let base = path.parent().unwrap_or(Path::new("."));
-                    Ok(OutputTarget::File(base.join(target)))
-                }
-                Err(_) => Ok(OutputTarget::File(path.into())),
-            },
-        }
-    }
-}
-
-/// Opens a device or pipe (see [`OutputTarget::Device`]) to write through it: no truncation,
-/// no replacement.
-pub(crate) fn open_device(device: &Path) -> Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(device)
-        .map_err(|e| Error::io(device, e))
-}
-
-/// A private temporary file in the folder of `path`, to be renamed over it once written.
-pub(crate) fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".logreg-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))
-}
-
-/// Writes `bytes` to `path`: for a regular file, to a temporary file beside it, synced, then
-/// renamed over it (see [`OutputTarget`]); for a device or pipe, straight through.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let path = match OutputTarget::of(path)? {
-        OutputTarget::Device(device) => {
-            return open_device(&device)?
-                .write_all(bytes)
-                .map_err(|e| Error::io(&device, e));
-        }
-        OutputTarget::File(file) => file,
-    };
-    let path = path.as_path();
-    let mut tmp = temporary_beside(path)?;
-    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    // The temporary file is private (0600); give the result the permissions of the file it
-    // replaces, or those of any new file under the umask.
-    let permissions = match std::fs::metadata(path) {
-        Ok(existing) => existing.permissions(),
-        Err(_) => new_file_permissions(),
-    };
-    tmp.as_file()
-        .set_permissions(permissions)
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }

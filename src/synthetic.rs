@@ -28,7 +28,7 @@
 
 use crate::error::{Error, Result};
 use crate::loss::sigmoid;
-use crate::model::{OutputTarget, open_device, temporary_beside};
+use crate::outputs::{OutputTarget, finish, open_device, temporary_beside};
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -209,17 +209,12 @@ impl Spec {
         };
         let path = path.as_path();
         let tmp = temporary_beside(path)?;
-        // A data file is for sharing: the permissions of any new file under the umask, rather
-        // than the temporary file's rw-------.
-        tmp.as_file()
-            .set_permissions(crate::model::new_file_permissions())
-            .map_err(|e| Error::io(tmp.path(), e))?;
         let mut out = BufWriter::with_capacity(1 << 20, tmp);
         let summary = self.write_to(&mut out).map_err(|e| Error::io(path, e))?;
         let tmp = out
             .into_inner()
             .map_err(|e| Error::io(path, e.into_error()))?;
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+        finish(tmp, path)?;
         Ok(summary)
     }
 

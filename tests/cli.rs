@@ -736,6 +736,42 @@ fn a_folder_as_data_and_a_key_given_twice_are_named() {
 }
 
 #[test]
+fn a_large_model_file_is_parsed_as_it_is_read_with_the_same_checks() {
+    // Over 16 MiB, the file is parsed from the reader rather than from a copy of its text (a
+    // 125 MB file with an unknown array once took 1.66 GB): same model, same duplicate check.
+    let dir = Dir::new();
+    let model = train_small(&dir);
+    let original = std::fs::read_to_string(&model).unwrap();
+    let padding = format!("\"padding\": [{}0],\n  ", "0,".repeat(9_000_000));
+    let large = dir.file(
+        "large.json",
+        &original.replacen("\"bias\":", &format!("{padding}\"bias\":"), 1),
+    );
+    assert!(std::fs::metadata(&large).unwrap().len() > 16 << 20);
+    let data = dir.file("small.csv", SMALL);
+    let (d, m, l) = (
+        data.to_str().unwrap(),
+        model.to_str().unwrap(),
+        large.to_str().unwrap(),
+    );
+    let small_out = dir.run(&["predict", m, d, "--proba"]);
+    let large_out = dir.run(&["predict", l, d, "--proba"]);
+    assert!(large_out.status.success(), "{}", text(&large_out.stderr));
+    assert_eq!(small_out.stdout, large_out.stdout);
+    let doubled = std::fs::read_to_string(&large).unwrap().replacen(
+        "\"bias\":",
+        "\"bias\": [5.0],\n  \"bias\":",
+        1,
+    );
+    let twice = dir.file("large-twice.json", &doubled);
+    assert_fails(
+        &dir.run(&["predict", twice.to_str().unwrap(), d]),
+        1,
+        &["duplicate field `bias`"],
+    );
+}
+
+#[test]
 fn long_names_cells_and_lists_are_cut_to_a_readable_length() {
     let dir = Dir::new();
     // A 100 kB cell is quoted in 80 characters, not in full.

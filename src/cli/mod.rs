@@ -19,6 +19,7 @@ mod plotting;
 mod predict;
 mod progress;
 mod report;
+pub mod signals;
 mod train;
 
 use anyhow::Result;

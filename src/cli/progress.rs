@@ -2,36 +2,29 @@
 //! rate when stderr is a terminal, the plain `iteration K: cost J` lines otherwise, and Ctrl-C
 //! turned into a clean stop.
 //!
-//! Ctrl-C sets a flag that the training observer reads after every iteration; it answers
-//! `Control::Stop(Termination::Interrupted)`, the solver returns, and the caller writes nothing
-//! (see [`interrupted_message`]). A second Ctrl-C exits at once with status 130.
+//! Ctrl-C during a fit sets a flag (see [`super::signals`]) that the training observer reads
+//! after every iteration; it answers `Control::Stop(Termination::Interrupted)`, the solver
+//! returns, and the caller writes nothing (see [`interrupted_message`]). A second Ctrl-C, or one
+//! outside the fit, exits at once with status 130.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use logreg::FitReport;
 use logreg::solver::{Control, Progress, Termination};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The exit status of a process stopped by SIGINT (128 + 2), as shells report it.
 pub const INTERRUPTED_EXIT: u8 = 130;
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Installs the Ctrl-C handler (once per process; later calls do nothing).
+/// From now until [`Watch::finish`], the first Ctrl-C stops the fit instead of the process.
 pub fn catch_interrupt() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            // The second Ctrl-C: the user means it.
-            std::process::exit(i32::from(INTERRUPTED_EXIT));
-        }
-    });
+    super::signals::polite(true);
 }
 
-/// Has Ctrl-C been pressed?
+/// Has Ctrl-C asked the fit to stop?
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    super::signals::interrupted()
 }
 
 /// Should progress bars be drawn? Only on a terminal, and never with --quiet or --json.
@@ -123,8 +116,10 @@ impl Watch {
         }
     }
 
-    /// Removes the bar, if any, before the summary is printed.
+    /// Removes the bar, if any, before the summary is printed; from now on Ctrl-C ends the
+    /// process at once (writing nothing).
     pub fn finish(&self) {
+        super::signals::polite(false);
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

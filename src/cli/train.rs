@@ -336,7 +336,8 @@ fn fit_and_save(
     let trained = logreg::train(data, validation, options, &mut |p| watch.observe(p))?;
     watch.finish();
     let report = &trained.report;
-    if report.termination == Termination::Interrupted {
+    // (A Ctrl-C after the fit's last check still means: write nothing.)
+    if report.termination == Termination::Interrupted || progress::interrupted() {
         super::say!(
             "logreg: {}",
             progress::interrupted_message(report, "no model written")
@@ -360,6 +361,8 @@ fn fit_and_save(
     if let Some(dir) = &args.plot {
         plotting::training(dir, &trained, quiet || args.json)?;
     }
+    // The model and the plots are in place together, before anything says so.
+    logreg::outputs::commit()?;
     if let Some(w) = warning {
         super::say!("logreg: warning: {w}");
     }
