@@ -703,3 +703,48 @@ fn weights_are_sorted_by_standardised_weight_with_odds_ratios() {
         .unwrap();
     assert!((number(&row[2]) - sd).abs() < 1e-5, "{row:?} vs {sd}");
 }
+
+#[test]
+fn the_last_validation_check_is_at_the_final_iterate() {
+    // Each of these fits stops before iteration 100, the first check after iteration 0.
+    let tmp = tempfile::tempdir().unwrap();
+    for extra in [
+        &["--solver", "lbfgs"][..],
+        &["--solver", "newton"],
+        &["--solver", "lbfgs", "--log-every", "30"],
+        &["--solver", "gd", "--max-iterations", "57"],
+        &["--solver", "lbfgs", "--log-every", "5", "--patience", "2"],
+    ] {
+        let mut args = vec![
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "m.json",
+            "--target",
+            "diagnosis",
+            "--validation-fraction",
+            "0.2",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = run_ok(tmp.path(), &args);
+        let fit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let iterations = fit["report"]["iterations"].as_u64().unwrap();
+        assert!(iterations < 100, "{extra:?}: {iterations}");
+        let last = fit["validation"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["iteration"], iterations, "{extra:?}");
+        write(tmp.path(), "fit.json", std::str::from_utf8(&out.stdout).unwrap());
+        run_ok(
+            tmp.path(),
+            &[
+                "report", "m.json", BREAST_CANCER, "-o", "r.html", "--fit", "fit.json",
+            ],
+        );
+        let html = std::fs::read_to_string(tmp.path().join("r.html")).unwrap();
+        assert!(
+            cell(&html, "last validation check (on the validation rows)")
+                .starts_with(&format!("iteration {iterations}:")),
+            "{extra:?}"
+        );
+    }
+}
