@@ -571,3 +571,59 @@ fn multiclass_eval_plots_the_confusion_matrix_and_per_class_roc() {
         }
     }
 }
+
+#[test]
+fn the_cost_title_names_the_solver_that_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (solver, words) in [
+        ("gd", "gradient descent lowering the cost"),
+        ("newton", "trust-region Newton lowering the cost"),
+        ("lbfgs", "L-BFGS lowering the cost"),
+    ] {
+        let plots = format!("plots-{solver}");
+        train_breast_cancer(
+            tmp.path(),
+            &[
+                "--solver",
+                solver,
+                "--max-iterations",
+                "200",
+                "--plot",
+                &plots,
+            ],
+        );
+        let title = check_figure(&tmp.path().join(&plots), "cost", &[words]);
+        for other in ["gradient descent", "Newton", "L-BFGS"] {
+            assert!(
+                words.contains(other) || !title.contains(other),
+                "{solver}: the title names {other}: {title}"
+            );
+        }
+    }
+    // One-vs-rest: the history is the neurons' curves one after another.
+    let iris = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/iris.csv"
+    );
+    run_ok(
+        tmp.path(),
+        &[
+            "train",
+            iris,
+            "-o",
+            "iris.json",
+            "--multiclass",
+            "ovr",
+            "--solver",
+            "newton",
+            "-q",
+            "--plot",
+            "plots-ovr",
+        ],
+    );
+    check_figure(
+        &tmp.path().join("plots-ovr"),
+        "cost",
+        &["trust-region Newton on each one-vs-rest neuron in turn"],
+    );
+}

@@ -733,11 +733,21 @@ fn the_last_validation_check_is_at_the_final_iterate() {
         assert!(iterations < 100, "{extra:?}: {iterations}");
         let last = fit["validation"].as_array().unwrap().last().unwrap();
         assert_eq!(last["iteration"], iterations, "{extra:?}");
-        write(tmp.path(), "fit.json", std::str::from_utf8(&out.stdout).unwrap());
+        write(
+            tmp.path(),
+            "fit.json",
+            std::str::from_utf8(&out.stdout).unwrap(),
+        );
         run_ok(
             tmp.path(),
             &[
-                "report", "m.json", BREAST_CANCER, "-o", "r.html", "--fit", "fit.json",
+                "report",
+                "m.json",
+                BREAST_CANCER,
+                "-o",
+                "r.html",
+                "--fit",
+                "fit.json",
             ],
         );
         let html = std::fs::read_to_string(tmp.path().join("r.html")).unwrap();

@@ -170,10 +170,7 @@ where
         .y_label_area_size(80);
     if curves::log_scale_helps(&values) {
         builder.caption(
-            format!(
-                "Cost J per iteration (log scale): {} lowering the cost",
-                method(&c.solver)
-            ),
+            format!("Cost J per iteration (log scale): {}", lowering(&c.solver)),
             (FONT, TITLE - 4),
         );
         // Below 1e-300 a log axis means nothing (and 10^k underflows): start there.
@@ -185,15 +182,25 @@ where
         cost_series(&mut chart, c, "cost J (log scale)")
     } else {
         builder.caption(
-            format!(
-                "Cost J per iteration: {} lowering the cost",
-                method(&c.solver)
-            ),
+            format!("Cost J per iteration: {}", lowering(&c.solver)),
             (FONT, TITLE - 4),
         );
         let pad = ((hi - lo) * 0.05).max(1e-3);
         let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
         cost_series(&mut chart, c, "cost J")
+    }
+}
+
+/// What lowered the cost, for the cost curve's title: "L-BFGS lowering the cost", or for a
+/// one-vs-rest fit ("ovr(lbfgs)", whose history is the K neurons' curves one after another)
+/// "L-BFGS on each one-vs-rest neuron in turn".
+fn lowering(solver: &str) -> String {
+    match solver
+        .strip_prefix("ovr(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        Some(inner) => format!("{} on each one-vs-rest neuron in turn", method(inner)),
+        None => format!("{} lowering the cost", method(solver)),
     }
 }
 
@@ -863,6 +870,11 @@ mod tests {
     fn the_cost_title_names_the_method() {
         assert_eq!(method("gd"), "gradient descent");
         assert_eq!(method("lbfgs+newton"), "L-BFGS, then trust-region Newton");
+        assert_eq!(lowering("newton"), "trust-region Newton lowering the cost");
+        assert_eq!(
+            lowering("ovr(lbfgs+newton)"),
+            "L-BFGS, then trust-region Newton on each one-vs-rest neuron in turn"
+        );
     }
 
     #[test]
