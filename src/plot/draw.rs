@@ -352,16 +352,41 @@ where
     )
 }
 
+/// The marker radius of a bin of `count` rows when the largest bin has `most`: 3 pixels plus up
+/// to 9 more, the marker's area growing with the count, so that a bin of one row is a dot and
+/// not a claim.
+pub fn bin_radius(count: usize, most: usize) -> u32 {
+    let share = count as f64 / most.max(1) as f64;
+    (3.0 + 9.0 * share.clamp(0.0, 1.0).sqrt()).round() as u32
+}
+
+/// The reliability diagram over the histogram of the predictions: each bin's marker sized by
+/// its rows, and under it the rows per bin, on the same axis of a.
 fn calibration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = unit_chart(
-        root,
-        &format!("Reliability diagram (Brier score = {:.4})", c.brier),
-        "mean predicted probability a (10 bins)",
-        "fraction of positives",
-    )?;
+    let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 7 / 10);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!("Reliability diagram (Brier score = {:.4})", c.brier),
+            (FONT, TITLE),
+        )
+        .margin(20)
+        .margin_bottom(4)
+        .x_label_area_size(25)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.02)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .y_desc("fraction of positives")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
     chart
         .draw_series(LineSeries::new(
             [(0.0, 0.0), (1.0, 1.0)],
@@ -374,24 +399,70 @@ where
         .iter()
         .map(|b| (b.mean_predicted, b.fraction_positive))
         .collect();
+    let most = c.bins.iter().map(|b| b.count).max().unwrap_or(1);
     chart
-        .draw_series(LineSeries::new(points.clone(), CURVE.stroke_width(3)))?
-        .label("model (one dot per bin, with its row count)")
+        .draw_series(LineSeries::new(points, CURVE.mix(0.5).stroke_width(2)))?
+        .label("model: one dot per bin, sized by its row count")
         .legend(legend_line(CURVE));
-    chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, CURVE.filled())))?;
     chart.draw_series(c.bins.iter().map(|b| {
+        Circle::new(
+            (b.mean_predicted, b.fraction_positive),
+            bin_radius(b.count, most),
+            CURVE.filled(),
+        )
+    }))?;
+    chart.draw_series(c.bins.iter().map(|b| {
+        let r = bin_radius(b.count, most) as i32;
         EmptyElement::at((b.mean_predicted, b.fraction_positive))
             + Text::new(
                 format!("{}", b.count),
                 // Below the dot near the top edge, above it elsewhere; left of it at the right.
                 (
-                    if b.mean_predicted > 0.95 { -24 } else { 7 },
-                    if b.fraction_positive > 0.9 { 8 } else { -20 },
+                    if b.mean_predicted > 0.95 {
+                        -20 - r
+                    } else {
+                        2 + r
+                    },
+                    if b.fraction_positive > 0.9 {
+                        2 + r
+                    } else {
+                        -14 - r
+                    },
                 ),
                 (FONT, 14).into_font().color(&BLACK),
             )
     }))?;
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+
+    // The histogram of the predictions: the rows in each bin.
+    let mut histogram = ChartBuilder::on(&bottom)
+        .margin(20)
+        .margin_top(4)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..(most as f64 * 1.1).max(1.0))?;
+    histogram
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .disable_x_mesh()
+        .y_labels(3)
+        .x_desc("mean predicted probability a (dots); rows per bin of width 0.1 (bars)")
+        .y_desc("rows")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .axis_desc_style((FONT, AXIS - 2))
+        .label_style((FONT, LABEL - 2))
+        .draw()?;
+    histogram.draw_series(c.bins.iter().map(|b| {
+        let mut bar = Rectangle::new(
+            [(b.lower, 0.0), (b.upper, b.count as f64)],
+            CURVE.mix(0.6).filled(),
+        );
+        bar.set_margin(0, 0, 1, 1);
+        bar
+    }))?;
+    Ok(())
 }
 
 fn weights<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, w: &Weights) -> DrawResult

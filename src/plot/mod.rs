@@ -7,7 +7,7 @@
 //! | [`Figure::Cost`] | `cost` | J(θ_k) per iteration k (training, with its L2 term) and the validation log loss at each check; log scale when J spans more than a factor 4 |
 //! | [`Figure::Roc`] | `roc` | TPR against FPR over every threshold, with the AUC (see [`curves`]) |
 //! | [`Figure::PrecisionRecall`] | `precision_recall` | precision against recall, with average precision and the base rate P/m |
-//! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, and the Brier score |
+//! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, each bin's marker sized by its rows (area ∝ count), over a histogram of the predictions; and the Brier score |
 //! | [`Figure::Weights`] | `weights` | the largest weights by magnitude, named by feature (standardised when the model was trained that way, so they are comparable) |
 //! | [`Figure::Boundary`] | `decision_boundary` | two-feature data: the examples and the line w1·x1 + w2·x2 + b = 0 where a = 1/2 |
 //! | [`Figure::Confusion`] | `confusion` | K classes: the K×K counts C\[t\]\[p\] of rows of actual class t predicted as p = argmax_k p_k, each cell coloured by its share of the row, C\[t\]\[p\] / Σ_q C\[t\]\[q\] (the recall of t on the diagonal) |
@@ -686,6 +686,40 @@ mod tests {
         assert_eq!(count_text(2.5), "2.50");
         assert_eq!(count_text(12.25), "12.2");
         assert_eq!(count_text(1234.6), "1235");
+    }
+
+    #[test]
+    fn calibration_markers_grow_with_their_bins_over_a_histogram() {
+        let bin = |lower: f64, count: usize| CalibrationBin {
+            lower,
+            upper: lower + 0.1,
+            count,
+            mean_predicted: lower + 0.05,
+            fraction_positive: lower,
+        };
+        let figure = Figure::Calibration(Calibration {
+            bins: vec![bin(0.0, 400), bin(0.5, 1), bin(0.9, 100)],
+            brier: 0.1,
+        });
+        renders(&figure);
+        let svg = svg_text(&figure);
+        let radii: Vec<u32> = svg
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<circle"))
+            .filter_map(|l| {
+                let r = &l[l.find(" r=\"")? + 4..];
+                r[..r.find('"')?].parse().ok()
+            })
+            .collect();
+        // One marker per bin, its area in proportion to its rows: radius 3 + 9·sqrt(share).
+        assert_eq!(radii, [12, 3, 8]);
+        assert!(has_text(&svg, "rows"), "the histogram's axis");
+        // The histogram: one bar per bin, in the bars' colour.
+        let bars = svg
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<rect") && l.contains("opacity=\"0.6\""))
+            .count();
+        assert_eq!(bars, 3);
     }
 
     #[test]
