@@ -111,6 +111,30 @@ fn demo_leaves_readable_plots() {
         ],
     );
     assert!(cost.contains("log scale"), "J falls tenfold: log scale");
+    // J* from the demo's Newton solve, and gradient descent's distance to it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let optimum = stdout
+        .split("exact optimum J* = ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("the demo prints J*");
+    check_figure(
+        &dir,
+        "cost_gap",
+        &[
+            "Cost above the optimum, J − J* (log scale): gradient descent",
+            "J − J* (log scale)",
+            &format!("training J − J*, J* = {optimum}"),
+        ],
+    );
+    // One curve, falling: on screen, y grows downwards.
+    let curve = polylines(&dir.join("cost_gap.svg"))
+        .into_iter()
+        .find(|(stroke, _)| stroke == "#1F77B4")
+        .expect("the J − J* curve")
+        .1;
+    assert!(curve.len() > 100);
+    assert!(curve.last().unwrap().1 > curve[0].1, "J − J* falls");
     check_figure(
         &dir,
         "roc",

@@ -7,8 +7,8 @@
 //! (share 1).
 
 use super::{
-    Boundary, Calibration, ClassRoc, ClassWeights, Confusion, Cost, Figure, PrecisionRecall, Roc,
-    Weights, curves,
+    Boundary, Calibration, ClassRoc, ClassWeights, Confusion, Cost, Figure, Gap, PrecisionRecall,
+    Roc, Weights, curves,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -62,6 +62,7 @@ where
     root.fill(&WHITE)?;
     match figure {
         Figure::Cost(c) => cost(&root, c)?,
+        Figure::Gap(g) => gap(&root, g)?,
         Figure::Roc(r) => roc(&root, r)?,
         Figure::PrecisionRecall(p) => precision_recall(&root, p)?,
         Figure::Calibration(c) => calibration(&root, c)?,
@@ -189,6 +190,60 @@ where
         let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
         cost_series(&mut chart, c, "cost J")
     }
+}
+
+/// J − J* per iteration on a log axis: how many digits of the optimum the fit has reached.
+/// Iterations at or below J* (to rounding) have no logarithm and are left out.
+fn gap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Gap) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let points: Vec<(f64, f64)> = g
+        .history
+        .iter()
+        .enumerate()
+        .map(|(k, &j)| (k as f64, j - g.optimum))
+        .filter(|(_, d)| d.is_finite() && *d > 0.0)
+        .collect();
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        ((lo * 0.5).max(1e-300), (hi * 2.0).max(1e-299))
+    } else {
+        (1e-16, 1.0)
+    };
+    let last = g.history.len().saturating_sub(1).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "Cost above the optimum, J − J* (log scale): {}",
+                method(&g.solver)
+            ),
+            (FONT, TITLE - 4),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(
+            0.0..last,
+            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc("iteration")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("J − J* (log scale)")
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(points, CURVE.stroke_width(2)))?
+        .label(format!("training J − J*, J* = {:.6}", g.optimum))
+        .legend(legend_line(CURVE));
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// What lowered the cost, for the cost curve's title: "L-BFGS lowering the cost", or for a

@@ -5,6 +5,7 @@
 //! | figure | file | shows |
 //! |---|---|---|
 //! | [`Figure::Cost`] | `cost` | J(θ_k) per iteration k (training, with its L2 term) and the validation log loss at each check; log scale when J spans more than a factor 4 |
+//! | [`Figure::Gap`] | `cost_gap` | J(θ_k) − J* per iteration on a log scale, when J* is known (the demo solves the same J to the optimum); iterations where J − J* ≤ 0 (J* reached, to rounding) are left out |
 //! | [`Figure::Roc`] | `roc` | TPR against FPR over every threshold, with the AUC (see [`curves`]) |
 //! | [`Figure::PrecisionRecall`] | `precision_recall` | precision against recall, with average precision and the base rate P/m |
 //! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, each bin's marker sized by its rows (area ∝ count), over a histogram of the predictions; and the Brier score |
@@ -68,6 +69,18 @@ pub struct Cost {
     /// Validation checks, if any.
     pub validation: Vec<ValidationPoint>,
     /// The solver that made the history, as the fit report names it ("gd", "lbfgs+newton").
+    pub solver: String,
+}
+
+/// How far a fit's cost is above the optimum: J(θ_k) − J* per iteration, J* known (from a
+/// solve to the optimum of the same J).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// J after each iteration, from iteration 0.
+    pub history: Vec<f64>,
+    /// J*, the optimal cost.
+    pub optimum: f64,
+    /// The solver that made the history.
     pub solver: String,
 }
 
@@ -180,6 +193,7 @@ pub struct ClassWeights {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
     Cost(Cost),
+    Gap(Gap),
     Roc(Roc),
     PrecisionRecall(PrecisionRecall),
     Calibration(Calibration),
@@ -195,6 +209,7 @@ impl Figure {
     pub fn name(&self) -> &'static str {
         match self {
             Figure::Cost(_) => "cost",
+            Figure::Gap(_) => "cost_gap",
             Figure::Roc(_) => "roc",
             Figure::PrecisionRecall(_) => "precision_recall",
             Figure::Calibration(_) => "calibration",
@@ -213,6 +228,10 @@ impl Figure {
             Figure::Cost(c) => format!(
                 "cost J per iteration ({} iterations)",
                 c.history.len().saturating_sub(1)
+            ),
+            Figure::Gap(g) => format!(
+                "cost above the optimum, J − J* with J* = {:.6}, per iteration on a log scale",
+                g.optimum
             ),
             Figure::Roc(r) => format!("ROC curve, AUC = {:.4}", r.auc),
             Figure::PrecisionRecall(p) => {
@@ -329,6 +348,15 @@ pub fn cost_figure(history: &[f64], validation: &[ValidationPoint], solver: &str
     Figure::Cost(Cost {
         history: history.to_vec(),
         validation: validation.to_vec(),
+        solver: solver.to_owned(),
+    })
+}
+
+/// J − J* per iteration of a fit by `solver` whose optimal cost is `optimum`.
+pub fn gap_figure(history: &[f64], optimum: f64, solver: &str) -> Figure {
+    Figure::Gap(Gap {
+        history: history.to_vec(),
+        optimum,
         solver: solver.to_owned(),
     })
 }
@@ -533,6 +561,9 @@ mod tests {
             vec![0.0, 0.0],
         ] {
             renders(&cost_figure(&history, &[], "gd"));
+            // J* above every J (nothing to draw on a log axis), and at the last J.
+            renders(&gap_figure(&history, 1.0, "gd"));
+            renders(&gap_figure(&history, history[history.len() - 1], "gd"));
         }
         renders(&Figure::Roc(Roc {
             points: vec![CurvePoint { x: 0.0, y: 0.0 }, CurvePoint { x: 1.0, y: 1.0 }],
