@@ -651,3 +651,134 @@ fn the_cost_title_names_the_solver_that_ran() {
         &["trust-region Newton on each one-vs-rest neuron in turn"],
     );
 }
+
+/// The ids j (from 0) of the `x{j + 1} [` nodes of a DOT graph, in the order they are listed.
+fn feature_nodes(dot: &str) -> Vec<usize> {
+    dot.lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix('x')?;
+            let (id, tail) = rest.split_once(' ')?;
+            tail.starts_with("[label=")
+                .then(|| id.parse::<usize>().ok())
+                .flatten()
+                .map(|j| j - 1)
+        })
+        .collect()
+}
+
+#[test]
+fn explain_top_k_shows_the_largest_contributions_and_sums_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = train_breast_cancer(tmp.path(), &["--max-iterations", "50"]);
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let w: Vec<f64> = m["weights"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // Row 1's features (the target column left out), and the contributions w_j·x_j.
+    let text = std::fs::read_to_string(BREAST_CANCER).unwrap();
+    let mut lines = text.lines();
+    let target = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "diagnosis")
+        .unwrap();
+    let x: Vec<f64> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .enumerate()
+        .filter(|&(i, _)| i != target)
+        .map(|(_, v)| v.parse().unwrap())
+        .collect();
+    let c: Vec<f64> = w.iter().zip(&x).map(|(w, x)| w * x).collect();
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_by(|&i, &j| c[j].abs().total_cmp(&c[i].abs()));
+    let explain = |extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            model.to_str().unwrap(),
+            BREAST_CANCER,
+            "--row",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8(run_ok(tmp.path(), &args).stdout).unwrap()
+    };
+
+    let dot = explain(&["--dot", "--top", "5"]);
+    assert_eq!(feature_nodes(&dot), order[..5]);
+    assert_eq!(
+        dot.lines().filter(|l| l.trim().starts_with("w")).count(),
+        5 * 2
+    );
+    let sum = dot
+        .split("… 25 others\\nΣ w_j·x_j = ")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("one node for the other 25")
+        .parse::<f64>()
+        .unwrap();
+    let rest: f64 = order[5..].iter().map(|&j| c[j]).sum();
+    assert!(
+        (sum - rest).abs() <= 1e-4 * rest.abs().max(1.0),
+        "{sum} vs {rest}"
+    );
+    assert!(dot.contains("others -> z"));
+    // Without --top, every feature has its node, in file order.
+    assert_eq!(
+        feature_nodes(&explain(&["--dot"])),
+        (0..30).collect::<Vec<_>>()
+    );
+
+    // The text explanation: five features forward and backward, the rest in one line each.
+    let text = explain(&["--top", "5"]);
+    let listed = |prefix: &str| {
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(prefix) && l.contains(" = "))
+            .count()
+    };
+    assert_eq!(listed("x"), 5, "{text}");
+    assert_eq!(listed("dw"), 5, "{text}");
+    assert!(text.contains("the 5 of 30 features with the largest |w_j·x_j|"));
+    assert!(text.contains("… 25 others: Σ w_j·x_j = "));
+    assert!(text.contains("… 25 others: dw_j = x_j·dz each"));
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with('x'))
+        .unwrap();
+    assert!(
+        first.contains(&format!("x{} ", order[0] + 1)),
+        "the largest first: {first}"
+    );
+
+    // K neurons: the features of largest contribution over the classes, the rest summed.
+    let iris = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/iris.csv"
+    );
+    run_ok(tmp.path(), &["train", iris, "-o", "iris.json", "-q"]);
+    let out = run_ok(
+        tmp.path(),
+        &[
+            "explain",
+            "iris.json",
+            iris,
+            "--row",
+            "60",
+            "--dot",
+            "--top",
+            "2",
+        ],
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(feature_nodes(&dot).len(), 2);
+    for k in 0..3 {
+        assert!(dot.contains(&format!("others -> z{k}")));
+        assert!(dot.contains(&format!("Σ w{k}j·x_j = ")));
+    }
+    assert!(dot.contains("… 2 others"));
+}
