@@ -782,3 +782,36 @@ fn explain_top_k_shows_the_largest_contributions_and_sums_the_rest() {
     }
     assert!(dot.contains("… 2 others"));
 }
+
+#[test]
+fn the_readme_says_what_svg_text_is_drawn_with() {
+    // SVG text names a generic font family, which the viewer resolves: the README must not
+    // promise that the SVGs look the same everywhere.
+    let tmp = tempfile::tempdir().unwrap();
+    train_breast_cancer(tmp.path(), &["--max-iterations", "20", "--plot", "plots"]);
+    let svg = std::fs::read_to_string(tmp.path().join("plots/cost.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let families: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.attribute("font-family"))
+        .collect();
+    assert_eq!(families.into_iter().collect::<Vec<_>>(), ["sans-serif"]);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let plots = readme
+        .split("### Plots")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        plots.contains(
+            "`font-family=\"sans-serif\"`, which the viewer draws in its own sans-serif font"
+        ),
+        "{plots}"
+    );
+    assert!(!plots.contains("the pictures look the same"), "{plots}");
+}

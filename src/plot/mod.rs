@@ -22,9 +22,11 @@
 //! their legend are unweighted even when the metrics were weighted (like the binary figures);
 //! the confusion matrix shows the counts it is given, weighted or not.
 //!
-//! Text is drawn with the DejaVu Sans font compiled into the binary (`assets/DejaVuSans.ttf`,
-//! registered as `sans-serif`), so nothing depends on the fonts of the machine. PNGs are
-//! rendered into memory and encoded with the `png` crate; files are written atomically.
+//! PNG text is drawn with the DejaVu Sans font compiled into the binary
+//! (`assets/DejaVuSans.ttf`, registered as `sans-serif`), so PNGs do not depend on the fonts of
+//! the machine. SVG text stays text, in `font-family="sans-serif"`: the viewer draws it in its
+//! own sans-serif font (plotters' SVG backend does not embed glyph outlines). PNGs are rendered
+//! into memory and encoded with the `png` crate; files are written atomically.
 
 pub mod curves;
 mod draw;
