@@ -597,6 +597,29 @@ fn report_says_whether_its_rows_were_trained_on() {
         section(&html, "other.csv")
             .contains("all 100 rows of other.csv, which is not the training file")
     );
+    // The validation file of a fit.
+    run_ok(
+        dir,
+        &[
+            "train",
+            BREAST_CANCER,
+            "-o",
+            "v.json",
+            "--target",
+            "diagnosis",
+            "-q",
+            "--validation",
+            "other.csv",
+        ],
+    );
+    let html = report("v.json", "other.csv");
+    assert!(section(&html, "the validation rows").contains(
+        "the validation file of the fit (--validation): watched during the fit, never fitted on"
+    ));
+    assert_eq!(
+        cell(&html, "validation rows (not fitted on)"),
+        "100, from other.csv (--validation)"
+    );
     // A model file from before the training file was recorded.
     let mut model: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("m.json")).unwrap()).unwrap();
