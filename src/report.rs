@@ -413,7 +413,12 @@ impl Report<'_> {
         h.push_str("<h2>Plots</h2>\n");
         let _ = writeln!(
             h,
-            "<p class=\"note\">The cost curve is the fit's; the other plots are on {}.</p>",
+            "<p class=\"note\">{} on {}.</p>",
+            if self.fit.is_some() {
+                "The cost curve is the fit's; the other plots are"
+            } else {
+                "The plots are"
+            },
             escape(&self.plots_on)
         );
         for figure in &self.figures {

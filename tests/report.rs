@@ -127,6 +127,7 @@ fn report_is_self_contained_and_complete() {
     let last = fit["validation"].as_array().unwrap().last().unwrap();
     let accuracy = format!("{:.4}", last["accuracy"].as_f64().unwrap());
     assert_eq!(cell(validation, "accuracy"), accuracy);
+    assert!(html.contains("the other plots are on the validation rows."));
     let auc = cell(validation, "ROC AUC");
     assert!(html.contains(&format!("ROC curve, AUC = {auc}")));
     assert!(html.contains("last validation check"));
@@ -176,6 +177,7 @@ fn report_without_fit_record_says_how_to_add_it() {
     );
     let html = std::fs::read_to_string(tmp.path().join("r.html")).unwrap();
     assert!(html.contains("No fit record given"));
+    assert!(html.contains("The plots are on the training rows."));
     assert!(!html.contains("<figure id=\"cost\""));
     assert!(html.contains("<figure id=\"roc\""));
 }
