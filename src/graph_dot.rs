@@ -12,8 +12,59 @@
 //! w_j → z and db = dz on b → z. The inputs x_j and the label y are data, so their edges carry
 //! no derivative. The numbers come from [`crate::graph::Neuron::trace`], the same backward pass
 //! that `logreg explain` prints. Render with `dot -Tsvg graph.dot -o graph.svg`.
+//!
+//! Wide data make a tall fan of x_j, w_j pairs; with [`Shown::top`] only the K features of
+//! largest contribution |w_j·x_j| to z get nodes, and the other N one node "… N others" holding
+//! their summed contribution Σ w_j·x_j.
 
 use crate::graph::Neuron;
+
+/// Which features a graph or explanation shows one by one, and which it sums.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// Shown one by one, in this order.
+    pub features: Vec<usize>,
+    /// Summed into one "… N others" entry (in index order); empty when every feature is shown.
+    pub others: Vec<usize>,
+}
+
+impl Shown {
+    /// Every feature, in index order.
+    pub fn all(n: usize) -> Self {
+        Shown {
+            features: (0..n).collect(),
+            others: Vec::new(),
+        }
+    }
+
+    /// The `k` features of largest `contribution` (|w_j·x_j|, or for K neurons its largest
+    /// over them), largest first (ties by index), and the rest.
+    pub fn top(contribution: &[f64], k: usize) -> Self {
+        let features = crate::plot::curves::largest_weights(contribution, k);
+        let mut others: Vec<usize> = (0..contribution.len())
+            .filter(|j| !features.contains(j))
+            .collect();
+        others.sort_unstable();
+        Shown { features, others }
+    }
+
+    /// [`Shown::top`] when `top` is given, else [`Shown::all`].
+    pub fn of(contribution: &[f64], top: Option<usize>) -> Self {
+        match top {
+            Some(k) => Shown::top(contribution, k),
+            None => Shown::all(contribution.len()),
+        }
+    }
+
+    /// "… N others", the summed entry's name.
+    pub fn others_name(&self) -> String {
+        format!(
+            "… {} other{}",
+            self.others.len(),
+            if self.others.len() == 1 { "" } else { "s" }
+        )
+    }
+}
 
 /// A DOT string literal: quoted, with `"` and `\` escaped and line breaks as `\n`.
 fn quote(s: &str) -> String {
@@ -44,9 +95,9 @@ fn num(v: f64) -> String {
     }
 }
 
-/// The DOT text of `neuron`'s graph, with `feature_names[j]` naming x_j, and `label` the
-/// example's class label (shown beside y).
-pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str) -> String {
+/// The DOT text of `neuron`'s graph, with `feature_names[j]` naming x_j, `label` the
+/// example's class label (shown beside y), and the features `shown` (see [`Shown`]).
+pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str, shown: &Shown) -> String {
     let g = &neuron.graph;
     let t = neuron.trace();
     let mut s = String::new();
@@ -65,7 +116,8 @@ pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str) -> String 
         "  edge [fontname=\"DejaVu Sans\", fontsize=10, color=\"#1f77b4\", fontcolor=\"#d62728\"];"
             .into(),
     );
-    for (j, (&x, &w)) in neuron.x.iter().zip(&neuron.w).enumerate() {
+    for &j in &shown.features {
+        let (x, w) = (neuron.x[j], neuron.w[j]);
         let name = feature_names.get(j).map(String::as_str).unwrap_or("");
         line(format!(
             "  x{} [label={}, fillcolor=\"#e8f0fe\"];",
@@ -101,12 +153,31 @@ pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str) -> String 
             num(t.loss)
         ))
     ));
-    for j in 0..neuron.x.len() {
+    for &j in &shown.features {
         line(format!("  x{0} -> z [color=\"#999999\"];", j + 1));
         line(format!(
             "  w{0} -> z [label={1}];",
             j + 1,
             quote(&format!("dw{} = x{}·dz\n= {}", j + 1, j + 1, num(t.dw[j])))
+        ));
+    }
+    if !shown.others.is_empty() {
+        let sum: f64 = shown
+            .others
+            .iter()
+            .map(|&j| g.value(neuron.w[j]) * g.value(neuron.x[j]))
+            .sum();
+        line(format!(
+            "  others [label={}, fillcolor=\"#e8f0fe\"];",
+            quote(&format!(
+                "{}\nΣ w_j·x_j = {}",
+                shown.others_name(),
+                num(sum)
+            ))
+        ));
+        line(format!(
+            "  others -> z [label={}];",
+            quote("dw_j = x_j·dz\n(each)")
         ));
     }
     line(format!(
@@ -126,20 +197,41 @@ pub fn to_dot(neuron: &Neuron, feature_names: &[String], label: &str) -> String 
     s
 }
 
+/// One example at a K-neuron model, as [`classes_to_dot`] draws it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassExample<'a> {
+    pub feature_names: &'a [String],
+    /// x_j.
+    pub x: &'a [f64],
+    /// w_kj, one vector per neuron.
+    pub weights: &'a [Vec<f64>],
+    pub classes: &'a [String],
+    /// z_k = w_k·x + b_k.
+    pub z: &'a [f64],
+    /// The class probabilities a_k.
+    pub a: &'a [f64],
+    /// The example's class.
+    pub y: usize,
+    /// One-vs-rest (else multinomial).
+    pub ovr: bool,
+}
+
 /// The K-neuron graph of one example: the inputs x_j feed K logits z_k = w_k·x + b_k, which
 /// feed the outputs a_k (softmax, or for one-vs-rest K sigmoids normalised), which feed the loss
 /// L = −log a_y. The edges z_k → a carry dz_k = a_k − y_k (one-vs-rest: σ(z_k) − y_k, each
 /// neuron's own loss), the edges x → z_k the weight vectors' gradient dw_k = x·dz_k in words (one
 /// number per feature and class would not fit a picture).
-pub fn classes_to_dot(
-    feature_names: &[String],
-    x: &[f64],
-    classes: &[String],
-    z: &[f64],
-    a: &[f64],
-    y: usize,
-    ovr: bool,
-) -> String {
+pub fn classes_to_dot(example: &ClassExample, shown: &Shown) -> String {
+    let ClassExample {
+        feature_names,
+        x,
+        weights,
+        classes,
+        z,
+        a,
+        y,
+        ovr,
+    } = *example;
     let mut s = String::new();
     let mut line = |text: String| {
         s.push_str(&text);
@@ -156,12 +248,27 @@ pub fn classes_to_dot(
         "  edge [fontname=\"DejaVu Sans\", fontsize=10, color=\"#1f77b4\", fontcolor=\"#d62728\"];"
             .into(),
     );
-    for (j, v) in x.iter().enumerate() {
+    for &j in &shown.features {
         let name = feature_names.get(j).map(String::as_str).unwrap_or("");
         line(format!(
             "  x{} [label={}, fillcolor=\"#e8f0fe\"];",
             j + 1,
-            quote(&format!("x{} {}\n= {}", j + 1, name, num(*v)))
+            quote(&format!("x{} {}\n= {}", j + 1, name, num(x[j])))
+        ));
+    }
+    if !shown.others.is_empty() {
+        // Σ w_kj·x_j over the features not shown, for each class.
+        let sums: Vec<String> = weights
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let sum: f64 = shown.others.iter().map(|&j| w[j] * x[j]).sum();
+                format!("Σ w{k}j·x_j = {}", num(sum))
+            })
+            .collect();
+        line(format!(
+            "  others [label={}, fillcolor=\"#e8f0fe\"];",
+            quote(&format!("{}\n{}", shown.others_name(), sums.join("\n")))
         ));
     }
     let output = if ovr {
@@ -203,8 +310,11 @@ pub fn classes_to_dot(
             "  z{k} [label={}];",
             quote(&format!("z{k} = w{k}·x + b{k}\n= {}", num(*zk)))
         ));
-        for j in 0..x.len() {
+        for &j in &shown.features {
             line(format!("  x{} -> z{k} [color=\"#999999\"];", j + 1));
+        }
+        if !shown.others.is_empty() {
+            line(format!("  others -> z{k} [color=\"#999999\"];"));
         }
         line(format!(
             "  z{k} -> a [label={}];",
@@ -229,7 +339,7 @@ mod tests {
         let neuron = Neuron::new(&[1.0, 2.0], 1.0, &[0.5, -0.25], 0.1);
         let t = neuron.trace();
         let names = vec!["radius \"mean\"".to_string(), "texture".to_string()];
-        let dot = to_dot(&neuron, &names, "malignant");
+        let dot = to_dot(&neuron, &names, "malignant", &Shown::all(2));
         assert!(dot.starts_with("digraph neuron {") && dot.trim_end().ends_with('}'));
         for node in [
             "x1 [", "x2 [", "w1 [", "w2 [", "b [", "y [", "z [", "a [", "L [",
@@ -256,15 +366,17 @@ mod tests {
             "virginica".into(),
         ];
         let a = [0.7, 0.2, 0.1];
-        let dot = classes_to_dot(
-            &["petal".into()],
-            &[1.5],
-            &classes,
-            &[2.0, 0.75, 0.0],
-            &a,
-            1,
-            false,
-        );
+        let example = ClassExample {
+            feature_names: &["petal".into()],
+            x: &[1.5],
+            weights: &[vec![1.0], vec![0.5], vec![0.0]],
+            classes: &classes,
+            z: &[2.0, 0.75, 0.0],
+            a: &a,
+            y: 1,
+            ovr: false,
+        };
+        let dot = classes_to_dot(&example, &Shown::all(1));
         for node in ["x1 [", "z0 [", "z1 [", "z2 [", "a [", "L [", "y ["] {
             assert!(dot.contains(node), "missing node {node}");
         }
@@ -272,6 +384,34 @@ mod tests {
         assert!(dot.contains(&format!("dz1 = a_k − y_k\\n= {}", num(0.2 - 1.0))));
         assert!(dot.contains(&format!("dz0 = a_k − y_k\\n= {}", num(0.7))));
         assert!(dot.contains(&format!("= {}", num(-(0.2f64).ln()))));
+    }
+
+    #[test]
+    fn top_k_shows_the_largest_contributions_and_sums_the_rest() {
+        // Contributions w_j·x_j: 1, −6, 0.5, 3.
+        let (x, w) = ([1.0, 2.0, 0.5, 3.0], [1.0, -3.0, 1.0, 1.0]);
+        let neuron = Neuron::new(&x, 0.0, &w, 0.0);
+        let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).into();
+        let contribution: Vec<f64> = x.iter().zip(&w).map(|(x, w)| (x * w).abs()).collect();
+        let shown = Shown::top(&contribution, 2);
+        assert_eq!(shown.features, [1, 3]);
+        assert_eq!(shown.others, [0, 2]);
+        let dot = to_dot(&neuron, &names, "no", &shown);
+        for node in ["x2 [", "w2 [", "x4 [", "w4 [", "others ["] {
+            assert!(dot.contains(node), "missing node {node}");
+        }
+        for node in ["x1 [", "w1 [", "x3 [", "w3 ["] {
+            assert!(!dot.contains(node), "{node} is summed");
+        }
+        assert!(dot.contains("… 2 others\\nΣ w_j·x_j = 1.5"));
+        assert!(dot.contains("others -> z"));
+        assert_eq!(
+            Shown::top(&contribution, 9),
+            Shown {
+                features: vec![1, 3, 0, 2],
+                others: vec![]
+            }
+        );
     }
 
     #[test]

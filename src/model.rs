@@ -124,6 +124,31 @@ pub struct TrainingSummary {
     /// One-vs-rest: each neuron's own fit (the fields above then sum or take the worst).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_class: Vec<ClassFit>,
+    /// The training file, as named on the command line; absent in files written before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    /// Where the validation rows came from; absent when there were none (or in files written
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationSplit>,
+}
+
+/// The validation rows of a fit: held out of the training file, or a file of their own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "lowercase")]
+pub enum ValidationSplit {
+    /// `--validation-fraction`: [`crate::data::split::stratified`] with this fraction and seed
+    /// sent `validation_rows` rows of the training file to validation and kept
+    /// `training_rows` (= `rows`) to fit on.
+    Fraction {
+        fraction: f64,
+        seed: u64,
+        training_rows: usize,
+        validation_rows: usize,
+    },
+    /// `--validation FILE`: every row of the training file was fitted on.
+    File { path: String, rows: usize },
 }
 
 /// A fitted logistic regression model: one sigmoid neuron for two classes, K neurons for K.

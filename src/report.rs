@@ -13,14 +13,15 @@
 //! recall and F1 with their macro and support-weighted averages, the K×K confusion counts) and a
 //! weights table with one column per class.
 
-use crate::data::cut;
+use crate::data::{cut, split};
 use crate::error::Result;
 use crate::metrics::{Metrics, MulticlassMetrics};
-use crate::model::{Model, Multiclass};
+use crate::model::{Model, Multiclass, ValidationSplit};
 use crate::plot::{Figure, Format};
 use crate::solver::FitReport;
 use crate::train::ValidationPoint;
 use std::fmt::Write;
+use std::path::Path;
 
 /// A fit's report and validation curve, as `logreg train --json` prints them.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -38,7 +39,12 @@ pub struct Report<'a> {
     pub model_source: String,
     /// The data the metrics were measured on.
     pub data_source: String,
-    pub metrics: Evaluation<'a>,
+    /// The metrics, one set per part of the data (see [`parts`]).
+    pub metrics: Vec<Measured<'a>>,
+    /// The part of the data the evaluation plots are drawn on, as its heading says it.
+    pub plots_on: String,
+    /// s_j, the scale of each feature, for the standardised weights w_j·s_j.
+    pub scales: FeatureScales,
     pub fit: Option<&'a FitRecord>,
     /// The figures, in page order.
     pub figures: Vec<Figure>,
@@ -49,6 +55,134 @@ pub struct Report<'a> {
 pub enum Evaluation<'a> {
     Binary(&'a Metrics),
     Multiclass(&'a MulticlassMetrics),
+}
+
+/// One set of metrics and the rows it is on.
+#[derive(Debug, Clone)]
+pub struct Measured<'a> {
+    /// The rows, as a heading says them ("the training rows").
+    pub heading: String,
+    /// Which rows exactly, in a sentence.
+    pub rows: String,
+    pub metrics: Evaluation<'a>,
+}
+
+/// The scale s_j of each feature, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureScales {
+    pub scale: Vec<f64>,
+    /// Where the scales came from, in a sentence.
+    pub source: String,
+}
+
+/// A part of the report's data file: the training rows, the validation rows, or all rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// As a heading says it: "the training rows", "the validation rows", or the file's name.
+    pub heading: String,
+    /// Which rows, in a sentence that says whether the model was fitted on them.
+    pub rows: String,
+    /// The rows' indices in the file, in file order; None: every row.
+    pub indices: Option<Vec<usize>>,
+}
+
+/// Are `a` and `b` the same file: the same name, or the same file after following links?
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// The parts of the data file `data` (rows with class indices `y`) that get metrics of their
+/// own, from what the model records of its training: with the training file of a
+/// `--validation-fraction` fit, the training rows and the validation rows, found by making the
+/// recorded split again ([`split::stratified`] with the recorded fraction and seed, checked
+/// against the recorded row counts); otherwise one part, all rows, said to be the training
+/// rows, the validation rows of `--validation FILE`, or rows whose use in training is not known.
+pub fn parts(model: &Model, data: &Path, y: &[f64]) -> Vec<Part> {
+    let n = y.len();
+    let file = data.display().to_string();
+    let t = &model.training;
+    let is_training_file = t
+        .data
+        .as_deref()
+        .is_some_and(|d| same_file(Path::new(d), data));
+    let all = |heading: &str, rows: String| {
+        vec![Part {
+            heading: heading.to_owned(),
+            rows,
+            indices: None,
+        }]
+    };
+    match &t.validation {
+        Some(ValidationSplit::Fraction {
+            fraction,
+            seed,
+            training_rows,
+            validation_rows,
+        }) if is_training_file => {
+            let again = split::stratified(y, *fraction, *seed).ok().filter(|s| {
+                s.train.len() == *training_rows && s.validation.len() == *validation_rows
+            });
+            match again {
+                Some(s) => vec![
+                    Part {
+                        heading: "the training rows".into(),
+                        rows: format!(
+                            "the {training_rows} rows of {file} that the model was fitted on: those that --validation-fraction {fraction} --seed {seed} kept for training"
+                        ),
+                        indices: Some(s.train),
+                    },
+                    Part {
+                        heading: "the validation rows".into(),
+                        rows: format!(
+                            "the {validation_rows} rows of {file} that --validation-fraction {fraction} --seed {seed} held out (stratified by class): the fit never saw them"
+                        ),
+                        indices: Some(s.validation),
+                    },
+                ],
+                None => all(
+                    &file,
+                    format!(
+                        "all {n} rows of {file}; the model was fitted on {training_rows} of the {} rows this file had when it was trained, and the file has changed since, so which rows those were is not known",
+                        training_rows + validation_rows
+                    ),
+                ),
+            }
+        }
+        Some(ValidationSplit::File { path, rows })
+            if same_file(Path::new(path), data) && *rows == n =>
+        {
+            all(
+                "the validation rows",
+                format!(
+                    "all {n} rows of {file}, the validation file of the fit (--validation): watched during the fit, never fitted on"
+                ),
+            )
+        }
+        _ if is_training_file && t.rows == n => all(
+            "the training rows",
+            format!(
+                "all {n} rows of {file}, the training file: the model was fitted on every one of them, so these metrics are not held out"
+            ),
+        ),
+        _ => match &t.data {
+            Some(d) => all(
+                &file,
+                format!(
+                    "all {n} rows of {file}, which is not the training file ({d}) as the model records it"
+                ),
+            ),
+            None => all(
+                &file,
+                format!(
+                    "all {n} rows of {file}; the model file does not name its training file, so whether the model was fitted on these rows is not known"
+                ),
+            ),
+        },
+    }
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
@@ -144,7 +278,8 @@ impl Report<'_> {
             env!("CARGO_PKG_VERSION")
         );
 
-        h.push_str("<h2>Model</h2>\n<table>\n");
+        // What was fitted, and to which rows; how the fit went is the next section's.
+        h.push_str("<h2>Model</h2>\n<table id=\"model-table\">\n");
         row(&mut h, "features", m.feature_names.len());
         row(&mut h, "target column", &m.target);
         if m.multiclass == Multiclass::Binary {
@@ -179,32 +314,43 @@ impl Report<'_> {
                 "no"
             },
         );
-        row(&mut h, "solver", &m.training.solver);
         row(&mut h, "λ (L2 penalty)", m.training.l2);
-        row(&mut h, "training rows", m.training.rows);
-        row(&mut h, "iterations", m.training.iterations);
-        row(&mut h, "final cost J", format!("{:.6}", m.training.cost));
         row(
             &mut h,
-            "gradient norm ‖∇J‖",
-            format!("{:.3e}", m.training.gradient_norm),
+            "training file",
+            m.training
+                .data
+                .as_deref()
+                .unwrap_or("not recorded (a model file from before logreg recorded it)"),
         );
-        row(&mut h, "termination", m.training.termination);
+        row(&mut h, "training rows (fitted on)", m.training.rows);
         row(
             &mut h,
-            "relative gap to the optimum",
-            gap_text(m.training.gap_bound),
+            "validation rows (not fitted on)",
+            match &m.training.validation {
+                Some(ValidationSplit::Fraction {
+                    fraction,
+                    seed,
+                    validation_rows,
+                    ..
+                }) => format!(
+                    "{validation_rows}, held out of the training file by --validation-fraction {fraction} --seed {seed}"
+                ),
+                Some(ValidationSplit::File { path, rows }) => {
+                    format!("{rows}, from {path} (--validation)")
+                }
+                None => "none recorded".into(),
+            },
         );
         h.push_str("</table>\n");
         if m.multiclass != Multiclass::Binary {
             class_table(&mut h, m);
         }
 
-        h.push_str("<h2>Fit</h2>\n");
+        h.push_str("<h2>Fit</h2>\n<table id=\"fit-table\">\n");
         match self.fit {
             Some(fit) => {
                 let r = &fit.report;
-                h.push_str("<table>\n");
                 row(&mut h, "solver", &r.solver);
                 row(&mut h, "termination", r.termination);
                 row(&mut h, "iterations", r.iterations);
@@ -216,20 +362,16 @@ impl Report<'_> {
                 row(&mut h, "final cost J", format!("{:.6}", r.cost));
                 row(
                     &mut h,
-                    "gradient norm (start → end)",
+                    "gradient norm ‖∇J‖ (start → end)",
                     format!("{:.3e} → {:.3e}", r.initial_gradient_norm, r.gradient_norm),
                 );
-                row(
-                    &mut h,
-                    "relative gap to the optimum",
-                    gap_text(r.gap_bound),
-                );
+                row(&mut h, "relative gap to the optimum", gap_text(r.gap_bound));
                 row(&mut h, "passes over the data", r.evaluations.passes);
                 row(&mut h, "solver time", format!("{:.3} s", r.seconds));
                 if let Some(v) = fit.validation.last() {
                     row(
                         &mut h,
-                        "last validation check",
+                        "last validation check (on the validation rows)",
                         format!(
                             "iteration {}: log loss {:.4}, accuracy {:.4}",
                             v.iteration, v.cost, v.accuracy
@@ -238,20 +380,47 @@ impl Report<'_> {
                 }
                 h.push_str("</table>\n");
             }
-            None => h.push_str("<p class=\"note\">No fit record given: pass <code>--fit FILE</code> with the JSON of <code>logreg train --json</code> (or the <code>fit.json</code> that <code>logreg train --plot DIR</code> writes) to include the cost curve.</p>\n"),
+            None => {
+                let t = &m.training;
+                row(&mut h, "solver", &t.solver);
+                row(&mut h, "termination", t.termination);
+                row(&mut h, "iterations", t.iterations);
+                row(&mut h, "final cost J", format!("{:.6}", t.cost));
+                row(
+                    &mut h,
+                    "gradient norm ‖∇J‖",
+                    format!("{:.3e}", t.gradient_norm),
+                );
+                row(&mut h, "relative gap to the optimum", gap_text(t.gap_bound));
+                h.push_str("</table>\n");
+                h.push_str("<p class=\"note\">From the model file. No fit record given: pass <code>--fit FILE</code> with the JSON of <code>logreg train --json</code> (or the <code>fit.json</code> that <code>logreg train --plot DIR</code> writes) to include the cost curve and the validation checks.</p>\n");
+            }
         }
 
-        let _ = writeln!(
-            h,
-            "<h2>Metrics on {}</h2>\n<table>",
-            escape(&self.data_source)
-        );
-        match self.metrics {
-            Evaluation::Binary(x) => binary_metrics(&mut h, m, x),
-            Evaluation::Multiclass(x) => multiclass_metrics(&mut h, m, x),
+        for part in &self.metrics {
+            let _ = writeln!(
+                h,
+                "<h2>Metrics on {}</h2>\n<p class=\"note\">On {}.</p>\n<table>",
+                escape(&part.heading),
+                escape(&part.rows)
+            );
+            match part.metrics {
+                Evaluation::Binary(x) => binary_metrics(&mut h, m, x),
+                Evaluation::Multiclass(x) => multiclass_metrics(&mut h, m, x),
+            }
         }
 
         h.push_str("<h2>Plots</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} on {}.</p>",
+            if self.fit.is_some() {
+                "The cost curve is the fit's; the other plots are"
+            } else {
+                "The plots are"
+            },
+            escape(&self.plots_on)
+        );
         for figure in &self.figures {
             let png = figure.render(Format::Png)?;
             let description = escape(&figure.description());
@@ -266,25 +435,60 @@ impl Report<'_> {
         }
 
         if m.multiclass == Multiclass::Binary {
-            h.push_str(
-                "<h2>Weights</h2>\n<table>\n<tr><th>feature</th><th>w (raw scale)</th></tr>\n",
-            );
-            let order = crate::plot::curves::largest_weights(&m.weights[0], m.weights[0].len());
-            for j in order {
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
-                    escape(&m.feature_names[j]),
-                    m.weights[0][j]
-                );
-            }
-            h.push_str("</table>\n");
+            weights_table(&mut h, m, &self.scales);
         } else {
-            class_weights_table(&mut h, m);
+            class_weights_table(&mut h, m, &self.scales);
         }
         h.push_str("</body>\n</html>\n");
         Ok(h)
     }
+}
+
+/// s_j of feature j (1 where none is known).
+fn scale_of(scales: &FeatureScales, j: usize) -> f64 {
+    scales.scale.get(j).copied().unwrap_or(1.0)
+}
+
+/// An odds ratio e^w to four significant digits: fixed-point from 0.001 to 10,000, else
+/// e-notation, and e^w itself where it is beyond f64's range.
+fn ratio_text(w: f64) -> String {
+    let r = w.exp();
+    if (1e-3..1e4).contains(&r) {
+        let decimals = (3 - r.log10().floor() as i32).max(0) as usize;
+        format!("{r:.decimals$}")
+    } else if r > 0.0 && r.is_finite() {
+        format!("{r:.3e}")
+    } else {
+        format!("e^({w:.1})")
+    }
+}
+
+/// The binary model's weights, by |w_j·s_j| (the weight on the standardised scale, which is
+/// comparable across features), with the odds ratios per raw unit, e^(w_j), and per standard
+/// deviation, e^(w_j·s_j).
+fn weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
+    let w = &m.weights[0];
+    let standardized: Vec<f64> = (0..w.len()).map(|j| w[j] * scale_of(scales, j)).collect();
+    let _ = writeln!(
+        h,
+        "<h2>Weights</h2>\n<p class=\"note\">Sorted by |w_j·s_j|, the weight on the standardised feature (x_j − μ_j)/s_j, which is comparable across features; {} The odds a/(1 − a) of {} are multiplied by e^(w_j) per unit of x_j, and by e^(w_j·s_j) per standard deviation, the other features held fixed.</p>",
+        escape(&scales.source),
+        escape(&format!("{:?}", m.labels.positive()))
+    );
+    h.push_str("<table id=\"weights-table\">\n<tr><th>feature</th><th>w_j (raw scale)</th><th>s_j</th><th>w_j·s_j (standardised)</th><th>odds ratio per unit, e^(w_j)</th><th>odds ratio per s.d., e^(w_j·s_j)</th></tr>\n");
+    for j in crate::plot::curves::largest_weights(&standardized, standardized.len()) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&m.feature_names[j]),
+            w[j],
+            scale_of(scales, j),
+            standardized[j],
+            ratio_text(w[j]),
+            ratio_text(standardized[j])
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 /// The rows after the metrics table's heading of a binary model: the metrics, then the 2×2
@@ -436,34 +640,91 @@ fn class_table(h: &mut String, m: &Model) {
     h.push_str("</table>\n");
 }
 
-/// Every raw-scale weight w_kj, one row per feature and one column per class; the features by
-/// their largest |w_kj| over the classes.
-fn class_weights_table(h: &mut String, m: &Model) {
-    h.push_str("<h2>Weights</h2>\n<table id=\"weights-table\"><caption>w_kj (raw scale), one column per class</caption>\n<tr><th>feature</th>");
+/// One table of the K-class weights: a row per feature in `order`, a column per class, each
+/// cell `cell(k, j)`.
+fn class_table_of(
+    h: &mut String,
+    m: &Model,
+    id: &str,
+    caption: &str,
+    order: &[usize],
+    cell: impl Fn(usize, usize) -> String,
+) {
+    let _ = write!(
+        h,
+        "<table id=\"{id}\"><caption>{}</caption>\n<tr><th>feature</th>",
+        escape(caption)
+    );
     for label in &m.labels.classes {
         let _ = write!(h, "<th>{}</th>", class_name(label));
     }
     h.push_str("</tr>\n");
-    let largest: Vec<f64> = (0..m.feature_names.len())
-        .map(|j| {
-            m.weights
-                .iter()
-                .map(|w| w.get(j).map_or(0.0, |v| v.abs()))
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    for j in crate::plot::curves::largest_weights(&largest, largest.len()) {
+    for &j in order {
         let _ = write!(h, "<tr><td>{}</td>", escape(&m.feature_names[j]));
-        for w in &m.weights {
-            let _ = write!(
-                h,
-                "<td class=\"n\">{:.6}</td>",
-                w.get(j).copied().unwrap_or(0.0)
-            );
+        for k in 0..m.weights.len() {
+            let _ = write!(h, "<td class=\"n\">{}</td>", cell(k, j));
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
+}
+
+/// The K-class weights, the features by their largest |w_kj·s_j| over the classes: the
+/// standardised weights w_kj·s_j (with s_j), the raw-scale w_kj, and for one-vs-rest the odds
+/// ratio of class k against the rest per standard deviation, e^(w_kj·s_j).
+fn class_weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
+    let weight = |k: usize, j: usize| m.weights[k].get(j).copied().unwrap_or(0.0);
+    let standardized = |k: usize, j: usize| weight(k, j) * scale_of(scales, j);
+    let largest: Vec<f64> = (0..m.feature_names.len())
+        .map(|j| {
+            (0..m.weights.len())
+                .map(|k| standardized(k, j).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let order = crate::plot::curves::largest_weights(&largest, largest.len());
+    let _ = writeln!(
+        h,
+        "<h2>Weights</h2>\n<p class=\"note\">Features sorted by their largest |w_kj·s_j| over the classes, the weight on the standardised feature (x_j − μ_j)/s_j, which is comparable across features; {}</p>",
+        escape(&scales.source)
+    );
+    h.push_str("<table id=\"scales-table\"><caption>s_j, the scale of each feature</caption>\n<tr><th>feature</th><th>s_j</th></tr>\n");
+    for &j in &order {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
+            escape(&m.feature_names[j]),
+            scale_of(scales, j)
+        );
+    }
+    h.push_str("</table>\n");
+    class_table_of(
+        h,
+        m,
+        "standardised-weights-table",
+        "w_kj·s_j (standardised), one column per class",
+        &order,
+        |k, j| format!("{:.6}", standardized(k, j)),
+    );
+    class_table_of(
+        h,
+        m,
+        "weights-table",
+        "w_kj (raw scale, what prediction uses), one column per class",
+        &order,
+        |k, j| format!("{:.6}", weight(k, j)),
+    );
+    match m.multiclass {
+        Multiclass::Ovr => class_table_of(
+            h,
+            m,
+            "odds-table",
+            "odds ratio of class k against the rest per standard deviation of x_j, e^(w_kj·s_j) (each neuron is a binary model of its class against the rest)",
+            &order,
+            |k, j| ratio_text(standardized(k, j)),
+        ),
+        _ => h.push_str("<p class=\"note\">No odds ratios for a multinomial model: its weights are centred over the classes (Σ_k w_kj = 0), and only differences between classes mean something. The odds of class k against class l, p_k/p_l = e^(z_k − z_l), are multiplied by e^((w_kj − w_lj)·s_j) per standard deviation of x_j.</p>\n"),
+    }
 }
 
 /// "≤ 3.1e-13", or that no bound was computed.

@@ -407,6 +407,8 @@ fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model
             class_weight: options.class_weight.as_ref().map(ClassWeight::spec),
             class_weights: prepared.class_weights.clone(),
             per_class: Vec::new(),
+            data: None,
+            validation: None,
         },
     }
 }

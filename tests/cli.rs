@@ -1046,7 +1046,12 @@ fn line_endings_crlf_is_read_and_bare_cr_is_named() {
         "--quiet",
     ]));
     let read = |name: &str| std::fs::read_to_string(dir.path(name)).unwrap();
-    assert_eq!(read("dos.json"), read("unix.json"));
+    // The same model, but for the name of its training file.
+    assert_eq!(
+        read("dos.json").replace("dos.csv", "unix.csv"),
+        read("unix.json")
+    );
+    assert!(read("dos.json").contains(&format!("\"data\": {:?}", crlf.to_str().unwrap())));
     let eval = ok(&dir.run(&["eval", "dos.json", crlf.to_str().unwrap(), "--json"]));
     assert!(
         eval.contains("\"rows\":8") || eval.contains("\"rows\": 8"),

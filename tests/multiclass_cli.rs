@@ -548,6 +548,17 @@ fn the_readmes_model_file_example_is_what_its_command_writes() {
         ("gradient norm", shown(&t["gradient_norm"])),
         ("gap bound", shown(&t["gap_bound"])),
         ("rows", shown(&t["rows"])),
+        (
+            "validation rows",
+            format!(
+                "\"validation_rows\": {}",
+                t["validation"]["validation_rows"]
+            ),
+        ),
+        (
+            "training rows",
+            format!("\"training_rows\": {}", t["validation"]["training_rows"]),
+        ),
     ] {
         assert!(
             example.contains(&value),

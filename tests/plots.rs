@@ -111,6 +111,30 @@ fn demo_leaves_readable_plots() {
         ],
     );
     assert!(cost.contains("log scale"), "J falls tenfold: log scale");
+    // J* from the demo's Newton solve, and gradient descent's distance to it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let optimum = stdout
+        .split("exact optimum J* = ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("the demo prints J*");
+    check_figure(
+        &dir,
+        "cost_gap",
+        &[
+            "Cost above the optimum, J − J* (log scale): gradient descent",
+            "J − J* (log scale)",
+            &format!("training J − J*, J* = {optimum}"),
+        ],
+    );
+    // One curve, falling: on screen, y grows downwards.
+    let curve = polylines(&dir.join("cost_gap.svg"))
+        .into_iter()
+        .find(|(stroke, _)| stroke == "#1F77B4")
+        .expect("the J − J* curve")
+        .1;
+    assert!(curve.len() > 100);
+    assert!(curve.last().unwrap().1 > curve[0].1, "J − J* falls");
     check_figure(
         &dir,
         "roc",
@@ -570,4 +594,224 @@ fn multiclass_eval_plots_the_confusion_matrix_and_per_class_roc() {
             );
         }
     }
+}
+
+#[test]
+fn the_cost_title_names_the_solver_that_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (solver, words) in [
+        ("gd", "gradient descent lowering the cost"),
+        ("newton", "trust-region Newton lowering the cost"),
+        ("lbfgs", "L-BFGS lowering the cost"),
+    ] {
+        let plots = format!("plots-{solver}");
+        train_breast_cancer(
+            tmp.path(),
+            &[
+                "--solver",
+                solver,
+                "--max-iterations",
+                "200",
+                "--plot",
+                &plots,
+            ],
+        );
+        let title = check_figure(&tmp.path().join(&plots), "cost", &[words]);
+        for other in ["gradient descent", "Newton", "L-BFGS"] {
+            assert!(
+                words.contains(other) || !title.contains(other),
+                "{solver}: the title names {other}: {title}"
+            );
+        }
+    }
+    // One-vs-rest: the history is the neurons' curves one after another.
+    let iris = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/iris.csv"
+    );
+    run_ok(
+        tmp.path(),
+        &[
+            "train",
+            iris,
+            "-o",
+            "iris.json",
+            "--multiclass",
+            "ovr",
+            "--solver",
+            "newton",
+            "-q",
+            "--plot",
+            "plots-ovr",
+        ],
+    );
+    check_figure(
+        &tmp.path().join("plots-ovr"),
+        "cost",
+        &["trust-region Newton on each one-vs-rest neuron in turn"],
+    );
+}
+
+/// The ids j (from 0) of the `x{j + 1} [` nodes of a DOT graph, in the order they are listed.
+fn feature_nodes(dot: &str) -> Vec<usize> {
+    dot.lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix('x')?;
+            let (id, tail) = rest.split_once(' ')?;
+            tail.starts_with("[label=")
+                .then(|| id.parse::<usize>().ok())
+                .flatten()
+                .map(|j| j - 1)
+        })
+        .collect()
+}
+
+#[test]
+fn explain_top_k_shows_the_largest_contributions_and_sums_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = train_breast_cancer(tmp.path(), &["--max-iterations", "50"]);
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let w: Vec<f64> = m["weights"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // Row 1's features (the target column left out), and the contributions w_j·x_j.
+    let text = std::fs::read_to_string(BREAST_CANCER).unwrap();
+    let mut lines = text.lines();
+    let target = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "diagnosis")
+        .unwrap();
+    let x: Vec<f64> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .enumerate()
+        .filter(|&(i, _)| i != target)
+        .map(|(_, v)| v.parse().unwrap())
+        .collect();
+    let c: Vec<f64> = w.iter().zip(&x).map(|(w, x)| w * x).collect();
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_by(|&i, &j| c[j].abs().total_cmp(&c[i].abs()));
+    let explain = |extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            model.to_str().unwrap(),
+            BREAST_CANCER,
+            "--row",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8(run_ok(tmp.path(), &args).stdout).unwrap()
+    };
+
+    let dot = explain(&["--dot", "--top", "5"]);
+    assert_eq!(feature_nodes(&dot), order[..5]);
+    assert_eq!(
+        dot.lines().filter(|l| l.trim().starts_with("w")).count(),
+        5 * 2
+    );
+    let sum = dot
+        .split("… 25 others\\nΣ w_j·x_j = ")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("one node for the other 25")
+        .parse::<f64>()
+        .unwrap();
+    let rest: f64 = order[5..].iter().map(|&j| c[j]).sum();
+    assert!(
+        (sum - rest).abs() <= 1e-4 * rest.abs().max(1.0),
+        "{sum} vs {rest}"
+    );
+    assert!(dot.contains("others -> z"));
+    // Without --top, every feature has its node, in file order.
+    assert_eq!(
+        feature_nodes(&explain(&["--dot"])),
+        (0..30).collect::<Vec<_>>()
+    );
+
+    // The text explanation: five features forward and backward, the rest in one line each.
+    let text = explain(&["--top", "5"]);
+    let listed = |prefix: &str| {
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(prefix) && l.contains(" = "))
+            .count()
+    };
+    assert_eq!(listed("x"), 5, "{text}");
+    assert_eq!(listed("dw"), 5, "{text}");
+    assert!(text.contains("the 5 of 30 features with the largest |w_j·x_j|"));
+    assert!(text.contains("… 25 others: Σ w_j·x_j = "));
+    assert!(text.contains("… 25 others: dw_j = x_j·dz each"));
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with('x'))
+        .unwrap();
+    assert!(
+        first.contains(&format!("x{} ", order[0] + 1)),
+        "the largest first: {first}"
+    );
+
+    // K neurons: the features of largest contribution over the classes, the rest summed.
+    let iris = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/iris.csv"
+    );
+    run_ok(tmp.path(), &["train", iris, "-o", "iris.json", "-q"]);
+    let out = run_ok(
+        tmp.path(),
+        &[
+            "explain",
+            "iris.json",
+            iris,
+            "--row",
+            "60",
+            "--dot",
+            "--top",
+            "2",
+        ],
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(feature_nodes(&dot).len(), 2);
+    for k in 0..3 {
+        assert!(dot.contains(&format!("others -> z{k}")));
+        assert!(dot.contains(&format!("Σ w{k}j·x_j = ")));
+    }
+    assert!(dot.contains("… 2 others"));
+}
+
+#[test]
+fn the_readme_says_what_svg_text_is_drawn_with() {
+    // SVG text names a generic font family, which the viewer resolves: the README must not
+    // promise that the SVGs look the same everywhere.
+    let tmp = tempfile::tempdir().unwrap();
+    train_breast_cancer(tmp.path(), &["--max-iterations", "20", "--plot", "plots"]);
+    let svg = std::fs::read_to_string(tmp.path().join("plots/cost.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let families: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.attribute("font-family"))
+        .collect();
+    assert_eq!(families.into_iter().collect::<Vec<_>>(), ["sans-serif"]);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let plots = readme
+        .split("### Plots")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        plots.contains(
+            "`font-family=\"sans-serif\"`, which the viewer draws in its own sans-serif font"
+        ),
+        "{plots}"
+    );
+    assert!(!plots.contains("the pictures look the same"), "{plots}");
 }

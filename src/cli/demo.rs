@@ -31,8 +31,8 @@ pub struct DemoArgs {
     test_fraction: f64,
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
-    /// Write the cost curve and the ROC, precision-recall, calibration and weight plots on the
-    /// held-out rows (PNG and SVG) into this folder.
+    /// Write the cost curve, the cost above the optimum J − J*, and the ROC, precision-recall,
+    /// calibration and weight plots on the held-out rows (PNG and SVG) into this folder.
     #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
 }
@@ -127,6 +127,16 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     drop(out);
     if let Some(dir) = &args.plot {
         plotting::training(dir, &trained, false)?;
+        // How far gradient descent is from J*, which the Newton solve found.
+        plotting::write(
+            dir,
+            &[logreg::plot::gap_figure(
+                &trained.report.history,
+                newton.report.cost,
+                &trained.report.solver,
+            )],
+            false,
+        )?;
         plotting::evaluation(dir, &trained.model, test.design(), &test.y, false)?;
     }
     Ok(ExitCode::SUCCESS)

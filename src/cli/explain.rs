@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 use logreg::graph::Neuron;
+use logreg::graph_dot::{ClassExample, Shown};
 use logreg::{Error, Model};
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +22,11 @@ pub struct ExplainArgs {
     /// `dot -Tsvg -o graph.svg`): forward values on the nodes, backward derivatives on the edges.
     #[arg(long)]
     pub dot: bool,
+    /// Show only the K features of largest contribution |w_j·x_j| to z (for K neurons: largest
+    /// over the neurons), largest first, and the rest summed as "… N others" [default: every
+    /// feature, in file order].
+    #[arg(long, value_name = "K", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub top: Option<usize>,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
     /// optionally .gz; otherwise CSV].
     #[arg(long, value_enum)]
@@ -44,12 +50,16 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     if model.multiclass != logreg::model::Multiclass::Binary {
         return explain_classes(&args, &model, &xi, y as usize);
     }
-    let neuron = Neuron::new(&xi, y, &model.weights[0], model.bias[0]);
+    let w = &model.weights[0];
+    let neuron = Neuron::new(&xi, y, w, model.bias[0]);
     let t = neuron.trace();
     let label = model.labels.decode(y > 0.5);
+    let contribution: Vec<f64> = xi.iter().zip(w).map(|(x, w)| (w * x).abs()).collect();
+    let shown = Shown::of(&contribution, args.top);
     let mut out = std::io::stdout().lock();
     if args.dot {
-        out.write_all(logreg::graph_dot::to_dot(&neuron, &model.feature_names, label).as_bytes())?;
+        let dot = logreg::graph_dot::to_dot(&neuron, &model.feature_names, label, &shown);
+        out.write_all(dot.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(
@@ -59,21 +69,35 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         args.data.display()
     )?;
     writeln!(out)?;
-    writeln!(out, "forward")?;
+    match top_note(&shown, "|w_j·x_j|") {
+        Some(note) => writeln!(out, "forward ({note})")?,
+        None => writeln!(out, "forward")?,
+    }
     let width = model
         .feature_names
         .iter()
         .map(String::len)
         .max()
         .unwrap_or(0);
-    for (j, name) in model.feature_names.iter().enumerate() {
+    for &j in &shown.features {
+        let name = &model.feature_names[j];
         writeln!(
             out,
-            "  x{:<3} {name:<width$} = {:>14}   w{:<3} = {:>14}",
+            "  x{:<3} {name:<width$} = {:>14}   w{:<3} = {:>14}   w·x = {:>14}",
             j + 1,
             significant(xi[j]),
             j + 1,
-            significant(model.weights[0][j])
+            significant(w[j]),
+            significant(w[j] * xi[j])
+        )?;
+    }
+    if !shown.others.is_empty() {
+        let sum: f64 = shown.others.iter().map(|&j| w[j] * xi[j]).sum();
+        writeln!(
+            out,
+            "  {}: Σ w_j·x_j = {}",
+            shown.others_name(),
+            significant(sum)
         )?;
     }
     writeln!(out, "  b = {}", significant(model.bias[0]))?;
@@ -100,7 +124,8 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         "  dz = dL/dz = da·a(1 − a) = a − y = {}",
         significant(t.dz)
     )?;
-    for (j, name) in model.feature_names.iter().enumerate() {
+    for &j in &shown.features {
+        let name = &model.feature_names[j];
         writeln!(
             out,
             "  dw{:<3} {name:<width$} = x{}·dz = {:>14}",
@@ -108,6 +133,9 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
             j + 1,
             significant(t.dw[j])
         )?;
+    }
+    if !shown.others.is_empty() {
+        writeln!(out, "  {}: dw_j = x_j·dz each", shown.others_name())?;
     }
     writeln!(out, "  db = dz = {}", significant(t.db))?;
     writeln!(out)?;
@@ -136,18 +164,30 @@ fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> R
     let a: Vec<f64> = logp.iter().map(|l| l.exp()).collect();
     let loss = -logp[y];
     let ovr = model.multiclass == logreg::model::Multiclass::Ovr;
+    // Feature j's largest contribution |w_kj·x_j| over the neurons.
+    let contribution: Vec<f64> = (0..xi.len())
+        .map(|j| {
+            model
+                .weights
+                .iter()
+                .map(|w| (w[j] * xi[j]).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let shown = Shown::of(&contribution, args.top);
     let mut out = std::io::stdout().lock();
     if args.dot {
-        let dot = logreg::graph_dot::classes_to_dot(
-            &model.feature_names,
-            xi,
-            &model.labels.classes,
-            &z,
-            &a,
+        let example = ClassExample {
+            feature_names: &model.feature_names,
+            x: xi,
+            weights: &model.weights,
+            classes: &model.labels.classes,
+            z: &z,
+            a: &a,
             y,
             ovr,
-        );
-        out.write_all(dot.as_bytes())?;
+        };
+        out.write_all(logreg::graph_dot::classes_to_dot(&example, &shown).as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     let label = model.labels.label(y);
@@ -160,7 +200,8 @@ fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> R
     writeln!(out)?;
     writeln!(
         out,
-        "forward ({k} neurons, one per class, all seeing the same x)"
+        "forward ({k} neurons, one per class, all seeing the same x{})",
+        top_note(&shown, "max_k |w_kj·x_j|").map_or(String::new(), |note| format!("; {note}"))
     )?;
     let width = model
         .feature_names
@@ -168,13 +209,27 @@ fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> R
         .map(String::len)
         .max()
         .unwrap_or(0);
-    for (j, name) in model.feature_names.iter().enumerate() {
+    for &j in &shown.features {
+        let name = &model.feature_names[j];
         writeln!(
             out,
             "  x{:<3} {name:<width$} = {:>14}",
             j + 1,
             significant(xi[j])
         )?;
+    }
+    if !shown.others.is_empty() {
+        let sums: Vec<String> = (0..k)
+            .map(|c| {
+                let sum: f64 = shown
+                    .others
+                    .iter()
+                    .map(|&j| model.weights[c][j] * xi[j])
+                    .sum();
+                format!("Σ w{c}j·x_j = {}", significant(sum))
+            })
+            .collect();
+        writeln!(out, "  {}: {}", shown.others_name(), sums.join(", "))?;
     }
     for c in 0..k {
         writeln!(
@@ -228,6 +283,20 @@ fn explain_classes(args: &ExplainArgs, model: &Model, xi: &[f64], y: usize) -> R
         significant(a[best])
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the forward pass lists, when `--top` cut it: "the 5 of 30 features with the largest
+/// |w_j·x_j|, largest first; the other 25 summed".
+fn top_note(shown: &Shown, by: &str) -> Option<String> {
+    if shown.others.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the {} of {} features with the largest {by}, largest first; the other {} summed",
+        shown.features.len(),
+        shown.features.len() + shown.others.len(),
+        shown.others.len()
+    ))
 }
 
 /// v with seven significant digits: fixed-point between 1e-3 and 1e7, else in e-notation, so

@@ -4,7 +4,8 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use logreg::model::Multiclass;
-use logreg::report::{Evaluation, FitRecord, Report};
+use logreg::report::{self, Evaluation, FitRecord, Report};
+use logreg::standardize::Standardization;
 use logreg::{Model, metrics, plot};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,34 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         None => None,
     };
     let (x, y) = super::labelled_data(&args.data, args.format, &model, "the report")?;
+    // The training and validation rows apart, when the model records how they were split.
+    let parts = report::parts(&model, &args.data, &y);
+    let rows_of = |part: &report::Part| -> (Option<logreg::Features>, Vec<f64>) {
+        match &part.indices {
+            Some(rows) => (
+                Some(x.select_rows(rows)),
+                rows.iter().map(|&i| y[i]).collect(),
+            ),
+            None => (None, y.clone()),
+        }
+    };
+    let selected: Vec<(Option<logreg::Features>, Vec<f64>)> = parts.iter().map(rows_of).collect();
+    let design = |p: usize| selected[p].0.as_ref().unwrap_or(&x).design();
+    // The plots on the validation rows where there are some, else on the one part.
+    let shown = parts.len() - 1;
+    let scales = match &model.standardization {
+        Some(s) => report::FeatureScales {
+            scale: s.scale.clone(),
+            source: "s_j is the standard deviation of feature j in the training rows, as the model's standardisation records it.".into(),
+        },
+        None => report::FeatureScales {
+            scale: Standardization::fit(design(0)).scale,
+            source: format!(
+                "the model was trained without standardisation and records no scales, so s_j is the standard deviation of feature j in {}, computed here.",
+                parts[0].rows
+            ),
+        },
+    };
     let mut figures = Vec::new();
     if let Some(f) = &fit {
         figures.push(plot::cost_figure(
@@ -61,12 +90,21 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             &f.report.solver,
         ));
     }
-    let binary;
-    let multiclass;
-    let metrics = if model.multiclass == Multiclass::Binary {
-        binary = metrics::evaluate(&y, &model.logits(x.design()), args.threshold);
-        figures.extend(plot::evaluation_figures(&model, x.design(), &y));
-        Evaluation::Binary(&binary)
+    let mut binary = Vec::new();
+    let mut multiclass = Vec::new();
+    if model.multiclass == Multiclass::Binary {
+        for (p, (_, y)) in selected.iter().enumerate() {
+            binary.push(metrics::evaluate(
+                y,
+                &model.logits(design(p)),
+                args.threshold,
+            ));
+        }
+        figures.extend(plot::evaluation_figures(
+            &model,
+            design(shown),
+            &selected[shown].1,
+        ));
     } else {
         if args.threshold != 0.5 {
             super::say!(
@@ -74,16 +112,43 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 model.classes()
             );
         }
-        let logp = model.log_probabilities(x.design());
-        multiclass = metrics::evaluate_multiclass(&y, &logp, model.classes(), None);
-        figures.extend(plot::multiclass_figures(&model, &y, &logp, &multiclass));
-        Evaluation::Multiclass(&multiclass)
-    };
+        let mut logps = Vec::new();
+        for (p, (_, y)) in selected.iter().enumerate() {
+            let logp = model.log_probabilities(design(p));
+            multiclass.push(metrics::evaluate_multiclass(
+                y,
+                &logp,
+                model.classes(),
+                None,
+            ));
+            logps.push(logp);
+        }
+        figures.extend(plot::multiclass_figures(
+            &model,
+            &selected[shown].1,
+            &logps[shown],
+            &multiclass[shown],
+        ));
+    }
+    let measured = parts
+        .iter()
+        .enumerate()
+        .map(|(p, part)| report::Measured {
+            heading: part.heading.clone(),
+            rows: part.rows.clone(),
+            metrics: match model.multiclass {
+                Multiclass::Binary => Evaluation::Binary(&binary[p]),
+                _ => Evaluation::Multiclass(&multiclass[p]),
+            },
+        })
+        .collect();
     let page = Report {
         model: &model,
         model_source: args.model.display().to_string(),
         data_source: args.data.display().to_string(),
-        metrics,
+        metrics: measured,
+        plots_on: parts[shown].heading.clone(),
+        scales,
         fit: fit.as_ref(),
         figures,
     }

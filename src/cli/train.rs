@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use logreg::data::split;
 use logreg::data::{LoadOptions, Schema};
+use logreg::model::ValidationSplit;
 use logreg::train::MulticlassChoice;
 use logreg::{Dataset, Init, Precision, Solver, Termination, TrainOptions};
 use std::io::Write;
@@ -271,12 +272,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         all.weights = Some(logreg::data::read_weight_file(file, all.n_rows())?);
     }
     let load_seconds = started.elapsed().as_secs_f64();
-    let (data, validation) = match (args.validation_fraction, &args.validation) {
+    let (data, validation, split) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
             let s = split::stratified(&all.y, f, args.fit.seed)?;
+            let recorded = ValidationSplit::Fraction {
+                fraction: f,
+                seed: args.fit.seed,
+                training_rows: s.train.len(),
+                validation_rows: s.validation.len(),
+            };
             (
                 all.select_rows(&s.train),
                 Some(all.select_rows(&s.validation)),
+                Some(recorded),
             )
         }
         (None, Some(path)) => {
@@ -302,9 +310,13 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 weights: None,
                 ..all.clone_schema()
             };
-            (all, Some(v))
+            let recorded = ValidationSplit::File {
+                path: path.display().to_string(),
+                rows: v.n_rows(),
+            };
+            (all, Some(v), Some(recorded))
         }
-        (None, None) => (all, None),
+        (None, None) => (all, None, None),
     };
     let mut options = args.fit.options(data.n_rows(), args.patience)?;
     options.multiclass = match args.multiclass {
@@ -318,23 +330,30 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         (None, Some(file)) => Some(file.display().to_string()),
         (None, None) => None,
     };
+    let validation = validation.map(|v| (v, split.expect("a split for every validation set")));
     fit_and_save(&args, &options, &data, validation.as_ref(), load_seconds)
 }
 
-/// Trains, writes the model and reports; `load_seconds` is the time the training file took
-/// to read (reported with `--json`).
+/// Trains, writes the model and reports; `validation` is the validation set with where it came
+/// from (both recorded in the model, with the training file's name), `load_seconds` the time
+/// the training file took to read (reported with `--json`).
 fn fit_and_save(
     args: &TrainArgs,
     options: &TrainOptions,
     data: &Dataset,
-    validation: Option<&Dataset>,
+    validation: Option<&(Dataset, ValidationSplit)>,
     load_seconds: f64,
 ) -> Result<ExitCode> {
     let quiet = args.quiet;
     let bars = progress::bars_wanted(quiet, args.json);
     let mut watch = progress::Watch::new(options.max_iterations, args.fit.log_every, quiet, bars);
-    let trained = logreg::train(data, validation, options, &mut |p| watch.observe(p))?;
+    let mut trained = logreg::train(data, validation.map(|(v, _)| v), options, &mut |p| {
+        watch.observe(p)
+    })?;
     watch.finish();
+    trained.model.training.data = Some(args.data.display().to_string());
+    trained.model.training.validation = validation.map(|(_, split)| split.clone());
+    let validation = validation.map(|(v, _)| v);
     let report = &trained.report;
     // (A Ctrl-C after the fit's last check still means: write nothing.)
     if report.termination == Termination::Interrupted || progress::interrupted() {

@@ -7,8 +7,8 @@
 //! (share 1).
 
 use super::{
-    Boundary, Calibration, ClassRoc, ClassWeights, Confusion, Cost, Figure, PrecisionRecall, Roc,
-    Weights, curves,
+    Boundary, Calibration, ClassRoc, ClassWeights, Confusion, Cost, Figure, Gap, PrecisionRecall,
+    Roc, Weights, curves,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -62,6 +62,7 @@ where
     root.fill(&WHITE)?;
     match figure {
         Figure::Cost(c) => cost(&root, c)?,
+        Figure::Gap(g) => gap(&root, g)?,
         Figure::Roc(r) => roc(&root, r)?,
         Figure::PrecisionRecall(p) => precision_recall(&root, p)?,
         Figure::Calibration(c) => calibration(&root, c)?,
@@ -170,10 +171,7 @@ where
         .y_label_area_size(80);
     if curves::log_scale_helps(&values) {
         builder.caption(
-            format!(
-                "Cost J per iteration (log scale): {} lowering the cost",
-                method(&c.solver)
-            ),
+            format!("Cost J per iteration (log scale): {}", lowering(&c.solver)),
             (FONT, TITLE - 4),
         );
         // Below 1e-300 a log axis means nothing (and 10^k underflows): start there.
@@ -185,15 +183,79 @@ where
         cost_series(&mut chart, c, "cost J (log scale)")
     } else {
         builder.caption(
-            format!(
-                "Cost J per iteration: {} lowering the cost",
-                method(&c.solver)
-            ),
+            format!("Cost J per iteration: {}", lowering(&c.solver)),
             (FONT, TITLE - 4),
         );
         let pad = ((hi - lo) * 0.05).max(1e-3);
         let mut chart = builder.build_cartesian_2d(0.0..last, (lo - pad).max(0.0)..hi + pad)?;
         cost_series(&mut chart, c, "cost J")
+    }
+}
+
+/// J − J* per iteration on a log axis: how many digits of the optimum the fit has reached.
+/// Iterations at or below J* (to rounding) have no logarithm and are left out.
+fn gap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Gap) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let points: Vec<(f64, f64)> = g
+        .history
+        .iter()
+        .enumerate()
+        .map(|(k, &j)| (k as f64, j - g.optimum))
+        .filter(|(_, d)| d.is_finite() && *d > 0.0)
+        .collect();
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        ((lo * 0.5).max(1e-300), (hi * 2.0).max(1e-299))
+    } else {
+        (1e-16, 1.0)
+    };
+    let last = g.history.len().saturating_sub(1).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "Cost above the optimum, J − J* (log scale): {}",
+                method(&g.solver)
+            ),
+            (FONT, TITLE - 4),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(
+            0.0..last,
+            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .x_desc("iteration")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("J − J* (log scale)")
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(points, CURVE.stroke_width(2)))?
+        .label(format!("training J − J*, J* = {:.6}", g.optimum))
+        .legend(legend_line(CURVE));
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// What lowered the cost, for the cost curve's title: "L-BFGS lowering the cost", or for a
+/// one-vs-rest fit ("ovr(lbfgs)", whose history is the K neurons' curves one after another)
+/// "L-BFGS on each one-vs-rest neuron in turn".
+fn lowering(solver: &str) -> String {
+    match solver
+        .strip_prefix("ovr(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        Some(inner) => format!("{} on each one-vs-rest neuron in turn", method(inner)),
+        None => format!("{} lowering the cost", method(solver)),
     }
 }
 
@@ -345,16 +407,41 @@ where
     )
 }
 
+/// The marker radius of a bin of `count` rows when the largest bin has `most`: 3 pixels plus up
+/// to 9 more, the marker's area growing with the count, so that a bin of one row is a dot and
+/// not a claim.
+pub fn bin_radius(count: usize, most: usize) -> u32 {
+    let share = count as f64 / most.max(1) as f64;
+    (3.0 + 9.0 * share.clamp(0.0, 1.0).sqrt()).round() as u32
+}
+
+/// The reliability diagram over the histogram of the predictions: each bin's marker sized by
+/// its rows, and under it the rows per bin, on the same axis of a.
 fn calibration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Calibration) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = unit_chart(
-        root,
-        &format!("Reliability diagram (Brier score = {:.4})", c.brier),
-        "mean predicted probability a (10 bins)",
-        "fraction of positives",
-    )?;
+    let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 7 / 10);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!("Reliability diagram (Brier score = {:.4})", c.brier),
+            (FONT, TITLE),
+        )
+        .margin(20)
+        .margin_bottom(4)
+        .x_label_area_size(25)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.02)?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .y_desc("fraction of positives")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .draw()?;
     chart
         .draw_series(LineSeries::new(
             [(0.0, 0.0), (1.0, 1.0)],
@@ -367,24 +454,70 @@ where
         .iter()
         .map(|b| (b.mean_predicted, b.fraction_positive))
         .collect();
+    let most = c.bins.iter().map(|b| b.count).max().unwrap_or(1);
     chart
-        .draw_series(LineSeries::new(points.clone(), CURVE.stroke_width(3)))?
-        .label("model (one dot per bin, with its row count)")
+        .draw_series(LineSeries::new(points, CURVE.mix(0.5).stroke_width(2)))?
+        .label("model: one dot per bin, sized by its row count")
         .legend(legend_line(CURVE));
-    chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, CURVE.filled())))?;
     chart.draw_series(c.bins.iter().map(|b| {
+        Circle::new(
+            (b.mean_predicted, b.fraction_positive),
+            bin_radius(b.count, most),
+            CURVE.filled(),
+        )
+    }))?;
+    chart.draw_series(c.bins.iter().map(|b| {
+        let r = bin_radius(b.count, most) as i32;
         EmptyElement::at((b.mean_predicted, b.fraction_positive))
             + Text::new(
                 format!("{}", b.count),
                 // Below the dot near the top edge, above it elsewhere; left of it at the right.
                 (
-                    if b.mean_predicted > 0.95 { -24 } else { 7 },
-                    if b.fraction_positive > 0.9 { 8 } else { -20 },
+                    if b.mean_predicted > 0.95 {
+                        -20 - r
+                    } else {
+                        2 + r
+                    },
+                    if b.fraction_positive > 0.9 {
+                        2 + r
+                    } else {
+                        -14 - r
+                    },
                 ),
                 (FONT, 14).into_font().color(&BLACK),
             )
     }))?;
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+
+    // The histogram of the predictions: the rows in each bin.
+    let mut histogram = ChartBuilder::on(&bottom)
+        .margin(20)
+        .margin_top(4)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, 0.0..(most as f64 * 1.1).max(1.0))?;
+    histogram
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(MINOR_GRID)
+        .disable_x_mesh()
+        .y_labels(3)
+        .x_desc("mean predicted probability a (dots); rows per bin of width 0.1 (bars)")
+        .y_desc("rows")
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .axis_desc_style((FONT, AXIS - 2))
+        .label_style((FONT, LABEL - 2))
+        .draw()?;
+    histogram.draw_series(c.bins.iter().map(|b| {
+        let mut bar = Rectangle::new(
+            [(b.lower, 0.0), (b.upper, b.count as f64)],
+            CURVE.mix(0.6).filled(),
+        );
+        bar.set_margin(0, 0, 1, 1);
+        bar
+    }))?;
+    Ok(())
 }
 
 fn weights<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, w: &Weights) -> DrawResult
@@ -863,6 +996,11 @@ mod tests {
     fn the_cost_title_names_the_method() {
         assert_eq!(method("gd"), "gradient descent");
         assert_eq!(method("lbfgs+newton"), "L-BFGS, then trust-region Newton");
+        assert_eq!(lowering("newton"), "trust-region Newton lowering the cost");
+        assert_eq!(
+            lowering("ovr(lbfgs+newton)"),
+            "L-BFGS, then trust-region Newton on each one-vs-rest neuron in turn"
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! | figure | file | shows |
 //! |---|---|---|
 //! | [`Figure::Cost`] | `cost` | J(θ_k) per iteration k (training, with its L2 term) and the validation log loss at each check; log scale when J spans more than a factor 4 |
+//! | [`Figure::Gap`] | `cost_gap` | J(θ_k) − J* per iteration on a log scale, when J* is known (the demo solves the same J to the optimum); iterations where J − J* ≤ 0 (J* reached, to rounding) are left out |
 //! | [`Figure::Roc`] | `roc` | TPR against FPR over every threshold, with the AUC (see [`curves`]) |
 //! | [`Figure::PrecisionRecall`] | `precision_recall` | precision against recall, with average precision and the base rate P/m |
-//! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, and the Brier score |
+//! | [`Figure::Calibration`] | `calibration` | fraction of positives against mean predicted a per bin, each bin's marker sized by its rows (area ∝ count), over a histogram of the predictions; and the Brier score |
 //! | [`Figure::Weights`] | `weights` | the largest weights by magnitude, named by feature (standardised when the model was trained that way, so they are comparable) |
 //! | [`Figure::Boundary`] | `decision_boundary` | two-feature data: the examples and the line w1·x1 + w2·x2 + b = 0 where a = 1/2 |
 //! | [`Figure::Confusion`] | `confusion` | K classes: the K×K counts C\[t\]\[p\] of rows of actual class t predicted as p = argmax_k p_k, each cell coloured by its share of the row, C\[t\]\[p\] / Σ_q C\[t\]\[q\] (the recall of t on the diagonal) |
@@ -21,9 +22,11 @@
 //! their legend are unweighted even when the metrics were weighted (like the binary figures);
 //! the confusion matrix shows the counts it is given, weighted or not.
 //!
-//! Text is drawn with the DejaVu Sans font compiled into the binary (`assets/DejaVuSans.ttf`,
-//! registered as `sans-serif`), so nothing depends on the fonts of the machine. PNGs are
-//! rendered into memory and encoded with the `png` crate; files are written atomically.
+//! PNG text is drawn with the DejaVu Sans font compiled into the binary
+//! (`assets/DejaVuSans.ttf`, registered as `sans-serif`), so PNGs do not depend on the fonts of
+//! the machine. SVG text stays text, in `font-family="sans-serif"`: the viewer draws it in its
+//! own sans-serif font (plotters' SVG backend does not embed glyph outlines). PNGs are rendered
+//! into memory and encoded with the `png` crate; files are written atomically.
 
 pub mod curves;
 mod draw;
@@ -68,6 +71,18 @@ pub struct Cost {
     /// Validation checks, if any.
     pub validation: Vec<ValidationPoint>,
     /// The solver that made the history, as the fit report names it ("gd", "lbfgs+newton").
+    pub solver: String,
+}
+
+/// How far a fit's cost is above the optimum: J(θ_k) − J* per iteration, J* known (from a
+/// solve to the optimum of the same J).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// J after each iteration, from iteration 0.
+    pub history: Vec<f64>,
+    /// J*, the optimal cost.
+    pub optimum: f64,
+    /// The solver that made the history.
     pub solver: String,
 }
 
@@ -180,6 +195,7 @@ pub struct ClassWeights {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
     Cost(Cost),
+    Gap(Gap),
     Roc(Roc),
     PrecisionRecall(PrecisionRecall),
     Calibration(Calibration),
@@ -195,6 +211,7 @@ impl Figure {
     pub fn name(&self) -> &'static str {
         match self {
             Figure::Cost(_) => "cost",
+            Figure::Gap(_) => "cost_gap",
             Figure::Roc(_) => "roc",
             Figure::PrecisionRecall(_) => "precision_recall",
             Figure::Calibration(_) => "calibration",
@@ -213,6 +230,10 @@ impl Figure {
             Figure::Cost(c) => format!(
                 "cost J per iteration ({} iterations)",
                 c.history.len().saturating_sub(1)
+            ),
+            Figure::Gap(g) => format!(
+                "cost above the optimum, J − J* with J* = {:.6}, per iteration on a log scale",
+                g.optimum
             ),
             Figure::Roc(r) => format!("ROC curve, AUC = {:.4}", r.auc),
             Figure::PrecisionRecall(p) => {
@@ -329,6 +350,15 @@ pub fn cost_figure(history: &[f64], validation: &[ValidationPoint], solver: &str
     Figure::Cost(Cost {
         history: history.to_vec(),
         validation: validation.to_vec(),
+        solver: solver.to_owned(),
+    })
+}
+
+/// J − J* per iteration of a fit by `solver` whose optimal cost is `optimum`.
+pub fn gap_figure(history: &[f64], optimum: f64, solver: &str) -> Figure {
+    Figure::Gap(Gap {
+        history: history.to_vec(),
+        optimum,
         solver: solver.to_owned(),
     })
 }
@@ -533,6 +563,9 @@ mod tests {
             vec![0.0, 0.0],
         ] {
             renders(&cost_figure(&history, &[], "gd"));
+            // J* above every J (nothing to draw on a log axis), and at the last J.
+            renders(&gap_figure(&history, 1.0, "gd"));
+            renders(&gap_figure(&history, history[history.len() - 1], "gd"));
         }
         renders(&Figure::Roc(Roc {
             points: vec![CurvePoint { x: 0.0, y: 0.0 }, CurvePoint { x: 1.0, y: 1.0 }],
@@ -686,6 +719,40 @@ mod tests {
         assert_eq!(count_text(2.5), "2.50");
         assert_eq!(count_text(12.25), "12.2");
         assert_eq!(count_text(1234.6), "1235");
+    }
+
+    #[test]
+    fn calibration_markers_grow_with_their_bins_over_a_histogram() {
+        let bin = |lower: f64, count: usize| CalibrationBin {
+            lower,
+            upper: lower + 0.1,
+            count,
+            mean_predicted: lower + 0.05,
+            fraction_positive: lower,
+        };
+        let figure = Figure::Calibration(Calibration {
+            bins: vec![bin(0.0, 400), bin(0.5, 1), bin(0.9, 100)],
+            brier: 0.1,
+        });
+        renders(&figure);
+        let svg = svg_text(&figure);
+        let radii: Vec<u32> = svg
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<circle"))
+            .filter_map(|l| {
+                let r = &l[l.find(" r=\"")? + 4..];
+                r[..r.find('"')?].parse().ok()
+            })
+            .collect();
+        // One marker per bin, its area in proportion to its rows: radius 3 + 9·sqrt(share).
+        assert_eq!(radii, [12, 3, 8]);
+        assert!(has_text(&svg, "rows"), "the histogram's axis");
+        // The histogram: one bar per bin, in the bars' colour.
+        let bars = svg
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<rect") && l.contains("opacity=\"0.6\""))
+            .count();
+        assert_eq!(bars, 3);
     }
 
     #[test]
