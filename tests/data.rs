@@ -173,6 +173,12 @@ fn malformed_libsvm_is_rejected_with_line_and_position() {
         ),
         ("1 1:nan\n0 1:1\n", &["bad.svm:1:5", "not a finite number"]),
         ("1:2 3:4\n", &["bad.svm:1:1", "not a label"]),
+        // CSV read as LIBSVM: each line was one label, 50 "classes" and no features.
+        (
+            "a,b,label\n1,2,0\n3,4,1\n",
+            &["bad.svm:1:2", "looks like CSV, not LIBSVM"],
+        ),
+        ("0\n1\n1\n", &["bad.svm:1:1", "no features: is this LIBSVM"]),
         // A file whose lines end in a bare CR is one line: say so, at the first CR.
         (
             "1 1:0.5\r0 1:1\r",

@@ -156,6 +156,14 @@ fn parse_chunk<T: Element>(
                 "the line starts with an index:value pair, not a label".into(),
             ));
         }
+        if label.contains(&b',') {
+            return Err(fail(
+                memchr::memchr(b',', label).unwrap_or(0),
+                "a comma in the label: this looks like CSV, not LIBSVM (`label index:value …`); \
+                 name the file .csv or drop --format libsvm"
+                    .into(),
+            ));
+        }
         ids[row] = found.labels.id(label, line_number);
         let row_start = nnz;
         let pairs = &line[label_start + label.len()..];
@@ -319,8 +327,18 @@ pub fn read_training(
 ) -> Result<Dataset> {
     let mut source = Source::open(path)?;
     let (features, raw) = read_features(&mut source, None, precision)?;
-    let (labels, y) = raw.classes(path, 1, positive, max_classes)?;
     let n = features.design().n_features();
+    if n == 0 {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            reason: "no row has an index:value pair, so there are no features: is this LIBSVM \
+                     (`label index:value …`)?"
+                .into(),
+        });
+    }
+    let (labels, y) = raw.classes(path, 1, positive, max_classes)?;
     Ok(Dataset {
         source: path.into(),
         features,

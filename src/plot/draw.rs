@@ -97,11 +97,12 @@ where
     Ok(())
 }
 
-/// Draws the axes and J per iteration on a chart whose y axis may be linear or logarithmic.
-fn cost_series<'a, DB, Y>(
+/// The grid and axes of a plot against the iteration, y labelled `y_desc` and formatted by
+/// `y_label`.
+fn iteration_mesh<'a, DB, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
-    c: &Cost,
     y_desc: &str,
+    y_label: &dyn Fn(&f64) -> String,
 ) -> DrawResult
 where
     DB: DrawingBackend + 'a,
@@ -115,10 +116,25 @@ where
         .x_desc("iteration")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc(y_desc)
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .y_label_formatter(y_label)
         .axis_desc_style((FONT, AXIS))
         .label_style((FONT, LABEL))
         .draw()?;
+    Ok(())
+}
+
+/// Draws the axes and J per iteration on a chart whose y axis may be linear or logarithmic.
+fn cost_series<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    c: &Cost,
+    y_desc: &str,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    iteration_mesh(chart, y_desc, &|v| format!("{v:.3}"))?;
     chart
         .draw_series(LineSeries::new(
             c.history.iter().enumerate().map(|(k, &j)| (k as f64, j)),
@@ -228,17 +244,7 @@ where
             0.0..last,
             (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
         )?;
-    chart
-        .configure_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(MINOR_GRID)
-        .x_desc("iteration")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("J − J* (log scale)")
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .axis_desc_style((FONT, AXIS))
-        .label_style((FONT, LABEL))
-        .draw()?;
+    iteration_mesh(&mut chart, "J − J* (log scale)", &|v| format!("{v:.0e}"))?;
     chart
         .draw_series(LineSeries::new(points, CURVE.stroke_width(2)))?
         .label(format!("training J − J*, J* = {:.6}", g.optimum))
