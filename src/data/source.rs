@@ -303,7 +303,7 @@ pub fn lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Chunks in a parse batch: two per thread, so a slow chunk does not idle the others.
 pub fn batch_size() -> usize {
-    4 * rayon::current_num_threads().max(1)
+    2 * rayon::current_num_threads().max(1)
 }
 
 /// Parses `source` a batch of chunks at a time: `parse` runs on the chunks of a batch in
