@@ -281,11 +281,11 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 training_rows: s.train.len(),
                 validation_rows: s.validation.len(),
             };
-            (
-                all.select_rows(&s.train),
-                Some(all.select_rows(&s.validation)),
-                Some(recorded),
-            )
+            let parts = (all.select_rows(&s.train), all.select_rows(&s.validation));
+            // The parts are copies: free the whole before fitting (one copy of the data, not
+            // two).
+            drop(all);
+            (parts.0, Some(parts.1), Some(recorded))
         }
         (None, Some(path)) => {
             let schema = Schema {
