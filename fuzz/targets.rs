@@ -161,7 +161,7 @@ pub fn model(data: &[u8]) {
     assert_eq!(model.weights.len(), model.bias.len(), "a bias per neuron");
     assert!(model.classes() >= 2, "at least two classes");
     // A version 1 file keeps `format_version: 1` in memory but saves in the version 2 layout,
-    // which then does not load (see fuzz/pending/model/README.md); compare as version 2.
+    // which then does not load (see fuzz/pending/README.md); compare as version 2.
     let mut model = model;
     model.format_version = logreg::model::FORMAT_VERSION;
     // Not under /dev/shm: `Model::save` takes any path under /dev for a device, and a device
