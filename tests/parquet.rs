@@ -574,3 +574,29 @@ fn damaged_leading_magic_bytes_are_an_error() {
         "--quiet",
     ]));
 }
+
+/// A negative row count in the footer is an error naming the file, not a capacity overflow
+/// (one row group: the count cast to usize is about 2^64) or an out-of-bounds split (a later
+/// group: the sum wraps to a few rows). Found by fuzzing; the minimised inputs are
+/// `fuzz/regressions/parquet/`.
+#[test]
+fn negative_row_counts_in_the_footer_are_errors() {
+    let regressions = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/parquet");
+    for (file, says) in [
+        (
+            "negative_row_count_one_group_capacity_overflow.parquet",
+            "the file is corrupt (row group 0 claims -11 rows)",
+        ),
+        (
+            "negative_row_count_second_group_wraps_the_sum.parquet",
+            "the file is corrupt (row group 1 claims -3 rows)",
+        ),
+    ] {
+        let path = regressions.join(file);
+        let message = load_training(&path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(file), "{message}");
+        assert!(message.contains(says), "{file}: {message}");
+    }
+}

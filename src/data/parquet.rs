@@ -161,6 +161,13 @@ fn shielded<R>(path: &Path, f: impl FnOnce() -> Result<R>) -> Result<R> {
     })
 }
 
+/// `len` zeros, or None where so many cannot be allocated (rather than aborting the process):
+/// a trial reservation first, which touches no memory, then the zeroed vector itself.
+fn zeroed<T: Clone + Default>(len: usize) -> Option<Vec<T>> {
+    Vec::<T>::new().try_reserve_exact(len).ok()?;
+    Some(vec![T::default(); len])
+}
+
 impl ParquetFile {
     fn open(path: &Path) -> Result<Self> {
         shielded(path, || Self::open_unshielded(path))
@@ -207,12 +214,22 @@ impl ParquetFile {
                 ),
             });
         }
-        let group_rows = metadata
-            .metadata()
-            .row_groups()
-            .iter()
-            .map(|g| g.num_rows() as usize)
-            .collect();
+        // The footer's row counts size X before any value is decoded: a corrupt count must be
+        // an error, not a wrapped sum or a capacity overflow.
+        let corrupt = |reason: String| Error::ParquetFile {
+            path: path.into(),
+            reason: format!("the file is corrupt ({reason})"),
+        };
+        let mut group_rows = Vec::new();
+        let mut rows = 0usize;
+        for (group, g) in metadata.metadata().row_groups().iter().enumerate() {
+            let count = usize::try_from(g.num_rows())
+                .map_err(|_| corrupt(format!("row group {group} claims {} rows", g.num_rows())))?;
+            rows = rows
+                .checked_add(count)
+                .ok_or_else(|| corrupt("the row groups' row counts overflow".into()))?;
+            group_rows.push(count);
+        }
         Ok(ParquetFile {
             path: path.into(),
             metadata,
@@ -300,8 +317,14 @@ impl ParquetFile {
             });
         }
         let n = features.len();
-        let mut values = vec![T::default(); rows * n];
-        let mut ids = vec![0u32; if target.is_some() { rows } else { 0 }];
+        let too_many = || Error::ParquetFile {
+            path: self.path.clone(),
+            reason: format!(
+                "the footer claims {rows} rows of {n} columns, more values than memory can hold (is the file corrupt?)"
+            ),
+        };
+        let mut values = rows.checked_mul(n).and_then(zeroed).ok_or_else(too_many)?;
+        let mut ids = zeroed(if target.is_some() { rows } else { 0 }).ok_or_else(too_many)?;
 
         // Hand each row group its own block of rows.
         let mut jobs = Vec::with_capacity(self.group_rows.len());

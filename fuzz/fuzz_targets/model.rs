@@ -1,0 +1,8 @@
+//! libFuzzer entry for the `model` target; the body is shared with `tests/fuzz_corpus.rs`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::model(data));
