@@ -65,9 +65,6 @@ pub fn csv(data: &[u8]) {
 /// then the file as data for a model of 1 to 16 features with classes "-1" and "1".
 pub fn libsvm(data: &[u8]) {
     let (options, text) = split_options(data);
-    if skip_known(libsvm_index_over_2_24(text)) {
-        return;
-    }
     let path = scratch("libsvm", ".svm", text);
     let positive = match options & 0b11 {
         0 | 1 => None,
@@ -160,13 +157,7 @@ pub fn model(data: &[u8]) {
     );
     assert_eq!(model.weights.len(), model.bias.len(), "a bias per neuron");
     assert!(model.classes() >= 2, "at least two classes");
-    // A version 1 file keeps `format_version: 1` in memory but saves in the version 2 layout,
-    // which then does not load (see fuzz/pending/README.md); compare as version 2.
-    let mut model = model;
-    model.format_version = logreg::model::FORMAT_VERSION;
-    // Not under /dev/shm: `Model::save` takes any path under /dev for a device, and a device
-    // must exist (pending: see fuzz/pending/README.md).
-    let copy = scratch_path("model-copy", ".json", &std::env::temp_dir());
+    let copy = scratch_path("model-copy", ".json", &scratch_dir());
     model.save(&copy).expect("a loaded model saves");
     let again = Model::load(&copy).expect("a saved model loads");
     assert_eq!(again, model, "save then load gives the same model");
@@ -244,31 +235,6 @@ fn check_values(x: &Features) {
     }
 }
 
-/// Should an input that `hits` a known bug not fixed yet (see `fuzz/pending/`) be skipped? Yes,
-/// so the fuzzer looks for other bugs, unless `LOGREG_FUZZ_PENDING` is set (to reproduce them).
-fn skip_known(hits: bool) -> bool {
-    hits && std::env::var_os("LOGREG_FUZZ_PENDING").is_none()
-}
-
-/// Pending (fuzz/pending/libsvm/oom_index_at_max_features.svm): a LIBSVM file naming an index
-/// up to the limit of 2^26 features makes the reader build one feature name per index, over 2 GB
-/// for a 20-byte file. Does a `digits:` token name an index above 2^24 and within that limit?
-fn libsvm_index_over_2_24(text: &[u8]) -> bool {
-    text.split(|b| b.is_ascii_whitespace()).any(|token| {
-        let Some(colon) = token.iter().position(|&b| b == b':') else {
-            return false;
-        };
-        let digits = &token[..colon];
-        let index = digits.iter().try_fold(0u64, |n, &b| {
-            b.is_ascii_digit()
-                .then(|| n.saturating_mul(10).saturating_add(u64::from(b - b'0')))
-        });
-        index.is_some_and(|i| {
-            !digits.is_empty() && i > 1 << 24 && i <= logreg::data::libsvm::MAX_FEATURES as u64
-        })
-    })
-}
-
 /// The options byte (the first; 0 for an empty input) and the rest.
 fn split_options(data: &[u8]) -> (u8, &[u8]) {
     match data.split_first() {
@@ -338,15 +304,19 @@ fn scratch_path(name: &str, suffix: &str, dir: &Path) -> PathBuf {
 /// Writes `bytes` to the scratch file `name` (under /dev/shm if it exists, else the temporary
 /// folder) and returns its path.
 fn scratch(name: &str, suffix: &str, bytes: &[u8]) -> PathBuf {
+    let path = scratch_path(name, suffix, &scratch_dir());
+    std::fs::write(&path, bytes).expect("the scratch file is writable");
+    path
+}
+
+/// /dev/shm if it exists (memory, not disk), else the temporary folder.
+fn scratch_dir() -> PathBuf {
     let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
+    if shm.is_dir() {
         shm.to_path_buf()
     } else {
         std::env::temp_dir()
-    };
-    let path = scratch_path(name, suffix, &dir);
-    std::fs::write(&path, bytes).expect("the scratch file is writable");
-    path
+    }
 }
 
 /// Removes this thread's scratch files (the corpus test calls it when done).

@@ -280,9 +280,10 @@ impl Model {
             }
             Some(1) => {
                 let v1: ModelV1 = file.parse().map_err(format_error)?;
+                // Held in this version's layout, so saved (if at all) as this version.
                 Model {
                     format: FORMAT.into(),
-                    format_version: 1,
+                    format_version: FORMAT_VERSION,
                     feature_names: v1.feature_names,
                     target: v1.target,
                     labels: LabelMap::binary(&v1.labels.negative, &v1.labels.positive),

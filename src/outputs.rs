@@ -57,11 +57,13 @@ pub enum OutputTarget {
 }
 
 impl OutputTarget {
-    /// Classifies `path`, following symbolic links. Anything under /dev or /proc is written
-    /// through: /dev/stdout is a link to the process's standard output, which may be a
-    /// regular file that a shell redirection opened, and must not be replaced.
+    /// Classifies `path`, following symbolic links. A link under /dev or /proc is written
+    /// through, whatever it points to: /dev/stdout is a link to the process's standard output,
+    /// which may be a regular file that a shell redirection opened, and must not be replaced.
+    /// A regular file there (on the /dev/shm file system, say) is a file like any other.
     pub fn of(path: &Path) -> Result<OutputTarget> {
-        if path.starts_with("/dev") || path.starts_with("/proc") {
+        let special = path.starts_with("/dev") || path.starts_with("/proc");
+        if special && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
             return Ok(OutputTarget::Device(path.into()));
         }
         match std::fs::metadata(path) {

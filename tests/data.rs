@@ -179,6 +179,15 @@ fn malformed_libsvm_is_rejected_with_line_and_position() {
             &["bad.svm:1:2", "looks like CSV, not LIBSVM"],
         ),
         ("0\n1\n1\n", &["bad.svm:1:1", "no features: is this LIBSVM"]),
+        // A tiny file may not declare two million features (it once could declare 2²⁶, and
+        // took 2.2 GB for the names alone).
+        (
+            "1 1:1\n0 2000000:1\n1 2000000:2\n",
+            &[
+                "bad.svm:2:1",
+                "feature index 2000000 in a file of 3 stored values",
+            ],
+        ),
         // A file whose lines end in a bare CR is one line: say so, at the first CR.
         (
             "1 1:0.5\r0 1:1\r",

@@ -201,6 +201,13 @@ fn a_version_1_model_file_predicts_as_before() {
     let b = ok(&dir.run(&["predict", "v2.json", BREAST_CANCER, "--proba"]));
     assert_eq!(a, b);
     ok(&dir.run(&["eval", "v1.json", BREAST_CANCER]));
+    // Read, it is held in version 2's layout and saved as version 2 (it was once saved in that
+    // layout under "format_version": 1, which no build could read back).
+    let model = logreg::Model::load(&dir.path("v1.json")).unwrap();
+    model.save(&dir.path("resaved.json")).unwrap();
+    let again = logreg::Model::load(&dir.path("resaved.json")).unwrap();
+    assert_eq!(again.format_version, 2);
+    assert_eq!((again.weights, again.bias), (model.weights, model.bias));
 }
 
 #[test]

@@ -106,3 +106,19 @@ fn library_writes_without_a_batch_are_renamed_at_once() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_regular_file_under_dev_shm_is_written_like_any_other() {
+    // Every path under /dev was once taken for a device: a new /dev/shm/m.json could not be
+    // created ("No such file or directory").
+    let shm = Path::new("/dev/shm");
+    if !shm.is_dir() {
+        return;
+    }
+    let path = shm.join(format!("logreg-test-{}.txt", std::process::id()));
+    logreg::outputs::write_atomically(&path, b"one\n").unwrap();
+    logreg::outputs::write_atomically(&path, b"two\n").unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(text, "two\n");
+}

@@ -27,8 +27,8 @@ struct Rows<T> {
     values: Vec<T>,
     lengths: Vec<usize>,
     ids: Vec<u32>,
-    /// Largest 1-based index seen (0 if none).
-    max_index: u32,
+    /// Largest 1-based index seen (0 if none), and the first line with it.
+    max_index: (u32, usize),
     /// Whether the chunk is only white space.
     blank: bool,
 }
@@ -85,6 +85,12 @@ fn tokens(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 /// 4,294,967,295 would otherwise make logreg allocate about 100 GB.
 pub const MAX_FEATURES: usize = 1 << 26;
 
+/// The width any training file may have: 2²⁰ = 1,048,576 features. Beyond it a file may be no
+/// wider than its number of stored values, so a tiny file cannot make logreg allocate gigabytes
+/// (a 20-byte file naming index 2²⁶ once took 2.2 GB for its feature names alone, before any
+/// solver vector).
+pub const FREE_WIDTH: usize = 1 << 20;
+
 /// Writes the pairs from the start of `indices`/`values` and returns how many and the last index,
 /// or None at anything unusual (a tab, `qid:`, an error of any kind); the careful token-by-token
 /// path then reads the line again and reports any error precisely.
@@ -131,7 +137,7 @@ fn parse_chunk<T: Element>(
         values: vec![T::default(); bound],
         lengths: vec![0; rows],
         ids: vec![0; rows],
-        max_index: 0,
+        max_index: (0, 0),
         blank: rows == 0 && is_blank(&chunk.bytes),
     };
     let (indices, values) = (&mut found.indices, &mut found.values);
@@ -170,7 +176,9 @@ fn parse_chunk<T: Element>(
         let (fast_i, fast_v) = (&mut indices[row_start..], &mut values[row_start..]);
         if let Some((n, last)) = scan_pairs(pairs, max_features, fast_i, fast_v) {
             nnz += n;
-            found.max_index = found.max_index.max(last);
+            if last > found.max_index.0 {
+                found.max_index = (last, line_number);
+            }
             lengths[row] = n;
             row += 1;
             continue;
@@ -247,7 +255,9 @@ fn parse_chunk<T: Element>(
             nnz += 1;
             previous = index;
         }
-        found.max_index = found.max_index.max(previous);
+        if previous > found.max_index.0 {
+            found.max_index = (previous, line_number);
+        }
         lengths[row] = nnz - row_start;
         row += 1;
     }
@@ -263,7 +273,7 @@ fn read<T: Element>(
     let (mut indices, mut values) = (Vec::new(), Vec::new());
     let mut indptr = vec![0];
     let (mut ids, mut found, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut max_index, mut blank) = (0, true);
+    let (mut max_index, mut blank) = ((0, 0), true);
     let parse = |chunk: &Chunk| {
         parse_chunk::<T>(chunk, max_features).map_err(|e| Error::Parse {
             path: path.clone(),
@@ -282,7 +292,10 @@ fn read<T: Element>(
         ids.extend_from_slice(&rows.ids);
         counts.push(rows.lengths.len());
         found.push(rows.labels);
-        max_index = max_index.max(rows.max_index);
+        // Chunks come in file order: the first line with the largest index is kept.
+        if rows.max_index.0 > max_index.0 {
+            max_index = rows.max_index;
+        }
         blank &= rows.blank;
     })?;
     if blank {
@@ -291,7 +304,22 @@ fn read<T: Element>(
     if ids.is_empty() {
         return Err(Error::NoRows { path });
     }
-    let cols = max_features.unwrap_or(max_index as usize);
+    let nnz = indices.len();
+    let (widest, line) = (max_index.0 as usize, max_index.1);
+    if max_features.is_none() && widest > FREE_WIDTH && widest > nnz {
+        return Err(Error::Parse {
+            path,
+            line,
+            column: 1,
+            reason: format!(
+                "feature index {widest} in a file of {nnz} stored values: above {FREE_WIDTH} \
+                 features, a training file may be no wider than its number of stored values (a \
+                 column that no row uses costs memory in every solver vector, and its weight is \
+                 0); renumber the features densely"
+            ),
+        });
+    }
+    let cols = max_features.unwrap_or(widest);
     let labels = RawLabels::merge(found, &counts, ids);
     Ok((CsrMatrix::from_parts(indptr, indices, values, cols), labels))
 }
