@@ -1144,3 +1144,76 @@ fn labels_that_are_not_utf8_are_read_lossily_and_named_on_their_line() {
         &["late.csv:1102:2: label \"b\u{FFFD}\" is not one of the model's classes"],
     );
 }
+
+#[test]
+fn semicolons_tabs_and_pipes_are_told_from_the_header() {
+    // Each once needed `tr` first: `a;b;label` was one column named "a;b;label".
+    let dir = Dir::new();
+    let text = std::fs::read_to_string(BREAST_CANCER).unwrap();
+    let model = |name: &str, text: &str| {
+        let path = dir.file(name, text);
+        let out = format!("{name}.json");
+        ok(&dir.run(&[
+            "train",
+            path.to_str().unwrap(),
+            "--target",
+            "diagnosis",
+            "-o",
+            &out,
+            "-q",
+        ]));
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path(&out)).unwrap()).unwrap();
+        (m["weights"].clone(), m["bias"].clone())
+    };
+    let comma = model("comma.csv", &text);
+    for (name, delimiter) in [("semi.csv", ";"), ("tab.tsv", "\t"), ("pipe.csv", "|")] {
+        assert_eq!(model(name, &text.replace(',', delimiter)), comma, "{name}");
+    }
+}
+
+#[test]
+fn a_dash_reads_standard_input_plain_or_gzip() {
+    use std::io::Write;
+    let dir = Dir::new();
+    let text = std::fs::read(BREAST_CANCER).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    let piped = |args: &[&str], input: &[u8]| {
+        let mut child = logreg(dir.root())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let train = ["train", "-", "--target", "diagnosis", "-q", "-o"];
+    ok(&piped(&[&train[..], &["plain.json"]].concat(), &text));
+    ok(&piped(&[&train[..], &["gzip.json"]].concat(), &gz));
+    ok(&dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "--target",
+        "diagnosis",
+        "-q",
+        "-o",
+        "file.json",
+    ]));
+    let weights = |name: &str| {
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path(name)).unwrap()).unwrap();
+        m["weights"].clone()
+    };
+    assert_eq!(weights("plain.json"), weights("file.json"));
+    assert_eq!(weights("gzip.json"), weights("file.json"));
+    // predict and eval read `-` too; a bad row is named on "(standard input)".
+    let from_pipe = ok(&piped(&["predict", "file.json", "-"], &gz));
+    let from_file = ok(&dir.run(&["predict", "file.json", BREAST_CANCER]));
+    assert_eq!(from_pipe, from_file);
+    let bad = piped(&["train", "-", "-o", "bad.json"], b"a,label\n1,0\nx,1\n");
+    assert_fails(&bad, 1, &["(standard input):3:1"]);
+}

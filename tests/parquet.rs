@@ -600,3 +600,13 @@ fn negative_row_counts_in_the_footer_are_errors() {
         assert!(message.contains(says), "{file}: {message}");
     }
 }
+
+#[test]
+fn standard_input_cannot_be_parquet_and_says_why() {
+    let options = LoadOptions {
+        format: Some(logreg::data::Format::Parquet),
+        ..LoadOptions::default()
+    };
+    let err = load_training(Path::new("-"), &options).unwrap_err().to_string();
+    assert!(err.contains("cannot be read as Parquet"), "{err}");
+}

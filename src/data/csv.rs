@@ -1,10 +1,11 @@
-//! CSV with a header row: memory-mapped and parsed in parallel.
+//! CSV with a header row, read in chunks and parsed in parallel (see [`super::source`]).
 //!
-//! The file is cut into chunks at line boundaries. A first parallel pass counts the data rows
-//! of each chunk, so the matrix is allocated once at its final size; a second pass parses each
-//! chunk straight into its own rows with `fast-float2`. Fields are split on commas; a field may
-//! be wrapped in double quotes as RFC 4180 has it (a quoted field may hold commas and, written
-//! `""`, quotes, but not line breaks; only spaces may follow its closing quote). Blank lines are
+//! The file comes in chunks that end at line breaks; each batch of chunks is parsed in
+//! parallel, each chunk into its own rows with `fast-float2`, and appended in file order. Fields
+//! are split on the separator the header line uses: the most frequent of `,`, `;`, tab and `|`
+//! outside quotes (see [`detect_delimiter`]), a comma if none appears. A field may
+//! be wrapped in double quotes as RFC 4180 has it (a quoted field may hold the separator and,
+//! written `""`, quotes, but not line breaks; only spaces may follow its closing quote). Blank lines are
 //! skipped, CRLF line ends and a UTF-8 byte-order mark are accepted, and spaces around a value
 //! are ignored. Lines ending in a bare CR (classic Mac OS) are an error that says so.
 //!
@@ -25,6 +26,8 @@ use std::path::Path;
 pub struct CsvFile {
     source: Source,
     header: Vec<String>,
+    /// The field separator, told from the header (see [`detect_delimiter`]).
+    delimiter: u8,
     /// The rest of the chunk that held the header: the first rows.
     first: Chunk,
 }
@@ -97,11 +100,13 @@ impl CsvFile {
                     line_number += 1;
                     continue;
                 }
-                let header = read_header(&source, line, line_number)?;
+                let delimiter = detect_delimiter(line);
+                let header = read_header(&source, line, line_number, delimiter)?;
                 let rest = chunk.bytes.split_off((end + 1).min(chunk.bytes.len()));
                 return Ok(CsvFile {
                     source,
                     header,
+                    delimiter,
                     first: Chunk {
                         bytes: rest,
                         first_line: line_number + 1,
@@ -124,6 +129,7 @@ impl CsvFile {
         let CsvFile {
             mut source,
             header,
+            delimiter,
             first,
         } = self;
         let path = source.path().to_path_buf();
@@ -133,7 +139,7 @@ impl CsvFile {
         let (mut ids, mut weights) = (Vec::new(), Vec::new());
         let (mut locals, mut counts) = (Vec::new(), Vec::new());
         let parse = |chunk: &Chunk| {
-            parse_chunk::<T>(chunk, columns, &roles, &header).map_err(|e| Error::Parse {
+            parse_chunk::<T>(chunk, delimiter, columns, &roles, &header).map_err(|e| Error::Parse {
                 path: path.clone(),
                 line: e.line,
                 column: e.column,
@@ -160,21 +166,44 @@ impl CsvFile {
     }
 }
 
+/// The field separator of a file whose header is `line`: the most frequent of `,`, `;`, tab
+/// and `|` outside quotes, the earlier in that list on a tie, and `,` when none appears (a
+/// single column).
+fn detect_delimiter(line: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &c in line {
+        if c == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(k) = CANDIDATES.iter().position(|&d| d == c) {
+            counts[k] += 1;
+        }
+    }
+    let best = (0..4).fold(0, |best, k| if counts[k] > counts[best] { k } else { best });
+    CANDIDATES[best]
+}
+
 /// The column names of header `line` (on 1-based `line_number` of `source`).
-fn read_header(source: &Source, line: &[u8], line_number: usize) -> Result<Vec<String>> {
+fn read_header(
+    source: &Source,
+    line: &[u8],
+    line_number: usize,
+    delimiter: u8,
+) -> Result<Vec<String>> {
     let error = |column, reason| source.error_at(line_number, column, reason);
     if let Some(cr) = memchr::memchr(b'\r', line) {
         // No line feed up to here: the file's lines end in a bare CR (classic Mac OS), and what
         // looks like the header is the whole file.
         return Err(error(
-            1 + memchr::memchr_iter(b',', &line[..cr]).count(),
+            1 + memchr::memchr_iter(delimiter, &line[..cr]).count(),
             "lines end in a bare carriage return (CR); convert the file to LF or CRLF line \
              endings"
                 .into(),
         ));
     }
     let mut ranges = Vec::new();
-    split_fields(line, &mut ranges)
+    split_fields(line, delimiter, &mut ranges)
         .map_err(|e| error(e.column, format!("{} in the header", e.reason)))?;
     let header: Vec<String> = ranges
         .iter()
@@ -212,11 +241,17 @@ struct QuoteError {
 /// wrapped in double quotes, inside which `""` is one quote (see [`field_text`]); spaces may
 /// surround the quotes, but nothing else may follow the closing one before the comma or the
 /// end of the line.
-fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result<(), QuoteError> {
+fn split_fields(
+    line: &[u8],
+    delimiter: u8,
+    out: &mut Vec<Range<usize>>,
+) -> std::result::Result<(), QuoteError> {
     out.clear();
+    // Spaces (and tabs, unless they separate fields) may surround a quoted field.
+    let pad = |c: u8| c == b' ' || (c == b'\t' && delimiter != b'\t');
     if memchr::memchr(b'"', line).is_none() {
         let mut start = 0;
-        for p in memchr::memchr_iter(b',', line) {
+        for p in memchr::memchr_iter(delimiter, line) {
             out.push(start..p);
             start = p + 1;
         }
@@ -227,7 +262,7 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
     loop {
         // Skip spaces before a possible opening quote.
         let mut j = i;
-        while j < line.len() && matches!(line[j], b' ' | b'\t') {
+        while j < line.len() && pad(line[j]) {
             j += 1;
         }
         if j < line.len() && line[j] == b'"' {
@@ -251,12 +286,12 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
             out.push(open..k);
             // After the closing quote (at k): spaces, then the comma or the end of the line.
             let mut after = k + 1;
-            while after < line.len() && matches!(line[after], b' ' | b'\t') {
+            while after < line.len() && pad(line[after]) {
                 after += 1;
             }
             match line.get(after) {
                 None => return Ok(()),
-                Some(b',') => i = after + 1,
+                Some(&c) if c == delimiter => i = after + 1,
                 Some(_) => {
                     return Err(QuoteError {
                         column: out.len(),
@@ -265,7 +300,7 @@ fn split_fields(line: &[u8], out: &mut Vec<Range<usize>>) -> std::result::Result
                 }
             }
         } else {
-            match memchr::memchr(b',', &line[i..]) {
+            match memchr::memchr(delimiter, &line[i..]) {
                 Some(p) => {
                     out.push(i..i + p);
                     i += p + 1;
@@ -421,6 +456,7 @@ fn roles(width: usize, columns: &Columns) -> Vec<Role> {
 /// error precisely.
 fn scan_line<T: Element>(
     line: &[u8],
+    delimiter: u8,
     roles: &[Role],
     out: &mut [T],
     weight: &mut f64,
@@ -443,14 +479,14 @@ fn scan_line<T: Element>(
                 end
             }
             Role::Target | Role::Ignored => {
-                let end = memchr::memchr(b',', &line[p..]).map_or(line.len(), |e| p + e);
+                let end = memchr::memchr(delimiter, &line[p..]).map_or(line.len(), |e| p + e);
                 if *role == Role::Target {
                     label = Some(p..end);
                 }
                 end
             }
         };
-        if end < line.len() && line[end] != b',' {
+        if end < line.len() && line[end] != delimiter {
             return None;
         }
         p = end + 1;
@@ -461,6 +497,7 @@ fn scan_line<T: Element>(
 /// Parses the rows of one chunk.
 fn parse_chunk<T: Element>(
     chunk: &Chunk,
+    delimiter: u8,
     columns: &Columns,
     roles: &[Role],
     header: &[String],
@@ -483,14 +520,14 @@ fn parse_chunk<T: Element>(
         let out = &mut rows.values[at..];
         let mut weight = 0.0;
         let fast = if memchr::memchr(b'"', line).is_none() {
-            scan_line(line, roles, out, &mut weight)
+            scan_line(line, delimiter, roles, out, &mut weight)
         } else {
             None
         };
         let label = match fast {
             Some(label) => label.map(|r| Cow::Borrowed(trim(&line[r]))),
             None => {
-                let row = careful_line(line, columns, header, &mut fields, out);
+                let row = careful_line(line, delimiter, columns, header, &mut fields, out);
                 let (label, w) = row.map_err(|(column, reason)| CellError {
                     line: line_number,
                     column,
@@ -529,13 +566,14 @@ type Cells<'l> = (Option<Cow<'l, [u8]>>, f64);
 /// weight if there is a weight column (else 0).
 fn careful_line<'l, T: Element>(
     line: &'l [u8],
+    delimiter: u8,
     columns: &Columns,
     header: &[String],
     fields: &mut Vec<Range<usize>>,
     out: &mut [T],
 ) -> std::result::Result<Cells<'l>, BadCell> {
     let width = header.len();
-    split_fields(line, fields).map_err(|e| (e.column, e.reason.to_owned()))?;
+    split_fields(line, delimiter, fields).map_err(|e| (e.column, e.reason.to_owned()))?;
     if fields.len() != width {
         return Err((
             fields.len().min(width) + 1,
@@ -746,7 +784,7 @@ mod tests {
 
     fn fields(line: &str) -> Vec<String> {
         let mut r = Vec::new();
-        split_fields(line.as_bytes(), &mut r).unwrap();
+        split_fields(line.as_bytes(), b',', &mut r).unwrap();
         r.into_iter().map(|r| line[r].to_string()).collect()
     }
 
@@ -758,7 +796,7 @@ mod tests {
         assert_eq!(fields(""), [""]);
         assert_eq!(fields(r#" "a" ,"b"  "#), ["a", "b"]);
         assert_eq!(fields(r#""a","#), ["a", ""]);
-        let error = |line: &[u8]| split_fields(line, &mut Vec::new()).unwrap_err();
+        let error = |line: &[u8]| split_fields(line, b',', &mut Vec::new()).unwrap_err();
         assert_eq!(error(br#"1,"abc"#).reason, "unterminated quoted field");
         for (line, column) in [
             (&br#""1" 9,2,0"#[..], 1),
@@ -774,7 +812,7 @@ mod tests {
     fn doubled_quotes_in_quoted_fields_are_one_quote() {
         let text = |line: &str| {
             let mut r = Vec::new();
-            split_fields(line.as_bytes(), &mut r).unwrap();
+            split_fields(line.as_bytes(), b',', &mut r).unwrap();
             r.into_iter()
                 .map(|r| String::from_utf8(field_text(line.as_bytes(), r).into_owned()).unwrap())
                 .collect::<Vec<_>>()
@@ -850,6 +888,35 @@ mod tests {
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(1), &[3.0, 1.0]);
         assert_eq!(table.labels.unwrap().values, ["0", "1"]);
+    }
+
+    #[test]
+    fn the_delimiter_is_told_from_the_header() {
+        assert_eq!(detect_delimiter(b"a,b,label"), b',');
+        assert_eq!(detect_delimiter(b"a;b;label"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\tlabel"), b'\t');
+        assert_eq!(detect_delimiter(b"a|b|label"), b'|');
+        assert_eq!(detect_delimiter(b"label"), b',');
+        // Separators inside quotes do not count; a tie goes to the earlier candidate.
+        assert_eq!(detect_delimiter(br#""a,b,c";d;e"#), b';');
+        assert_eq!(detect_delimiter(b"a,b;c"), b',');
+        // Tab-separated: empty fields stay fields, and a tab is not padding around quotes.
+        let file =
+            CsvFile::from_static(Path::new("t.tsv"), b"a\tb\tlabel\n1\t\"2\"\tx\n3\t 4 \ty\n")
+                .unwrap();
+        assert_eq!(file.header(), ["a", "b", "label"]);
+        let columns = Columns {
+            features: vec![0, 1],
+            target: Some(2),
+            weight: None,
+        };
+        let table = file.read::<f64>(&columns).unwrap();
+        assert_eq!(table.features.row(0), &[1.0, 2.0]);
+        assert_eq!(table.features.row(1), &[3.0, 4.0]);
+        let mut r = Vec::new();
+        split_fields(b"1\t\t\"b\"", b'\t', &mut r).unwrap();
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(r[1].is_empty());
     }
 
     #[test]

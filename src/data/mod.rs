@@ -631,7 +631,21 @@ pub fn load_matching(
 
 #[cfg(feature = "parquet")]
 fn parquet_training(path: &Path, options: &LoadOptions) -> crate::Result<Dataset> {
+    not_stdin(path)?;
     parquet::read_training(path, options)
+}
+
+/// Parquet is read by seeking (its footer comes last): standard input cannot be.
+#[cfg(feature = "parquet")]
+fn not_stdin(path: &Path) -> crate::Result<()> {
+    if source::is_stdin(path) {
+        return Err(crate::Error::InvalidParameter {
+            name: "data",
+            value: "-".into(),
+            reason: "is standard input, which cannot be read as Parquet (the format needs a file to seek in); save it to a file first",
+        });
+    }
+    Ok(())
 }
 
 #[cfg(feature = "parquet")]
@@ -640,6 +654,7 @@ fn parquet_matching(
     schema: &Schema,
     precision: Precision,
 ) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    not_stdin(path)?;
     parquet::read_matching(path, schema, precision)
 }
 

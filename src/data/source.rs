@@ -12,6 +12,8 @@
 //! ratio; a line longer than [`MAX_LINE_BYTES`] is an error, which bounds what one line (a
 //! decompression bomb of a billion zero bytes, say) can make logreg hold.
 //!
+//! `-` reads standard input, plain or gzip, the same way.
+//!
 //! Each chunk carries the 1-based number of its first line, so an error anywhere names its line
 //! without the rest of the file at hand.
 
@@ -60,8 +62,22 @@ pub struct Source {
 }
 
 impl Source {
-    /// Opens `path`, decompressing it as it is read if it is gzip.
+    /// Opens `path`, decompressing it as it is read if it is gzip; `-` is standard input.
     pub fn open(path: &Path) -> Result<Self> {
+        if is_stdin(path) {
+            let mut input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
+            let name = Path::new(STDIN_NAME);
+            let magic = input.fill_buf().map_err(|e| Error::io(name, e))?;
+            let gzip = magic.starts_with(&[0x1f, 0x8b]);
+            let input: Box<dyn Read + Send> = if gzip {
+                Box::new(Gunzip::new(input))
+            } else {
+                Box::new(input)
+            };
+            let mut source = Source::from_reader(name, input);
+            source.gzip = gzip;
+            return Ok(source);
+        }
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
         if metadata.is_dir() {
@@ -220,6 +236,14 @@ impl Source {
             reason,
         }
     }
+}
+
+/// The name standard input goes by in messages.
+pub const STDIN_NAME: &str = "(standard input)";
+
+/// Is `path` the `-` that stands for standard input?
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Gzip members one after another, then optionally zero bytes to the end (tape and block devices
