@@ -40,6 +40,7 @@ pub fn csv(data: &[u8]) {
         precision: precision(options),
         max_classes: max_classes(options),
         sample_weight,
+        selection: Default::default(),
     };
     if let Ok(data) = load_training(&path, &load) {
         check_dataset(&data, &load);
@@ -54,6 +55,7 @@ pub fn csv(data: &[u8]) {
             target,
             labels: &labels,
             sample_weight: None,
+            ignored: &[],
         };
         if let Ok((x, y)) = load_matching(&path, Some(Format::Csv), &schema, precision(options)) {
             check_matching(&x, y.as_deref(), &schema);
@@ -90,6 +92,7 @@ pub fn libsvm(data: &[u8]) {
             target: "label",
             labels: &labels,
             sample_weight: None,
+            ignored: &[],
         };
         let read = load_matching(&path, Some(Format::LibSvm), &schema, precision(options));
         if let Ok((x, y)) = read {
@@ -136,6 +139,7 @@ pub fn parquet(data: &[u8]) {
         target: &data.target,
         labels: &data.labels,
         sample_weight: None,
+        ignored: &data.ignored,
     };
     let (x, y) = load_matching(&path, Some(Format::Parquet), &schema, Precision::F64)
         .expect("a file read as training data reads as data for its own layout");

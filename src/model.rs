@@ -157,6 +157,10 @@ pub struct Model {
     pub format: String,
     pub format_version: u64,
     pub feature_names: Vec<String>,
+    /// Columns of the training file that the model does not use (`--ignore`, or outside
+    /// `--features`): a file for the model may hold them. Absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
     /// The target column's name.
     pub target: String,
     /// The class labels, in class order (y = k for `classes[k]`).
@@ -285,6 +289,7 @@ impl Model {
                     format: FORMAT.into(),
                     format_version: FORMAT_VERSION,
                     feature_names: v1.feature_names,
+                    ignored: Vec::new(),
                     target: v1.target,
                     labels: LabelMap::binary(&v1.labels.negative, &v1.labels.positive),
                     multiclass: Multiclass::Binary,

@@ -1217,3 +1217,74 @@ fn a_dash_reads_standard_input_plain_or_gzip() {
     let bad = piped(&["train", "-", "-o", "bad.json"], b"a,label\n1,0\nx,1\n");
     assert_fails(&bad, 1, &["(standard input):3:1"]);
 }
+
+#[test]
+fn ignore_and_features_choose_the_columns_and_predict_accepts_the_ignored_ones() {
+    let dir = Dir::new();
+    let rows: String = (0..40)
+        .map(|i| {
+            let a = (i % 7) as f64 / 7.0;
+            let b = (i % 5) as f64;
+            format!(
+                "{i},2024-01-{:02},{a},{b},{}\n",
+                i % 28 + 1,
+                (i * 3 % 4 < 2) as u8
+            )
+        })
+        .collect();
+    let data = dir.file("t.csv", &format!("id,date,a,b,label\n{rows}"));
+    let d = data.to_str().unwrap();
+    // The date is text: as a feature it cannot be read.
+    assert_fails(
+        &dir.run(&["train", d, "-o", "all.json"]),
+        1,
+        &["cannot read \"2024-01-01\" as a number"],
+    );
+    ok(&dir.run(&["train", d, "--ignore", "id,date", "-o", "ig.json", "-q"]));
+    let model = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path(name)).unwrap()).unwrap()
+    };
+    let ig = model("ig.json");
+    assert_eq!(ig["feature_names"], serde_json::json!(["a", "b"]));
+    assert_eq!(ig["ignored"], serde_json::json!(["id", "date"]));
+    // --features in its own order; the rest is ignored.
+    ok(&dir.run(&["train", d, "--features", "b,a", "-o", "ft.json", "-q"]));
+    let ft = model("ft.json");
+    assert_eq!(ft["feature_names"], serde_json::json!(["b", "a"]));
+    assert_eq!(ft["ignored"], serde_json::json!(["id", "date"]));
+    // predict takes the file with or without the ignored columns, not with unknown ones.
+    let with = ok(&dir.run(&["predict", "ig.json", d]));
+    let bare: String = std::fs::read_to_string(&data)
+        .unwrap()
+        .lines()
+        .map(|l| l.splitn(3, ',').nth(2).unwrap().to_owned() + "\n")
+        .collect();
+    let bare = dir.file("bare.csv", &bare);
+    assert_eq!(
+        ok(&dir.run(&["predict", "ig.json", bare.to_str().unwrap()])),
+        with
+    );
+    let extra = dir.file("extra.csv", "zzz,a,b,label\n1,0.5,1,0\n");
+    assert_fails(
+        &dir.run(&["predict", "ig.json", extra.to_str().unwrap()]),
+        1,
+        &["not in the model: zzz"],
+    );
+    // Names that are not columns, or not features.
+    assert_fails(
+        &dir.run(&["train", d, "--features", "a,nope", "-o", "x.json"]),
+        1,
+        &["no column named \"nope\"", "id, date, a, b, label"],
+    );
+    assert_fails(
+        &dir.run(&["train", d, "--features", "a,label", "-o", "x.json"]),
+        2,
+        &["label", "is the target or the weight column"],
+    );
+    assert_fails(
+        &dir.run(&["train", common::HEART, "--ignore", "3", "-o", "x.json"]),
+        2,
+        &["LIBSVM files have none"],
+    );
+    assert!(!dir.path("x.json").exists());
+}

@@ -607,6 +607,37 @@ fn standard_input_cannot_be_parquet_and_says_why() {
         format: Some(logreg::data::Format::Parquet),
         ..LoadOptions::default()
     };
-    let err = load_training(Path::new("-"), &options).unwrap_err().to_string();
+    let err = load_training(Path::new("-"), &options)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("cannot be read as Parquet"), "{err}");
+}
+
+#[test]
+fn features_and_ignore_choose_parquet_columns_as_they_do_csv_ones() {
+    let dir = Dir::new();
+    let parquet = dir.path("bc.parquet");
+    breast_cancer_parquet(&parquet, Compression::SNAPPY);
+    let names: Vec<String> = ["worst_area", "mean_radius"].map(String::from).to_vec();
+    let ignore: Vec<String> = vec!["mean_texture".into()];
+    for selection in [
+        logreg::data::Selection {
+            features: Some(&names),
+            ignore: &[],
+        },
+        logreg::data::Selection {
+            features: None,
+            ignore: &ignore,
+        },
+    ] {
+        let options = LoadOptions {
+            selection,
+            ..Default::default()
+        };
+        let from_csv = load_training(Path::new(BREAST_CANCER), &options).unwrap();
+        let from_parquet = load_training(&parquet, &options).unwrap();
+        assert_eq!(from_parquet.features, from_csv.features);
+        assert_eq!(from_parquet.feature_names, from_csv.feature_names);
+        assert_eq!(from_parquet.ignored, from_csv.ignored);
+    }
 }

@@ -315,6 +315,7 @@ fn synthetic(m: usize, n: usize, precision: Precision) -> Dataset {
         feature_names: (1..=n).map(|j| format!("x{j}")).collect(),
         target: "label".into(),
         labels: logreg::data::LabelMap::binary("0", "1"),
+        ignored: Vec::new(),
     }
 }
 

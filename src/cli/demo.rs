@@ -48,6 +48,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             precision: Precision::F64,
             max_classes: logreg::data::DEFAULT_MAX_CLASSES,
             sample_weight: None,
+            selection: Default::default(),
         },
     )?;
     let s = split::stratified(&all.y, args.test_fraction, args.seed)?;

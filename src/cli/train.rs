@@ -112,6 +112,20 @@ pub struct TrainArgs {
     /// Row weights from a file of one number per line (for LIBSVM data).
     #[arg(long, value_name = "FILE")]
     pub sample_weight_file: Option<PathBuf>,
+    /// Only these columns are features, in this order (CSV, Parquet): `--features age,income`.
+    /// The file's other columns (an id, a date) are ignored, and files for the model may hold
+    /// them.
+    #[arg(
+        long,
+        value_name = "A,B,...",
+        value_delimiter = ',',
+        conflicts_with = "ignore"
+    )]
+    pub features: Option<Vec<String>>,
+    /// Columns that are not features (CSV, Parquet): `--ignore id,date`. Files for the model may
+    /// hold them.
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub ignore: Vec<String>,
     /// Class weights, multiplying the sample weights: `balanced` (class c weighs
     /// S/(K·S_c)) or LABEL=W,... (classes not named weigh 1).
     #[arg(long, value_name = "SPEC")]
@@ -261,6 +275,10 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         precision: args.fit.precision.into(),
         max_classes: args.max_classes,
         sample_weight: args.sample_weight.as_deref(),
+        selection: logreg::data::Selection {
+            features: args.features.as_deref(),
+            ignore: &args.ignore,
+        },
     };
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
@@ -293,6 +311,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 target: &all.target,
                 labels: &all.labels,
                 sample_weight: args.sample_weight.as_deref(),
+                ignored: &all.ignored,
             };
             let (features, y) =
                 logreg::data::load_matching(path, options.format, &schema, options.precision)?;

@@ -609,6 +609,8 @@ pub struct TrainingCsv<'a> {
     pub max_classes: usize,
     /// The column of row weights: not a feature.
     pub sample_weight: Option<&'a str>,
+    /// Which columns are features.
+    pub selection: super::Selection<'a>,
 }
 
 impl Default for TrainingCsv<'_> {
@@ -619,6 +621,7 @@ impl Default for TrainingCsv<'_> {
             precision: Precision::default(),
             max_classes: super::DEFAULT_MAX_CLASSES,
             sample_weight: None,
+            selection: super::Selection::default(),
         }
     }
 }
@@ -635,10 +638,10 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
     let header = file.header();
     let target = super::target_column(path, header, options.target)?;
     let weight = super::weight_column(path, header, options.sample_weight, target)?;
+    let (features, ignored) =
+        super::feature_columns(path, header, target, weight, &options.selection)?;
     let columns = Columns {
-        features: (0..header.len())
-            .filter(|&j| j != target && Some(j) != weight)
-            .collect(),
+        features,
         target: Some(target),
         weight,
     };
@@ -668,6 +671,7 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         feature_names,
         target: target_name,
         labels,
+        ignored,
     })
 }
 

@@ -375,6 +375,7 @@ pub fn read_training(
         feature_names: feature_names(n),
         target: "label".into(),
         labels,
+        ignored: Vec::new(),
     })
 }
 

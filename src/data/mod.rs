@@ -243,6 +243,9 @@ pub struct Dataset {
     /// The name of the target column.
     pub target: String,
     pub labels: LabelMap,
+    /// Columns of the file that are none of the above (`--ignore`, or outside `--features`):
+    /// files for the model may hold them too.
+    pub ignored: Vec<String>,
 }
 
 impl Dataset {
@@ -273,6 +276,7 @@ impl Dataset {
             feature_names: self.feature_names.clone(),
             target: self.target.clone(),
             labels: self.labels.clone(),
+            ignored: self.ignored.clone(),
         }
     }
 
@@ -289,6 +293,7 @@ impl Dataset {
             feature_names: self.feature_names.clone(),
             target: self.target.clone(),
             labels: self.labels.clone(),
+            ignored: self.ignored.clone(),
         }
     }
 }
@@ -336,6 +341,8 @@ pub struct LoadOptions<'a> {
     pub max_classes: usize,
     /// The column of row weights (CSV, Parquet), which is then not a feature.
     pub sample_weight: Option<&'a str>,
+    /// Which columns are features (CSV, Parquet).
+    pub selection: Selection<'a>,
 }
 
 impl Default for LoadOptions<'_> {
@@ -347,8 +354,81 @@ impl Default for LoadOptions<'_> {
             precision: Precision::default(),
             max_classes: DEFAULT_MAX_CLASSES,
             sample_weight: None,
+            selection: Selection::default(),
         }
     }
+}
+
+/// Which columns of a file with named columns are features: `features` (in the order given),
+/// or else every column but the target, the weight column and `ignore`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Selection<'a> {
+    pub features: Option<&'a [String]>,
+    pub ignore: &'a [String],
+}
+
+impl Selection<'_> {
+    /// Whether anything is chosen (the default takes every column).
+    pub fn is_set(&self) -> bool {
+        self.features.is_some() || !self.ignore.is_empty()
+    }
+}
+
+/// The feature columns of `header` under `selection` (see [`Selection`]), and the columns left
+/// unused. A name not in the header is an error listing the columns; naming the target or the
+/// weight column as a feature is a usage error.
+pub(crate) fn feature_columns(
+    path: &Path,
+    header: &[String],
+    target: usize,
+    weight: Option<usize>,
+    selection: &Selection,
+) -> crate::Result<(Vec<usize>, Vec<String>)> {
+    let at = positions(header);
+    let find = |name: &String| {
+        at.get(name.as_str())
+            .copied()
+            .ok_or_else(|| crate::Error::MissingTarget {
+                path: path.into(),
+                name: name.clone(),
+                available: header.to_vec(),
+            })
+    };
+    let ignored: Vec<usize> = selection
+        .ignore
+        .iter()
+        .map(find)
+        .collect::<crate::Result<_>>()?;
+    let features: Vec<usize> = match selection.features {
+        Some(names) => names.iter().map(find).collect::<crate::Result<_>>()?,
+        None => (0..header.len())
+            .filter(|&j| j != target && Some(j) != weight && !ignored.contains(&j))
+            .collect(),
+    };
+    if let Some(&j) = features.iter().find(|&&j| j == target || Some(j) == weight) {
+        return Err(crate::Error::InvalidParameter {
+            name: "features",
+            value: header[j].clone(),
+            reason: "is the target or the weight column, which cannot also be a feature",
+        });
+    }
+    if let Some((first, _)) = first_duplicate(
+        &features
+            .iter()
+            .map(|&j| header[j].clone())
+            .collect::<Vec<_>>(),
+    ) {
+        return Err(crate::Error::InvalidParameter {
+            name: "features",
+            value: header[features[first]].clone(),
+            reason: "is named twice",
+        });
+    }
+    let unused = (0..header.len())
+        .filter(|&j| j != target && Some(j) != weight && !features.contains(&j))
+        .map(|j| header[j].clone())
+        .collect();
+    Ok((features, unused))
 }
 
 /// Checks row weights read from `path` (`column` names where they came from): each finite and
@@ -538,12 +618,20 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 precision: options.precision,
                 max_classes: options.max_classes,
                 sample_weight: options.sample_weight,
+                selection: options.selection,
             };
             let mut data = csv::read_training(path, &csv_options)?;
             data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
             Ok(data)
         }
         Format::LibSvm => {
+            if options.selection.is_set() {
+                return Err(crate::Error::InvalidParameter {
+                    name: "features",
+                    value: "--features/--ignore".into(),
+                    reason: "choose columns by name, but LIBSVM files have none",
+                });
+            }
             if let Some(column) = options.sample_weight {
                 return Err(crate::Error::InvalidParameter {
                     name: "sample weight",
@@ -574,6 +662,7 @@ pub fn load_for_model(
         target: &model.target,
         labels: &model.labels,
         sample_weight: model.training.sample_weight.as_deref(),
+        ignored: &model.ignored,
     };
     load_matching(path, format, &schema, Precision::F64)
 }
@@ -586,12 +675,15 @@ pub struct Schema<'a> {
     pub labels: &'a LabelMap,
     /// A weight column the file may hold besides the features and the target.
     pub sample_weight: Option<&'a str>,
+    /// Columns the training file had and the model does not use, which the file may hold too.
+    pub ignored: &'a [String],
 }
 
 impl Schema<'_> {
     /// The columns besides the features that a file may have.
     fn others(&self) -> Vec<&str> {
-        self.sample_weight.into_iter().collect()
+        let ignored = self.ignored.iter().map(String::as_str);
+        self.sample_weight.into_iter().chain(ignored).collect()
     }
 }
 

@@ -682,9 +682,8 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
     }
     let target = super::target_column(path, header, options.target)?;
     let weight = super::weight_column(path, header, options.sample_weight, target)?;
-    let features: Vec<usize> = (0..header.len())
-        .filter(|&j| j != target && Some(j) != weight)
-        .collect();
+    let (features, ignored) =
+        super::feature_columns(path, header, target, weight, &options.selection)?;
     if features.is_empty() {
         return Err(file.column_error(
             target,
@@ -731,6 +730,7 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
         feature_names: features.iter().map(|&j| header[j].clone()).collect(),
         target: header[target].clone(),
         labels,
+        ignored,
     })
 }
 
