@@ -1216,6 +1216,10 @@ fn a_dash_reads_standard_input_plain_or_gzip() {
     assert_eq!(from_pipe, from_file);
     let bad = piped(&["train", "-", "-o", "bad.json"], b"a,label\n1,0\nx,1\n");
     assert_fails(&bad, 1, &["(standard input):3:1"]);
+    // eval's weights take a second pass, which a pipe cannot give: a usage error, not a
+    // confusing "no data rows".
+    let weighted = piped(&["eval", "file.json", "-", "--sample-weight", "w"], &text);
+    assert_fails(&weighted, 2, &["standard input can be read only once"]);
 }
 
 #[test]

@@ -41,6 +41,15 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     super::check_threshold(args.threshold)?;
+    if args.sample_weight.is_some() && logreg::data::source::is_stdin(&args.data) {
+        // The weights are read in a second pass over the file, which a pipe cannot give.
+        return Err(logreg::Error::InvalidParameter {
+            name: "sample weight",
+            value: "-".into(),
+            reason: "needs the data in a file: standard input can be read only once",
+        }
+        .into());
+    }
     let model = Model::load(&args.model)?;
     let format = super::FormatArg::resolve(args.format);
     let mut model = model;
