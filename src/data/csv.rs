@@ -786,6 +786,15 @@ fn read_features(
 mod tests {
     use super::*;
 
+    /// Columns 0 and 1 as features, column 2 as the target.
+    fn two_features_then_label() -> Columns {
+        Columns {
+            features: vec![0, 1],
+            target: Some(2),
+            weight: None,
+        }
+    }
+
     fn fields(line: &str) -> Vec<String> {
         let mut r = Vec::new();
         split_fields(line.as_bytes(), b',', &mut r).unwrap();
@@ -831,22 +840,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(file.header(), ["a", r#"b"q"#, "label"]);
-        let columns = Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        };
+        let columns = two_features_then_label();
         let labels = file.read::<f64>(&columns).unwrap().labels.unwrap();
         assert_eq!(labels.values, [r#"x"y"#, "z"]);
     }
 
     #[test]
     fn text_after_a_closing_quote_is_an_error_with_its_line_and_column() {
-        let columns = Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        };
+        let columns = two_features_then_label();
         for (body, column) in [
             (&b"a,b,l\n3,4,0\n\"1\" 9,2,0\n"[..], 1),
             (b"a,b,l\n1,\"1\"x,0\n", 2),
@@ -884,11 +885,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(file.header(), ["a", "b", "label"]);
-        let columns = Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        };
+        let columns = two_features_then_label();
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(1), &[3.0, 1.0]);
         assert_eq!(table.labels.unwrap().values, ["0", "1"]);
@@ -909,11 +906,7 @@ mod tests {
             CsvFile::from_static(Path::new("t.tsv"), b"a\tb\tlabel\n1\t\"2\"\tx\n3\t 4 \ty\n")
                 .unwrap();
         assert_eq!(file.header(), ["a", "b", "label"]);
-        let columns = Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        };
+        let columns = two_features_then_label();
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(0), &[1.0, 2.0]);
         assert_eq!(table.features.row(1), &[3.0, 4.0]);
@@ -968,11 +961,7 @@ mod tests {
         let text: &'static [u8] =
             b"a,b,label\n1.5,-2,x\n 3 ,\"4\",y\r\n\n12345678901234567890,1e-30,x\n";
         let file = CsvFile::from_static(Path::new("t.csv"), text).unwrap();
-        let columns = Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        };
+        let columns = two_features_then_label();
         let table = file.read::<f64>(&columns).unwrap();
         assert_eq!(table.features.row(0), &[1.5, -2.0]);
         assert_eq!(table.features.row(1), &[3.0, 4.0]);
