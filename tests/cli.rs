@@ -1293,3 +1293,34 @@ fn ignore_and_features_choose_the_columns_and_predict_accepts_the_ignored_ones()
     );
     assert!(!dir.path("x.json").exists());
 }
+
+#[test]
+fn log_every_0_prints_nothing_and_checks_every_100_iterations() {
+    // "0: never print" once also meant a validation check at every iteration.
+    let dir = Dir::new();
+    let out = ok(&dir.run(&[
+        "train",
+        BREAST_CANCER,
+        "--target",
+        "diagnosis",
+        "--solver",
+        "gd",
+        "--max-iterations",
+        "250",
+        "--validation-fraction",
+        "0.2",
+        "--log-every",
+        "0",
+        "--json",
+        "-o",
+        "m.json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let at: Vec<u64> = report["validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["iteration"].as_u64().unwrap())
+        .collect();
+    assert_eq!(at, [0, 100, 200, 250]);
+}

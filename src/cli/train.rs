@@ -210,7 +210,8 @@ pub struct FitArgs {
     /// Train on the raw features (no standardisation).
     #[arg(long)]
     pub no_standardize: bool,
-    /// Print the cost every K iterations (0: never).
+    /// Print the cost, and check the validation set if any, every K iterations (0: never
+    /// print, and check every 100).
     #[arg(long, value_name = "K", default_value_t = 100)]
     pub log_every: usize,
     /// How feature values are stored in memory (sums are always f64).
@@ -248,7 +249,11 @@ impl FitArgs {
                 InitArg::Random => Init::Random { seed: self.seed },
             },
             patience,
-            check_every: self.log_every.max(1),
+            // "Never print" is no reason to check the validation set at every iteration.
+            check_every: match self.log_every {
+                0 => TrainOptions::default().check_every,
+                k => k,
+            },
             ..TrainOptions::default()
         })
     }
