@@ -658,7 +658,16 @@ fn ovr(
         .iter()
         .find(|r| r.termination != Termination::Converged);
     let report = FitReport {
-        solver: format!("ovr({})", fits.first().map_or("", |r| r.solver.as_str())),
+        // Every method the neurons' fits used (under auto, some may switch), in first use.
+        solver: format!("ovr({})", {
+            let mut used: Vec<&str> = Vec::new();
+            for r in &fits {
+                if !used.contains(&r.solver.as_str()) {
+                    used.push(&r.solver);
+                }
+            }
+            used.join("|")
+        }),
         termination: worst,
         iterations: fits.iter().map(|r| r.iterations).sum(),
         cost: fits.iter().map(|r| r.cost).sum(),

@@ -253,14 +253,21 @@ where
 }
 
 /// What lowered the cost, for the cost curve's title: "L-BFGS lowering the cost", or for a
-/// one-vs-rest fit ("ovr(lbfgs)", whose history is the K neurons' curves one after another)
-/// "L-BFGS on each one-vs-rest neuron in turn".
+/// one-vs-rest fit ("ovr(lbfgs)", whose history is the K neurons' curves one after another;
+/// "ovr(lbfgs|lbfgs+newton)" when the neurons' fits differ) "L-BFGS on each one-vs-rest neuron
+/// in turn".
 fn lowering(solver: &str) -> String {
     match solver
         .strip_prefix("ovr(")
         .and_then(|s| s.strip_suffix(')'))
     {
-        Some(inner) => format!("{} on each one-vs-rest neuron in turn", method(inner)),
+        Some(inner) => {
+            let methods: Vec<String> = inner.split('|').map(method).collect();
+            format!(
+                "{} on each one-vs-rest neuron in turn",
+                methods.join(" or ")
+            )
+        }
         None => format!("{} lowering the cost", method(solver)),
     }
 }
@@ -1006,6 +1013,10 @@ mod tests {
         assert_eq!(
             lowering("ovr(lbfgs+newton)"),
             "L-BFGS, then trust-region Newton on each one-vs-rest neuron in turn"
+        );
+        assert_eq!(
+            lowering("ovr(lbfgs|lbfgs+newton)"),
+            "L-BFGS or L-BFGS, then trust-region Newton on each one-vs-rest neuron in turn"
         );
     }
 
