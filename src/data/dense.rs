@@ -264,15 +264,26 @@ mod wide {
             // SAFETY: q < groups; AVX2 and FMA by the caller.
             unsafe { add_group(xp, wp, 4 * q, &mut acc, 0) };
         }
+        (acc, tail_sums(rows, w))
+    }
+
+    /// The ninth sums of [`super::dot`] for R rows and C weight vectors: the positions after the
+    /// last full group of four, in order.
+    #[inline(always)]
+    pub(super) fn tail_sums<T: Element, const R: usize, const C: usize>(
+        rows: [&[T]; R],
+        w: [&[f64]; C],
+    ) -> [[f64; C]; R] {
+        let n = w[0].len();
         let mut tails = [[0.0; C]; R];
         for r in 0..R {
             for c in 0..C {
-                for j in 4 * groups..n {
+                for j in n / 4 * 4..n {
                     tails[r][c] = rows[r][j].to_f64().mul_add(w[c][j], tails[r][c]);
                 }
             }
         }
-        (acc, tails)
+        tails
     }
 
     /// Adds positions j … j + 3 of every row times every w_c into the partial sums 4h … 4h + 3

@@ -19,10 +19,11 @@
 //! widen each value to f64 K times. Here a tile of sums stays in registers while each value
 //! loaded serves several of them:
 //!
-//! - `dots_k` widens [`ROWS`] = 3 rows into an f64 buffer in L1 (each value converted once)
-//!   and computes their dot products with [`CLASSES`] = 2 weight vectors at once (the weights
-//!   transposed once per block into K contiguous vectors): 3 × 2 × 2 = 12 accumulators (two
-//!   per dot product, for the eight partial sums of `dot`), ten loads per twelve fused
+//! - `dots_k` widens [`ROWS`] = 4 rows into an f64 buffer in L1 (each value converted once)
+//!   and computes their dot products with [`CLASSES`] = 3 weight vectors at once (the weights
+//!   transposed once per block into K contiguous vectors). `dot`'s eight partial sums are two
+//!   independent sets of four (the even and the odd groups of positions), so the tile sweeps
+//!   the row twice, once per set: 4 × 3 = 12 accumulators, seven loads per twelve fused
 //!   multiply-adds, against four rows × one vector in `dots` (ten loads per eight).
 //! - `add_rows_k` takes the block's rows in groups of [`GROUP`] = 32 and, for a tile of
 //!   [`COLUMNS`] = 3 columns × [`VECTORS`] = 3 vectors of four classes, keeps the 3 × 3 vectors
@@ -34,28 +35,29 @@
 //!   L1 while its tiles sweep the columns. Classes and columns left over take smaller tiles.
 //!
 //! Measured on a Zen 4 VM, one thread, 2,048 × 100 f32 in L2, K = 10, interleaved with the
-//! defaults in one process (`--example class_kernels`): `dots_k` 0.086 → 0.074 ns and
-//! `add_rows_k` 0.086 → 0.065 ns per element and class. Twelve accumulators is the most that
-//! fits: a 4 × 3 tile of `add_rows_k` (twelve sums, three coef vectors and a broadcast, all
-//! sixteen registers) spilled one sum to the stack and ran at 0.10 ns; a 2 × 2 tile of `dots_k`
-//! stayed at 0.087 ns; broadcasting x and keeping classes in the lanes for `dots_k` (one sum
-//! per output, not the order of `dot`) ran at 0.116 ns.
+//! defaults in one process (`--example class_kernels`, best of five, a busy machine):
+//! `dots_k` 0.087 → 0.069 ns and `add_rows_k` 0.086 → 0.065 ns per element and class. Twelve
+//! accumulators is the most that fits: 4 columns × 3 vectors in `add_rows_k` (twelve sums, three coef
+//! vectors and a broadcast: all sixteen registers) spilled one sum to the stack and ran at
+//! 0.10 ns; `dots_k` with both sets of sums at once fitted 3 rows × 2 classes (0.075 ns) or
+//! 2 × 2 (0.087 ns); broadcasting x with the classes in the lanes (one sum per output, not
+//! the order of `dot`) ran at 0.116 ns.
 //!
 //! The next block's rows are prefetched into L2 as the one-vector kernels do (the first half of
 //! their lines during `dots_k`, the rest during `add_rows_k`).
 
 #![allow(clippy::needless_range_loop)] // index loops over tiles and lanes, unrolled by the compiler
 
-use super::wide::{Half, partial_sums, prefetch_half_rows, sum_of_one, sums_of_four};
+use super::wide::{Half, prefetch_half_rows, sum_of_one, sums_of_four, tail_sums};
 use super::{DenseMatrix, Element};
 use crate::objective::transpose;
 use std::arch::x86_64::*;
 use std::ops::Range;
 
-/// Rows whose dot products `dots_k` computes together.
-const ROWS: usize = 3;
-/// Weight vectors `dots_k` takes together.
-const CLASSES: usize = 2;
+/// Rows whose dot products `dots_k` computes together (each stretch of w loaded once for them).
+const ROWS: usize = 4;
+/// Weight vectors `dots_k` takes together (each stretch of a row loaded once for them).
+const CLASSES: usize = 3;
 /// Rows of a group in `add_rows_k`: its sums are loaded from and stored to L1 once per group.
 const GROUP: usize = 32;
 /// Columns `add_rows_k` sums together.
@@ -141,6 +143,50 @@ fn dots_by_classes<const R: usize>(rows: [&[f64]; R], w: &[f64], k: usize, out: 
     }
 }
 
+/// Half of the partial sums of [`super::dot`] for R rows and C weight vectors: acc\[r\]\[c\]
+/// lane l is s_{4h+l}, the sum over the groups of four positions q ≡ h (mod 2), each product
+/// added with a fused multiply-add, in order. The two halves are independent sums, so taking
+/// them one after the other gives the bits of taking them together (as `dots` does) with half
+/// the registers: a tile twice as large, each stretch of w loaded once for more rows.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (inlined into a function that enables them). Lengths are
+/// asserted.
+#[inline(always)]
+unsafe fn half_sums<const R: usize, const C: usize>(
+    rows: [&[f64]; R],
+    w: [&[f64]; C],
+    h: usize,
+) -> [[__m256d; C]; R] {
+    let n = w[0].len();
+    assert!(
+        rows.iter().all(|x| x.len() == n) && w.iter().all(|w| w.len() == n),
+        "rows of the wrong length"
+    );
+    // SAFETY: the caller guarantees AVX2.
+    let mut acc = [[unsafe { _mm256_setzero_pd() }; C]; R];
+    let mut j = 4 * h;
+    while j + 4 <= n {
+        // In the loads below j + 4 ≤ n, the length of each row and each w_c (asserted).
+        // SAFETY: the caller guarantees AVX2.
+        let mut wv = [unsafe { _mm256_setzero_pd() }; C];
+        for c in 0..C {
+            // SAFETY: within w_c (above); AVX2 by the caller.
+            wv[c] = unsafe { _mm256_loadu_pd(w[c].as_ptr().add(j)) };
+        }
+        for r in 0..R {
+            // SAFETY: within the row (above); AVX2 by the caller.
+            let xv = unsafe { _mm256_loadu_pd(rows[r].as_ptr().add(j)) };
+            for c in 0..C {
+                // SAFETY: AVX2 and FMA by the caller.
+                acc[r][c] = unsafe { _mm256_fmadd_pd(xv, wv[c], acc[r][c]) };
+            }
+        }
+        j += 8;
+    }
+    acc
+}
+
 /// out\[r·K + c0 + c\] = rows\[r\] · w\[c\] for an R × C tile, each exactly as [`super::dot`].
 #[target_feature(enable = "avx2,fma")]
 fn dots_tile<const R: usize, const C: usize>(
@@ -156,13 +202,14 @@ fn dots_tile<const R: usize, const C: usize>(
         "a tile of the block"
     );
     // SAFETY: this function enables AVX2 and FMA.
-    let (acc, tails) = unsafe { partial_sums(rows, w) };
+    let acc = unsafe { [half_sums(rows, w, 0), half_sums(rows, w, 1)] };
+    let tails = tail_sums(rows, w);
     // The tile's sums flattened, (r, c) at r·C + c.
     let mut v = [_mm256_setzero_pd(); MAX];
     let mut t = [0.0; MAX];
     for r in 0..R {
         for c in 0..C {
-            v[r * C + c] = _mm256_add_pd(acc[r][c][0], acc[r][c][1]);
+            v[r * C + c] = _mm256_add_pd(acc[0][r][c], acc[1][r][c]);
             t[r * C + c] = tails[r][c];
         }
     }
