@@ -29,19 +29,21 @@
 //!   [`COLUMNS`] = 3 columns × [`VECTORS`] = 3 vectors of four classes, keeps the 3 × 3 vectors
 //!   of sums in registers over the group's rows: per row, three loads of coef (the classes
 //!   padded to a multiple of four, K′ = 4⌈K/4⌉, with zeros) and three broadcasts of x_rj
-//!   (widened from the storage as they are loaded) feed nine fused multiply-adds; the sums live in a zeroed n × K′ buffer between
-//!   groups (exact: a stored f64 is the f64) and are added into g at the end. Each value of x
-//!   is converted once for up to twelve classes, and a group's rows (32 × n values) stay in
-//!   L1 while its tiles sweep the columns. Classes and columns left over take smaller tiles.
+//!   (widened from the storage as they are loaded) feed nine fused multiply-adds; the sums
+//!   live in a zeroed n × K′ buffer between groups (exact: a stored f64 is the f64) and are
+//!   added into g at the end. Each value of x is converted once for up to twelve classes, and
+//!   a group's rows (32 × n values) stay in L1 while its tiles sweep the columns. Classes and
+//!   columns left over take smaller tiles.
 //!
-//! Measured on a Zen 4 VM, one thread, 2,048 × 100 f32 in L2, K = 10, interleaved with the
-//! defaults in one process (`--example class_kernels`, best of five, a busy machine):
-//! `dots_k` 0.087 → 0.069 ns and `add_rows_k` 0.086 → 0.065 ns per element and class. Twelve
-//! accumulators is the most that fits: 4 columns × 3 vectors in `add_rows_k` (twelve sums, three coef
-//! vectors and a broadcast: all sixteen registers) spilled one sum to the stack and ran at
-//! 0.10 ns; `dots_k` with both sets of sums at once fitted 3 rows × 2 classes (0.075 ns) or
-//! 2 × 2 (0.087 ns); broadcasting x with the classes in the lanes (one sum per output, not
-//! the order of `dot`) ran at 0.116 ns.
+//! Measured on a Zen 4 VM, one thread, 2,048 × 100 in L2, K = 10, interleaved with the
+//! defaults in one process (`--example class_kernels`, medians of two busy runs): f32 storage
+//! `dots_k` 0.086–0.089 → 0.069–0.070 ns and `add_rows_k` 0.082–0.083 → 0.065 ns per element
+//! and class, f64 storage 0.13 → 0.067 and 0.135–0.138 → 0.058–0.059 ns. Larger tiles do not
+//! fit the sixteen registers: 4 columns × 3 vectors in `add_rows_k` (twelve sums, three coef
+//! vectors and a broadcast) spilled one sum to the stack and ran at 0.10 ns; `dots_k` with
+//! both sets of partial sums at once fitted 3 rows × 2 classes (0.075 ns) or 2 × 2 (0.087 ns);
+//! broadcasting x with the classes in the lanes (one sum per output, not the order of `dot`)
+//! ran at 0.116 ns.
 //!
 //! The next block's rows are prefetched into L2 as the one-vector kernels do (the first half of
 //! their lines during `dots_k`, the rest during `add_rows_k`).
@@ -390,23 +392,36 @@ mod tests {
         })
     }
 
-    /// `check(x, rows, K, case)` for every case, f32 and f64 storage. The block starts at row 2
-    /// of a matrix with rows after it (the kernels prefetch past the block).
-    fn for_each_case(mut check: impl FnMut(&dyn Design, Range<usize>, usize, &str)) {
+    /// A check of the kernels on one case (a trait, for a method generic over the storage).
+    trait Check {
+        fn check<T: Element>(&self, case: Case<T>);
+    }
+
+    /// The rows `rows` of `x` with K = `k` classes, described by `name`.
+    struct Case<'a, T> {
+        x: &'a DenseMatrix<T>,
+        rows: Range<usize>,
+        k: usize,
+        name: &'a str,
+    }
+
+    /// `check` on every case, f32 and f64 storage. The block starts at row 2 of a matrix with
+    /// rows after it (the kernels prefetch past the block).
+    fn for_each_case(check: &impl Check) {
         for (k, n, m) in cases() {
             let case = format!("K = {k}, n = {n}, {m} rows");
-            check(
-                &matrix::<f32>(m + 5, n),
-                2..2 + m,
+            check.check(Case {
+                x: &matrix::<f32>(m + 5, n),
+                rows: 2..2 + m,
                 k,
-                &format!("{case}, f32"),
-            );
-            check(
-                &matrix::<f64>(m + 5, n),
-                2..2 + m,
+                name: &format!("{case}, f32"),
+            });
+            check.check(Case {
+                x: &matrix::<f64>(m + 5, n),
+                rows: 2..2 + m,
                 k,
-                &format!("{case}, f64"),
-            );
+                name: &format!("{case}, f64"),
+            });
         }
     }
 
@@ -420,34 +435,45 @@ mod tests {
 
     #[test]
     fn k_column_kernels_match_a_naive_f64_sum() {
-        for_each_case(|x, rows, k, case| {
-            let (m, n) = (rows.len(), x.n_features());
-            let (wt, coef) = (weights(n, k), coefficients(m, k));
-            let mut z = vec![0.0; m * k];
-            x.dots_k(rows.clone(), &wt, k, &mut z);
-            let mut g: Vec<f64> = (0..n * k).map(|v| v as f64 * 0.5).collect();
-            let g0 = g.clone();
-            x.add_rows_k(rows.clone(), &coef, k, &mut g);
-            let xs: Vec<Vec<f64>> = rows.clone().map(|i| x.row_values(i)).collect();
-            // |error| ≤ 1e-13 · Σ |terms| (the kernels only reorder sums of at most 100 terms).
-            let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-13 * scale;
-            for (r, xr) in xs.iter().enumerate() {
-                for c in 0..k {
-                    let terms = (0..n).map(|j| xr[j] * wt[j * k + c]);
-                    let scale = terms.clone().map(f64::abs).sum::<f64>();
-                    let naive = terms.sum::<f64>();
-                    assert!(close(z[r * k + c], naive, scale), "dots_k, {case}");
+        struct Naive;
+        impl Check for Naive {
+            fn check<T: Element>(&self, case: Case<T>) {
+                let Case {
+                    x,
+                    rows,
+                    k,
+                    name: case,
+                } = case;
+                let x: &dyn Design = x;
+                let (m, n) = (rows.len(), x.n_features());
+                let (wt, coef) = (weights(n, k), coefficients(m, k));
+                let mut z = vec![0.0; m * k];
+                x.dots_k(rows.clone(), &wt, k, &mut z);
+                let mut g: Vec<f64> = (0..n * k).map(|v| v as f64 * 0.5).collect();
+                let g0 = g.clone();
+                x.add_rows_k(rows.clone(), &coef, k, &mut g);
+                let xs: Vec<Vec<f64>> = rows.clone().map(|i| x.row_values(i)).collect();
+                // |error| ≤ 1e-13 · Σ |terms| (the kernels only reorder sums of at most 100 terms).
+                let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-13 * scale;
+                for (r, xr) in xs.iter().enumerate() {
+                    for c in 0..k {
+                        let terms = (0..n).map(|j| xr[j] * wt[j * k + c]);
+                        let scale = terms.clone().map(f64::abs).sum::<f64>();
+                        let naive = terms.sum::<f64>();
+                        assert!(close(z[r * k + c], naive, scale), "dots_k, {case}");
+                    }
+                }
+                for j in 0..n {
+                    for c in 0..k {
+                        let terms = xs.iter().enumerate().map(|(r, xr)| coef[r * k + c] * xr[j]);
+                        let scale = g0[j * k + c].abs() + terms.clone().map(f64::abs).sum::<f64>();
+                        let naive = g0[j * k + c] + terms.sum::<f64>();
+                        assert!(close(g[j * k + c], naive, scale), "add_rows_k, {case}");
+                    }
                 }
             }
-            for j in 0..n {
-                for c in 0..k {
-                    let terms = xs.iter().enumerate().map(|(r, xr)| coef[r * k + c] * xr[j]);
-                    let scale = g0[j * k + c].abs() + terms.clone().map(f64::abs).sum::<f64>();
-                    let naive = g0[j * k + c] + terms.sum::<f64>();
-                    assert!(close(g[j * k + c], naive, scale), "add_rows_k, {case}");
-                }
-            }
-        });
+        }
+        for_each_case(&Naive);
     }
 
     #[test]
@@ -455,52 +481,47 @@ mod tests {
         if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
             return;
         }
-        fn check<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, k: usize, case: &str) {
-            let (m, n) = (rows.len(), x.cols);
-            let (wt, coef) = (weights(n, k), coefficients(m, k));
-            let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            // The portable kernels, one class at a time (the trait's defaults without AVX2).
-            let mut expected = vec![0.0; m * k];
-            for c in 0..k {
-                let w: Vec<f64> = (0..n).map(|j| wt[j * k + c]).collect();
-                for (r, i) in rows.clone().enumerate() {
-                    expected[r * k + c] = dot(x.row(i), &w);
+        struct Bits;
+        impl Check for Bits {
+            fn check<T: Element>(&self, case: Case<T>) {
+                let Case {
+                    x,
+                    rows,
+                    k,
+                    name: case,
+                } = case;
+                let (m, n) = (rows.len(), x.cols);
+                let (wt, coef) = (weights(n, k), coefficients(m, k));
+                let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                // The portable kernels, one class at a time (the trait's defaults without AVX2).
+                let mut expected = vec![0.0; m * k];
+                for c in 0..k {
+                    let w: Vec<f64> = (0..n).map(|j| wt[j * k + c]).collect();
+                    for (r, i) in rows.clone().enumerate() {
+                        expected[r * k + c] = dot(x.row(i), &w);
+                    }
                 }
+                let mut z = vec![0.0; m * k];
+                // SAFETY: AVX2 and FMA detected above.
+                unsafe { dots_k(x, rows.clone(), &wt, k, &mut z) };
+                assert_eq!(bits(&z), bits(&expected), "dots_k, {case}");
+                let g0: Vec<f64> = (0..n * k).map(|v| (v as f64 * 0.3).sin()).collect();
+                let mut expected = g0.clone();
+                for c in 0..k {
+                    let mut one = vec![0.0; n];
+                    for (r, i) in rows.clone().enumerate() {
+                        axpy(coef[r * k + c], x.row(i), &mut one);
+                    }
+                    for (j, v) in one.iter().enumerate() {
+                        expected[j * k + c] += v;
+                    }
+                }
+                let mut g = g0.clone();
+                // SAFETY: AVX2 and FMA detected above.
+                unsafe { add_rows_k(x, rows.clone(), &coef, k, &mut g) };
+                assert_eq!(bits(&g), bits(&expected), "add_rows_k, {case}");
             }
-            let mut z = vec![0.0; m * k];
-            // SAFETY: AVX2 and FMA detected above.
-            unsafe { dots_k(x, rows.clone(), &wt, k, &mut z) };
-            assert_eq!(bits(&z), bits(&expected), "dots_k, {case}");
-            let g0: Vec<f64> = (0..n * k).map(|v| (v as f64 * 0.3).sin()).collect();
-            let mut expected = g0.clone();
-            for c in 0..k {
-                let mut one = vec![0.0; n];
-                for (r, i) in rows.clone().enumerate() {
-                    axpy(coef[r * k + c], x.row(i), &mut one);
-                }
-                for (j, v) in one.iter().enumerate() {
-                    expected[j * k + c] += v;
-                }
-            }
-            let mut g = g0.clone();
-            // SAFETY: AVX2 and FMA detected above.
-            unsafe { add_rows_k(x, rows.clone(), &coef, k, &mut g) };
-            assert_eq!(bits(&g), bits(&expected), "add_rows_k, {case}");
         }
-        for (k, n, m) in cases() {
-            let case = format!("K = {k}, n = {n}, {m} rows");
-            check(
-                &matrix::<f32>(m + 5, n),
-                2..2 + m,
-                k,
-                &format!("{case}, f32"),
-            );
-            check(
-                &matrix::<f64>(m + 5, n),
-                2..2 + m,
-                k,
-                &format!("{case}, f64"),
-            );
-        }
+        for_each_case(&Bits);
     }
 }
