@@ -17,9 +17,9 @@
 //! (`--example kernels`, interleaved runs).
 //!
 //! K neurons (the multinomial model) get their own register-blocked kernels, [`Design::dots_k`]
-//! and [`Design::add_rows_k`] for K columns at once, in `tiles` (AVX2 and FMA; without them, the
-//! trait's defaults): the same sums in the same order as K calls of `dots` and `add_rows`, so
-//! the same bits.
+//! and [`Design::add_rows_k`] for K columns at once, in `tiles` (AVX2 and FMA, K ≥ 8; otherwise
+//! the trait's defaults): the same sums in the same order as K calls of `dots` and `add_rows`,
+//! so the same bits.
 
 use super::Design;
 use std::ops::Range;
@@ -611,6 +611,14 @@ mod wide {
     }
 }
 
+/// Do the K-column tiles serve K classes here: enough classes, and a CPU with AVX2 and FMA?
+#[cfg(target_arch = "x86_64")]
+fn tiled(k: usize) -> bool {
+    k >= tiles::MIN_CLASSES
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+}
+
 impl<T: Element> Design for DenseMatrix<T> {
     fn n_rows(&self) -> usize {
         self.rows
@@ -640,8 +648,8 @@ impl<T: Element> Design for DenseMatrix<T> {
 
     fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA.
+        if tiled(k) {
+            // SAFETY: the CPU has AVX2 and FMA (`tiled`).
             return unsafe { tiles::dots_k(self, rows, wt, k, out) };
         }
         super::dots_one_class_at_a_time(self, rows, wt, k, out)
@@ -649,8 +657,8 @@ impl<T: Element> Design for DenseMatrix<T> {
 
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA.
+        if tiled(k) {
+            // SAFETY: the CPU has AVX2 and FMA (`tiled`).
             return unsafe { tiles::add_rows_k(self, rows, coef, k, g) };
         }
         super::rows_one_class_at_a_time(self, rows, coef, k, g)
