@@ -15,9 +15,17 @@
 //! kernels from ~0.105 to ~0.08 ns per element each (one row at a time, multiply then add),
 //! and a fused J + ∇J pass over 1,000,000 × 100 f32 on two threads from 19–26 ms to 16–19 ms
 //! (`--example kernels`, interleaved runs).
+//!
+//! K neurons (the multinomial model) get their own register-blocked kernels, [`Design::dots_k`]
+//! and [`Design::add_rows_k`] for K columns at once, in `tiles` (AVX2 and FMA, K ≥ 8; otherwise
+//! the trait's defaults): the same sums in the same order as K calls of `dots` and `add_rows`,
+//! so the same bits.
 
 use super::Design;
 use std::ops::Range;
+
+#[cfg(target_arch = "x86_64")]
+mod tiles;
 
 /// A storage element type: f32 (the default, half the memory traffic) or f64.
 pub trait Element: Copy + Send + Sync + Default + std::fmt::Debug + 'static {
@@ -32,6 +40,12 @@ pub trait Element: Copy + Send + Sync + Default + std::fmt::Debug + 'static {
     /// `p..p + 4` must be readable and the CPU must have AVX.
     #[cfg(target_arch = "x86_64")]
     unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d;
+    /// The value at `p` widened to f64 in all four lanes.
+    ///
+    /// # Safety
+    /// `p` must be readable and the CPU must have AVX.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn broadcast(p: *const Self) -> std::arch::x86_64::__m256d;
 }
 
 impl Element for f32 {
@@ -53,6 +67,13 @@ impl Element for f32 {
         // SAFETY: forwarded to the caller.
         unsafe { _mm256_cvtps_pd(_mm_loadu_ps(p)) }
     }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn broadcast(p: *const Self) -> std::arch::x86_64::__m256d {
+        use std::arch::x86_64::{_mm_broadcast_ss, _mm256_cvtps_pd};
+        // SAFETY: forwarded to the caller.
+        unsafe { _mm256_cvtps_pd(_mm_broadcast_ss(&*p)) }
+    }
 }
 
 impl Element for f64 {
@@ -69,6 +90,12 @@ impl Element for f64 {
     unsafe fn load4(p: *const Self) -> std::arch::x86_64::__m256d {
         // SAFETY: forwarded to the caller.
         unsafe { std::arch::x86_64::_mm256_loadu_pd(p) }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn broadcast(p: *const Self) -> std::arch::x86_64::__m256d {
+        // SAFETY: forwarded to the caller.
+        unsafe { std::arch::x86_64::_mm256_broadcast_sd(&*p) }
     }
 }
 
@@ -194,60 +221,128 @@ mod wide {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    /// The partial sums of [`super::dot`] for R rows: acc\[r\]\[h\] lane k is row r's s_{4h+k}.
-    /// Returns them with the tails.
+    /// The partial sums of [`super::dot`] for R rows and C weight vectors:
+    /// acc\[r\]\[c\]\[h\] lane l is s_{4h+l} of row r with w_c. Returns them with the tails.
+    /// Each stretch of a w_c is loaded once for the R rows and each stretch of a row once for
+    /// the C vectors.
     ///
     /// # Safety
     /// The CPU must have AVX2 and FMA (inlined into a function that enables them). Lengths are
     /// asserted, so no other condition is left to the caller.
     #[inline(always)]
-    unsafe fn partial_sums<T: Element, const R: usize>(
+    pub(super) unsafe fn partial_sums<T: Element, const R: usize, const C: usize>(
         rows: [&[T]; R],
-        w: &[f64],
-    ) -> ([[__m256d; 2]; R], [f64; R]) {
-        let n = w.len();
+        w: [&[f64]; C],
+    ) -> ([[[__m256d; 2]; C]; R], [[f64; C]; R]) {
+        let n = w[0].len();
         assert!(
-            rows.iter().all(|x| x.len() == n),
+            rows.iter().all(|x| x.len() == n) && w.iter().all(|w| w.len() == n),
             "rows of the wrong length"
         );
         let groups = n / 4;
-        let wp = w.as_ptr();
+        let mut wp = [std::ptr::null::<f64>(); C];
+        for c in 0..C {
+            wp[c] = w[c].as_ptr();
+        }
         let mut xp = [std::ptr::null::<T>(); R];
         for r in 0..R {
             xp[r] = rows[r].as_ptr();
         }
-        // In the loads below every offset 4q + 3 < 4·groups ≤ n, within w and each row.
+        // In the loads below every offset 4q + 3 < 4·groups ≤ n, within each w_c and each row.
         // SAFETY: the caller guarantees AVX2.
-        let mut acc = [[unsafe { _mm256_setzero_pd() }; 2]; R];
+        let mut acc = [[[unsafe { _mm256_setzero_pd() }; 2]; C]; R];
         let mut q = 0;
         while q + 1 < groups {
-            for h in 0..2 {
-                let j = 4 * (q + h);
-                // SAFETY: j + 3 < n = w.len() (above); AVX2 by the caller.
-                let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
-                for r in 0..R {
-                    // SAFETY: j + 3 < n = rows[r].len() (asserted); AVX2 and FMA by the caller.
-                    acc[r][h] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][h]) };
-                }
+            // SAFETY: q + 1 < groups; AVX2 and FMA by the caller.
+            unsafe {
+                add_group(xp, wp, 4 * q, &mut acc, 0);
+                add_group(xp, wp, 4 * q + 4, &mut acc, 1);
             }
             q += 2;
         }
         if q < groups {
-            let j = 4 * q;
-            // SAFETY: j + 3 < n = w.len(), as q < groups; AVX2 by the caller.
-            let wv = unsafe { _mm256_loadu_pd(wp.add(j)) };
-            for r in 0..R {
-                // SAFETY: j + 3 < n = rows[r].len() (asserted); AVX2 and FMA by the caller.
-                acc[r][0] = unsafe { _mm256_fmadd_pd(T::load4(xp[r].add(j)), wv, acc[r][0]) };
-            }
+            // SAFETY: q < groups; AVX2 and FMA by the caller.
+            unsafe { add_group(xp, wp, 4 * q, &mut acc, 0) };
         }
-        let mut tails = [0.0; R];
+        (acc, tail_sums(rows, w))
+    }
+
+    /// The ninth sums of [`super::dot`] for R rows and C weight vectors: the positions after the
+    /// last full group of four, in order.
+    #[inline(always)]
+    pub(super) fn tail_sums<T: Element, const R: usize, const C: usize>(
+        rows: [&[T]; R],
+        w: [&[f64]; C],
+    ) -> [[f64; C]; R] {
+        let n = w[0].len();
+        let mut tails = [[0.0; C]; R];
         for r in 0..R {
-            for j in 4 * groups..n {
-                tails[r] = rows[r][j].to_f64().mul_add(w[j], tails[r]);
+            for c in 0..C {
+                for j in n / 4 * 4..n {
+                    tails[r][c] = rows[r][j].to_f64().mul_add(w[c][j], tails[r][c]);
+                }
             }
         }
-        (acc, tails)
+        tails
+    }
+
+    /// Adds positions j … j + 3 of every row times every w_c into the partial sums 4h … 4h + 3
+    /// (acc\[r\]\[c\]\[h\]), each stretch of w_c loaded once.
+    ///
+    /// # Safety
+    /// j + 4 must be within every row and every w_c; the CPU must have AVX2 and FMA (inlined
+    /// into a function that enables them).
+    #[inline(always)]
+    unsafe fn add_group<T: Element, const R: usize, const C: usize>(
+        xp: [*const T; R],
+        wp: [*const f64; C],
+        j: usize,
+        acc: &mut [[[__m256d; 2]; C]; R],
+        h: usize,
+    ) {
+        // SAFETY: the caller guarantees AVX2.
+        let mut wv = [unsafe { _mm256_setzero_pd() }; C];
+        for c in 0..C {
+            // SAFETY: j + 3 is within w_c (by the caller); AVX2 by the caller.
+            wv[c] = unsafe { _mm256_loadu_pd(wp[c].add(j)) };
+        }
+        for r in 0..R {
+            // SAFETY: j + 3 is within row r (by the caller); AVX2 by the caller.
+            let xv = unsafe { T::load4(xp[r].add(j)) };
+            for c in 0..C {
+                // SAFETY: AVX2 and FMA by the caller.
+                acc[r][c][h] = unsafe { _mm256_fmadd_pd(xv, wv[c], acc[r][c][h]) };
+            }
+        }
+    }
+
+    /// Four dot products from their partial sums (v\[i\] lane l = s_l + s_{4+l}) and tails,
+    /// each ((v_0 + v_1) + (v_2 + v_3)) + tail as [`super::dot`] adds them; the four horizontal
+    /// sums are done together.
+    #[inline(always)]
+    pub(super) fn sums_of_four(v: [__m256d; 4], tails: [f64; 4]) -> [f64; 4] {
+        // SAFETY: the function this is inlined into enables AVX2 (every caller does).
+        unsafe {
+            // [v0_0 + v0_1, v1_0 + v1_1, v0_2 + v0_3, v1_2 + v1_3], and the same for 2 and 3.
+            let h01 = _mm256_hadd_pd(v[0], v[1]);
+            let h23 = _mm256_hadd_pd(v[2], v[3]);
+            let low = _mm256_permute2f128_pd::<0x20>(h01, h23);
+            let high = _mm256_permute2f128_pd::<0x31>(h01, h23);
+            let mut l = [0.0; 4];
+            _mm256_storeu_pd(l.as_mut_ptr(), _mm256_add_pd(low, high));
+            std::array::from_fn(|i| l[i] + tails[i])
+        }
+    }
+
+    /// One dot product from its partial sums (v lane l = s_l + s_{4+l}) and tail, added as
+    /// [`super::dot`] adds them.
+    #[inline(always)]
+    pub(super) fn sum_of_one(v: __m256d, tail: f64) -> f64 {
+        let mut l = [0.0; 4];
+        // SAFETY: l has room for four lanes; the function this is inlined into enables AVX
+        // (every caller does).
+        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), v) };
+        ((l[0] + l[1]) + (l[2] + l[3])) + tail
     }
 
     /// Four rows' dot products, each exactly as [`super::dot`]; the four horizontal sums are
@@ -256,35 +351,17 @@ mod wide {
     fn dot4<T: Element>(rows: [&[T]; 4], w: &[f64], out: &mut [f64]) {
         debug_assert_eq!(out.len(), 4, "one output per row");
         // SAFETY: this function enables AVX2 and FMA.
-        let (acc, tails) = unsafe { partial_sums(rows, w) };
-        // v[r] lane k = s_k + s_{4+k} of row r.
-        let mut v = [_mm256_setzero_pd(); 4];
-        for r in 0..4 {
-            v[r] = _mm256_add_pd(acc[r][0], acc[r][1]);
-        }
-        // [v0_0 + v0_1, v1_0 + v1_1, v0_2 + v0_3, v1_2 + v1_3], and the same for rows 2 and 3.
-        let h01 = _mm256_hadd_pd(v[0], v[1]);
-        let h23 = _mm256_hadd_pd(v[2], v[3]);
-        let low = _mm256_permute2f128_pd::<0x20>(h01, h23);
-        let high = _mm256_permute2f128_pd::<0x31>(h01, h23);
-        let sums = _mm256_add_pd(low, high);
-        let mut l = [0.0; 4];
-        // SAFETY: l has room for four lanes.
-        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), sums) };
-        for r in 0..4 {
-            out[r] = l[r] + tails[r];
-        }
+        let (acc, tails) = unsafe { partial_sums(rows, [w]) };
+        let v = std::array::from_fn(|r| _mm256_add_pd(acc[r][0][0], acc[r][0][1]));
+        out.copy_from_slice(&sums_of_four(v, std::array::from_fn(|r| tails[r][0])));
     }
 
     /// One row's dot product, exactly as [`super::dot`].
     #[target_feature(enable = "avx2,fma")]
     fn dot1<T: Element>(x: &[T], w: &[f64]) -> f64 {
         // SAFETY: this function enables AVX2 and FMA.
-        let ([[a, b]], [tail]) = unsafe { partial_sums([x], w) };
-        let mut l = [0.0; 4];
-        // SAFETY: l has room for four lanes.
-        unsafe { _mm256_storeu_pd(l.as_mut_ptr(), _mm256_add_pd(a, b)) };
-        ((l[0] + l[1]) + (l[2] + l[3])) + tail
+        let ([[[a, b]]], [[tail]]) = unsafe { partial_sums([x], [w]) };
+        sum_of_one(_mm256_add_pd(a, b), tail)
     }
 
     /// g += c_0 x_0 + … + c_{R−1} x_{R−1}, each entry of g loaded and stored once:
@@ -446,7 +523,7 @@ mod wide {
     /// Which cache lines of a row to prefetch: `dots` asks for the first half, `add_rows` for
     /// the rest.
     #[derive(Clone, Copy)]
-    enum Half {
+    pub(super) enum Half {
         First,
         Second,
     }
@@ -454,7 +531,11 @@ mod wide {
     /// Prefetches into L2 one half of the cache lines that hold rows `rows` (clipped to the
     /// matrix): the first half of the lines, or the rest.
     #[inline(always)]
-    fn prefetch_half_rows<T: Element>(x: &DenseMatrix<T>, rows: Range<usize>, half: Half) {
+    pub(super) fn prefetch_half_rows<T: Element>(
+        x: &DenseMatrix<T>,
+        rows: Range<usize>,
+        half: Half,
+    ) {
         let row_bytes = x.cols * std::mem::size_of::<T>();
         let total = std::mem::size_of_val(&x.values[..]);
         let base = x.values.as_ptr().cast::<i8>();
@@ -530,6 +611,14 @@ mod wide {
     }
 }
 
+/// Do the K-column tiles serve K classes here: enough classes, and a CPU with AVX2 and FMA?
+#[cfg(target_arch = "x86_64")]
+fn tiled(k: usize) -> bool {
+    k >= tiles::MIN_CLASSES
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+}
+
 impl<T: Element> Design for DenseMatrix<T> {
     fn n_rows(&self) -> usize {
         self.rows
@@ -555,6 +644,24 @@ impl<T: Element> Design for DenseMatrix<T> {
             return unsafe { wide::add_rows(self, rows, coef, g) };
         }
         add_rows(self, rows, coef, g)
+    }
+
+    fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if tiled(k) {
+            // SAFETY: the CPU has AVX2 and FMA (`tiled`).
+            return unsafe { tiles::dots_k(self, rows, wt, k, out) };
+        }
+        super::dots_one_class_at_a_time(self, rows, wt, k, out)
+    }
+
+    fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if tiled(k) {
+            // SAFETY: the CPU has AVX2 and FMA (`tiled`).
+            return unsafe { tiles::add_rows_k(self, rows, coef, k, g) };
+        }
+        super::rows_one_class_at_a_time(self, rows, coef, k, g)
     }
 
     fn add_squared_rows(

@@ -62,23 +62,13 @@ pub trait Design: Sync {
     /// vectors stored feature by feature, wt\[j·K + k\] = w_k,j (see the `multi` module). Storage that
     /// can read each row once overrides it; the default makes K passes of [`Design::dots`].
     fn dots_k(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
-        let len = rows.len();
-        let mut z = vec![0.0; len];
-        let n = self.n_features();
-        for c in 0..k {
-            let w: Vec<f64> = (0..n).map(|j| wt[j * k + c]).collect();
-            self.dots(rows.clone(), &w, &mut z);
-            for (r, v) in z.iter().enumerate() {
-                out[r * k + c] = *v;
-            }
-        }
+        dots_one_class_at_a_time(self, rows, wt, k, out);
     }
     /// g\[j·K + k\] += Σ_r coef\[r·K + k\] · x_rj: [`Design::add_rows`] for K columns at once.
+    /// The default makes K passes of [`Design::add_rows`], each into zeroed sums that are then
+    /// added to g.
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
-        let n = self.n_features();
-        one_class_at_a_time(rows.len(), n, coef, k, g, |cc, gc| {
-            self.add_rows(rows.clone(), cc, gc)
-        });
+        rows_one_class_at_a_time(self, rows, coef, k, g);
     }
     /// h\[j·K + k\] += Σ_r coef\[r·K + k\] · (x_rj − shift_j)²: [`Design::add_squared_rows`] for
     /// K columns at once.
@@ -102,6 +92,43 @@ pub trait Design: Sync {
     fn is_sparse(&self) -> bool {
         false
     }
+}
+
+/// [`Design::dots_k`] as K calls of [`Design::dots`], one weight vector gathered from `wt` at a
+/// time: the trait's default, and the fallback of storage that has its own kernel only where
+/// the CPU allows.
+pub(crate) fn dots_one_class_at_a_time<D: Design + ?Sized>(
+    x: &D,
+    rows: Range<usize>,
+    wt: &[f64],
+    k: usize,
+    out: &mut [f64],
+) {
+    let len = rows.len();
+    let mut z = vec![0.0; len];
+    let n = x.n_features();
+    for c in 0..k {
+        let w: Vec<f64> = (0..n).map(|j| wt[j * k + c]).collect();
+        x.dots(rows.clone(), &w, &mut z);
+        for (r, v) in z.iter().enumerate() {
+            out[r * k + c] = *v;
+        }
+    }
+}
+
+/// [`Design::add_rows_k`] as K calls of [`Design::add_rows`]: the trait's default, and the
+/// fallback of storage that has its own kernel only where the CPU allows.
+pub(crate) fn rows_one_class_at_a_time<D: Design + ?Sized>(
+    x: &D,
+    rows: Range<usize>,
+    coef: &[f64],
+    k: usize,
+    g: &mut [f64],
+) {
+    let n = x.n_features();
+    one_class_at_a_time(rows.len(), n, coef, k, g, |cc, gc| {
+        x.add_rows(rows.clone(), cc, gc)
+    });
 }
 
 /// [`Design::add_squares_k`] as K calls of [`Design::add_squared_rows`]: the trait's default,
