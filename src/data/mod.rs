@@ -411,8 +411,7 @@ pub(crate) fn feature_columns(
     weight: Option<usize>,
     selection: &Selection,
 ) -> crate::Result<(Vec<usize>, Vec<String>)> {
-    let at = positions(header);
-    let find = |name: &String| {
+    let find = |at: &std::collections::HashMap<&str, usize>, name: &String| {
         at.get(name.as_str())
             .copied()
             .ok_or_else(|| crate::Error::MissingTarget {
@@ -421,38 +420,48 @@ pub(crate) fn feature_columns(
                 available: header.to_vec(),
             })
     };
-    let ignored: Vec<usize> = selection
-        .ignore
-        .iter()
-        .map(find)
-        .collect::<crate::Result<_>>()?;
-    let features: Vec<usize> = match selection.features {
-        Some(names) => names.iter().map(find).collect::<crate::Result<_>>()?,
-        None => (0..header.len())
-            .filter(|&j| j != target && Some(j) != weight && !ignored.contains(&j))
-            .collect(),
-    };
-    if let Some(&j) = features.iter().find(|&&j| j == target || Some(j) == weight) {
-        return Err(crate::Error::InvalidParameter {
-            name: "features",
-            value: header[j].clone(),
-            reason: "is the target or the weight column, which cannot also be a feature",
-        });
+    // Which columns are taken (the target, the weights, then the features), in one mask: no
+    // scan of a list per column, which 100,000 columns would make quadratic.
+    let mut taken = vec![false; header.len()];
+    taken[target] = true;
+    if let Some(w) = weight {
+        taken[w] = true;
     }
-    if let Some((first, _)) = first_duplicate(
-        &features
-            .iter()
-            .map(|&j| header[j].clone())
-            .collect::<Vec<_>>(),
-    ) {
-        return Err(crate::Error::InvalidParameter {
-            name: "features",
-            value: header[features[first]].clone(),
-            reason: "is named twice",
-        });
+    let features: Vec<usize> = if selection.is_set() {
+        let at = positions(header);
+        let mut ignored = vec![false; header.len()];
+        for name in selection.ignore {
+            ignored[find(&at, name)?] = true;
+        }
+        match selection.features {
+            Some(names) => names
+                .iter()
+                .map(|name| find(&at, name))
+                .collect::<crate::Result<_>>()?,
+            None => (0..header.len())
+                .filter(|&j| !taken[j] && !ignored[j])
+                .collect(),
+        }
+    } else {
+        (0..header.len()).filter(|&j| !taken[j]).collect()
+    };
+    for &j in &features {
+        if taken[j] {
+            let reason = if j == target || Some(j) == weight {
+                "is the target or the weight column, which cannot also be a feature"
+            } else {
+                "is named twice"
+            };
+            return Err(crate::Error::InvalidParameter {
+                name: "features",
+                value: header[j].clone(),
+                reason,
+            });
+        }
+        taken[j] = true;
     }
     let unused = (0..header.len())
-        .filter(|&j| j != target && Some(j) != weight && !features.contains(&j))
+        .filter(|&j| !taken[j])
         .map(|j| header[j].clone())
         .collect();
     Ok((features, unused))
