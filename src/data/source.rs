@@ -65,18 +65,7 @@ impl Source {
     /// Opens `path`, decompressing it as it is read if it is gzip; `-` is standard input.
     pub fn open(path: &Path) -> Result<Self> {
         if is_stdin(path) {
-            let mut input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
-            let name = Path::new(STDIN_NAME);
-            let magic = input.fill_buf().map_err(|e| Error::io(name, e))?;
-            let gzip = magic.starts_with(&[0x1f, 0x8b]);
-            let input: Box<dyn Read + Send> = if gzip {
-                Box::new(Gunzip::new(input))
-            } else {
-                Box::new(input)
-            };
-            let mut source = Source::from_reader(name, input);
-            source.gzip = gzip;
-            return Ok(source);
+            return Source::decoding(Path::new(STDIN_NAME), std::io::stdin(), None);
         }
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
@@ -89,18 +78,24 @@ impl Source {
                 ),
             ));
         }
-        let mut file = std::io::BufReader::with_capacity(1 << 16, file);
-        let magic = file.fill_buf().map_err(|e| Error::io(path, e))?;
+        // A regular file's size says how much to expect; a pipe or device has none.
+        Source::decoding(path, file, metadata.is_file().then_some(metadata.len()))
+    }
+
+    /// `input`, decompressed as it is read if it starts with gzip's magic bytes; `size` is
+    /// how many bytes a plain file had when opened.
+    fn decoding(name: &Path, input: impl Read + Send + 'static, size: Option<u64>) -> Result<Self> {
+        let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+        let magic = input.fill_buf().map_err(|e| Error::io(name, e))?;
         let gzip = magic.starts_with(&[0x1f, 0x8b]);
         let input: Box<dyn Read + Send> = if gzip {
-            Box::new(Gunzip::new(file))
+            Box::new(Gunzip::new(input))
         } else {
-            Box::new(file)
+            Box::new(input)
         };
-        let mut source = Source::from_reader(path, input);
+        let mut source = Source::from_reader(name, input);
         source.gzip = gzip;
-        // A regular file's size says how much to expect; a pipe or device has none.
-        source.expected = (!gzip && metadata.is_file()).then_some(metadata.len());
+        source.expected = size.filter(|_| !gzip);
         Ok(source)
     }
 
