@@ -10,6 +10,7 @@ use logreg::data::{
     DEFAULT_MAX_CLASSES, Dataset, Features, Format, LabelMap, LoadOptions, MAX_CLASSES_LIMIT,
     Precision, Schema, load_matching, load_training,
 };
+use logreg::data::encoding::{EncodeOptions, Missing};
 use logreg::model::Model;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -41,9 +42,44 @@ pub fn csv(data: &[u8]) {
         max_classes: max_classes(options),
         sample_weight,
         selection: Default::default(),
+        // Every rule for missing cells, and pooling, chosen by the length (the option bits are
+        // all taken).
+        encode: EncodeOptions {
+            missing: match text.len() % 4 {
+                0 => Missing::Error,
+                1 => Missing::Mean,
+                2 => Missing::Indicator,
+                _ => Missing::Drop,
+            },
+            min_frequency: 1 + text.len() % 3,
+            ..EncodeOptions::default()
+        },
     };
     if let Ok(data) = load_training(&path, &load) {
         check_dataset(&data, &load);
+        // The file read again through the encoding learned on it.
+        if data.encoding.is_some() {
+            let schema = Schema {
+                feature_names: &data.feature_names,
+                target: &data.target,
+                labels: &data.labels,
+                sample_weight,
+                ignored: &data.ignored,
+                encoding: data.encoding.as_ref(),
+            };
+            let read = load_matching(&path, Some(Format::Csv), &schema, precision(options), false);
+            if load.encode.missing == Missing::Drop {
+                // A dropped row's missing cell has no fill.
+                if let Ok(again) = read {
+                    check_matching(&again.features, again.y.as_deref(), &schema);
+                }
+            } else {
+                let again = read.expect("training data read again through its own encoding");
+                assert!(again.unseen.is_empty(), "every level was seen");
+                check_matching(&again.features, again.y.as_deref(), &schema);
+                assert_eq!(again.y.as_deref(), Some(&data.y[..]), "the same labels");
+            }
+        }
     }
     // bit 7: also read the file as data for a model: features all but the last header field,
     // which is the target, with two classes "0" and "1".
@@ -56,9 +92,11 @@ pub fn csv(data: &[u8]) {
             labels: &labels,
             sample_weight: None,
             ignored: &[],
+            encoding: None,
         };
-        if let Ok((x, y)) = load_matching(&path, Some(Format::Csv), &schema, precision(options)) {
-            check_matching(&x, y.as_deref(), &schema);
+        let read = load_matching(&path, Some(Format::Csv), &schema, precision(options), false);
+        if let Ok(data) = read {
+            check_matching(&data.features, data.y.as_deref(), &schema);
         }
     }
 }
@@ -93,10 +131,11 @@ pub fn libsvm(data: &[u8]) {
             labels: &labels,
             sample_weight: None,
             ignored: &[],
+            encoding: None,
         };
-        let read = load_matching(&path, Some(Format::LibSvm), &schema, precision(options));
-        if let Ok((x, y)) = read {
-            check_matching(&x, y.as_deref(), &schema);
+        let read = load_matching(&path, Some(Format::LibSvm), &schema, precision(options), false);
+        if let Ok(data) = read {
+            check_matching(&data.features, data.y.as_deref(), &schema);
         }
     }
 }
@@ -140,10 +179,12 @@ pub fn parquet(data: &[u8]) {
         labels: &data.labels,
         sample_weight: None,
         ignored: &data.ignored,
+        encoding: None,
     };
-    let (x, y) = load_matching(&path, Some(Format::Parquet), &schema, Precision::F64)
+    let again = load_matching(&path, Some(Format::Parquet), &schema, Precision::F64, false)
         .expect("a file read as training data reads as data for its own layout");
-    check_matching(&x, y.as_deref(), &schema);
+    let y = again.y;
+    check_matching(&again.features, y.as_deref(), &schema);
     assert_eq!(y.as_deref(), Some(&data.y[..]), "the same labels both ways");
 }
 

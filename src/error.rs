@@ -127,6 +127,14 @@ pub enum Error {
     #[error("--positive {value:?} is not one of the labels {:?}", labels)]
     UnknownPositive { value: String, labels: Vec<String> },
 
+    /// A column that cannot be encoded as a whole (too many levels, no values to fill with).
+    #[error("{}: column {column:?}: {reason}", path.display())]
+    Column {
+        path: PathBuf,
+        column: String,
+        reason: String,
+    },
+
     /// Prediction data whose features do not match the model's.
     #[error("{}: {reason}", path.display())]
     FeatureMismatch { path: PathBuf, reason: String },

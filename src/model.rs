@@ -9,7 +9,8 @@
 //! [`crate::outputs`]), so a failed or interrupted write never leaves a truncated model or
 //! clobbers an existing one.
 
-use crate::data::{Design, LabelMap, Precision};
+use crate::data::encoding::Encoding;
+use crate::data::{Design, LabelMap, Precision, Schema};
 use crate::error::{Error, Result};
 use crate::loss;
 pub use crate::outputs::write_atomically;
@@ -21,8 +22,10 @@ use std::path::Path;
 
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "logreg-model";
-/// The format version this build writes (it also reads version 1).
-pub const FORMAT_VERSION: u64 = 2;
+/// The newest format version this build writes (it reads versions 1 to this one). A file is
+/// written at the lowest version that holds it: 3 when it has an input `encoding`, which a
+/// reader of version 2 would skip and then predict wrongly; 2 otherwise.
+pub const FORMAT_VERSION: u64 = 3;
 
 /// A model file to parse: from its text when small, as it is read when large, so a large file
 /// costs the memory of what it holds, not of its text too (a field this version does not know
@@ -161,6 +164,10 @@ pub struct Model {
     /// `--features`): a file for the model may hold them. Absent when there were none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
+    /// How the input columns become the features (categorical levels, fills for missing
+    /// cells); absent when each feature is a column (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
     /// The target column's name.
     pub target: String,
     /// The class labels, in class order (y = k for `classes[k]`).
@@ -248,9 +255,30 @@ impl Model {
             .collect()
     }
 
+    /// The columns and classes a file for this model must have.
+    pub fn schema(&self) -> Schema<'_> {
+        Schema {
+            feature_names: &self.feature_names,
+            target: &self.target,
+            labels: &self.labels,
+            sample_weight: self.training.sample_weight.as_deref(),
+            ignored: &self.ignored,
+            encoding: self.encoding.as_ref(),
+        }
+    }
+
+    /// The lowest format version that holds this model (see [`FORMAT_VERSION`]).
+    pub fn needed_version(&self) -> u64 {
+        if self.encoding.is_some() { 3 } else { 2 }
+    }
+
     /// Writes the model atomically to `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut json = serde_json::to_vec_pretty(self).expect("a model always serialises");
+        let mut model = std::borrow::Cow::Borrowed(self);
+        if model.format_version != self.needed_version() {
+            model.to_mut().format_version = self.needed_version();
+        }
+        let mut json = serde_json::to_vec_pretty(&model).expect("a model always serialises");
         json.push(b'\n');
         write_atomically(path, &json)
     }
@@ -276,7 +304,7 @@ impl Model {
             )));
         }
         let model = match header.format_version {
-            Some(FORMAT_VERSION) => {
+            Some(2..=FORMAT_VERSION) => {
                 // Straight from the text: a key given twice is an error ("duplicate field"),
                 // not the last one silently winning, and fields this version does not know are
                 // skipped.
@@ -287,9 +315,10 @@ impl Model {
                 // Held in this version's layout, so saved (if at all) as this version.
                 Model {
                     format: FORMAT.into(),
-                    format_version: FORMAT_VERSION,
+                    format_version: 2,
                     feature_names: v1.feature_names,
                     ignored: Vec::new(),
+                    encoding: None,
                     target: v1.target,
                     labels: LabelMap::binary(&v1.labels.negative, &v1.labels.positive),
                     multiclass: Multiclass::Binary,
@@ -324,6 +353,20 @@ impl Model {
             return Err(format_error(format!(
                 "{n} feature names but a standardization of another width"
             )));
+        }
+        if model.format_version < model.needed_version() {
+            return Err(format_error(format!(
+                "a version {} file cannot hold what this one does (an input encoding needs version {})",
+                model.format_version,
+                model.needed_version()
+            )));
+        }
+        if let Some(e) = &model.encoding
+            && e.feature_names() != model.feature_names
+        {
+            return Err(format_error(
+                "the encoding's features are not the feature names".into(),
+            ));
         }
         let k = model.labels.len();
         let neurons = match model.multiclass {

@@ -376,6 +376,7 @@ fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model
         format_version: FORMAT_VERSION,
         feature_names: data.feature_names.clone(),
         ignored: data.ignored.clone(),
+        encoding: data.encoding.clone(),
         target: data.target.clone(),
         labels: data.labels.clone(),
         multiclass: prepared.method,

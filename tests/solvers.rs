@@ -316,6 +316,8 @@ fn synthetic(m: usize, n: usize, precision: Precision) -> Dataset {
         target: "label".into(),
         labels: logreg::data::LabelMap::binary("0", "1"),
         ignored: Vec::new(),
+        encoding: None,
+        dropped_rows: 0,
     }
 }
 

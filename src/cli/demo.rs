@@ -49,6 +49,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             max_classes: logreg::data::DEFAULT_MAX_CLASSES,
             sample_weight: None,
             selection: Default::default(),
+            encode: Default::default(),
         },
     )?;
     let s = split::stratified(&all.y, args.test_fraction, args.seed)?;

@@ -15,6 +15,10 @@ pub struct ExplainArgs {
     pub model: PathBuf,
     /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
+    /// A level of a categorical column that training did not see is an error naming the row
+    /// and value (default: a warning, and the row's indicators for that column are all 0).
+    #[arg(long)]
+    pub strict: bool,
     /// Which data row to explain, counting from 1 (the header is not a row).
     #[arg(long, value_name = "K")]
     pub row: usize,
@@ -35,7 +39,7 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the backward pass")?;
+    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the backward pass", args.strict)?;
     let rows = x.design().n_rows();
     if args.row == 0 || args.row > rows {
         return Err(Error::RowOutOfRange {

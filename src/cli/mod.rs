@@ -11,6 +11,7 @@ macro_rules! say {
 pub(crate) use say;
 
 mod demo;
+pub mod table;
 mod eval;
 mod explain;
 mod generate;
@@ -74,13 +75,18 @@ impl FormatArg {
 }
 
 /// Features and true labels of a file for `model`; `purpose` says why labels are needed.
+/// Levels of categorical columns that training did not see get a warning, or with `strict` an
+/// error.
 pub fn labelled_data(
     path: &std::path::Path,
     format: Option<FormatArg>,
     model: &logreg::Model,
     purpose: &str,
+    strict: bool,
 ) -> Result<(logreg::Features, Vec<f64>)> {
-    let (x, y) = logreg::data::load_for_model(path, FormatArg::resolve(format), model)?;
+    let data = logreg::data::load_for_model(path, FormatArg::resolve(format), model, strict)?;
+    table::warn_unseen(path, &data.unseen);
+    let (x, y) = (data.features, data.y);
     let Some(y) = y else {
         anyhow::bail!(
             "{}: no target column {:?}: {purpose} needs the true labels",

@@ -13,6 +13,10 @@ pub struct PredictArgs {
     pub model: PathBuf,
     /// Data laid out like the training file; its target column, if present, is ignored.
     pub data: PathBuf,
+    /// A level of a categorical column that training did not see is an error naming the row
+    /// and value (default: a warning, and the row's indicators for that column are all 0).
+    #[arg(long)]
+    pub strict: bool,
     /// Write the predictions here (atomically) instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -28,8 +32,14 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let (x, _) =
-        logreg::data::load_for_model(&args.data, super::FormatArg::resolve(args.format), &model)?;
+    let data = logreg::data::load_for_model(
+        &args.data,
+        super::FormatArg::resolve(args.format),
+        &model,
+        args.strict,
+    )?;
+    super::table::warn_unseen(&args.data, &data.unseen);
+    let x = data.features;
     let mut text = Vec::new();
     if model.multiclass == logreg::model::Multiclass::Binary {
         let a = model.probabilities(x.design());

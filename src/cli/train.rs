@@ -126,6 +126,8 @@ pub struct TrainArgs {
     /// hold them.
     #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub encode: super::table::EncodeArgs,
     /// Class weights, multiplying the sample weights: `balanced` (class c weighs
     /// S/(K·S_c)) or LABEL=W,... (classes not named weigh 1).
     #[arg(long, value_name = "SPEC")]
@@ -284,6 +286,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             features: args.features.as_deref(),
             ignore: &args.ignore,
         },
+        encode: args.encode.options(args.fit.l2 == Some(0.0)),
     };
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
@@ -317,9 +320,17 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 labels: &all.labels,
                 sample_weight: args.sample_weight.as_deref(),
                 ignored: &all.ignored,
+                encoding: all.encoding.as_ref(),
             };
-            let (features, y) =
-                logreg::data::load_matching(path, options.format, &schema, options.precision)?;
+            let loaded = logreg::data::load_matching(
+                path,
+                options.format,
+                &schema,
+                options.precision,
+                false,
+            )?;
+            super::table::warn_unseen(path, &loaded.unseen);
+            let (features, y) = (loaded.features, loaded.y);
             let Some(y) = y else {
                 bail!(
                     "{}: no target column {:?} in the validation data",

@@ -14,8 +14,9 @@
 //! storage.
 
 use super::dense::{DenseMatrix, Element};
-use super::labels::{ChunkLabels, LabelMap, RawLabels};
+use super::labels::{ChunkLabels, MISSING_ID, RawLabels};
 use super::source::{Chunk, Source, is_blank, parse_chunks, trim_line};
+use super::encoding::EncodeOptions;
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
@@ -39,14 +40,71 @@ pub struct Columns {
     pub features: Vec<usize>,
     pub target: Option<usize>,
     pub weight: Option<usize>,
+    /// How each feature's cells are read; empty: every feature is a number and no cell may be
+    /// missing.
+    pub kinds: Vec<Kind>,
+    /// Cells that count as missing besides the standard ones (see [`is_missing`]).
+    pub na_values: Vec<String>,
+}
+
+impl Columns {
+    /// Numeric `features`, with no cell missing.
+    pub fn numeric(features: Vec<usize>, target: Option<usize>, weight: Option<usize>) -> Self {
+        Columns {
+            features,
+            target,
+            weight,
+            kinds: Vec::new(),
+            na_values: Vec::new(),
+        }
+    }
+
+    fn kind(&self, slot: usize) -> Kind {
+        self.kinds.get(slot).copied().unwrap_or(Kind::Number {
+            missing: false,
+            trained: false,
+        })
+    }
+}
+
+/// How the cells of a feature column are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Numbers. With `missing`, a missing cell is accepted (and listed in
+    /// [`Table::missing`]); `trained` says the column was numeric in the model's training data
+    /// (for the message about a text value).
+    Number { missing: bool, trained: bool },
+    /// Numbers, unless the column holds text (a value that is not a number and not missing),
+    /// and then text: training data, where a column's kind is told from its values. A column
+    /// with both numbers and text is an error.
+    Either { missing: bool },
+    /// Text: each distinct value (numbers too) is a level; a missing cell is its own.
+    Text,
 }
 
 /// What a parse returns: the chosen feature columns, and the raw target column and the weight
 /// column if asked for.
 pub struct Table<T> {
+    /// One column per feature; a text column's and a missing cell's entries are 0.
     pub features: DenseMatrix<T>,
     pub labels: Option<RawLabels>,
     pub weights: Option<Vec<f64>>,
+    /// Per feature: its values if it was read as text (each row's id; a missing cell's is
+    /// [`MISSING_ID`]).
+    pub text: Vec<Option<RawLabels>>,
+    /// The missing numeric cells, as indices row · n + feature into the features.
+    pub missing: Vec<usize>,
+}
+
+/// Is this trimmed cell a missing value? Empty, `NA`, `NaN` or `null` (any case), or one of
+/// `extra` exactly.
+pub fn is_missing(cell: &[u8], extra: &[String]) -> bool {
+    cell.is_empty()
+        || (cell.len() <= 4
+            && [&b"na"[..], b"nan", b"null"]
+                .iter()
+                .any(|t| cell.eq_ignore_ascii_case(t)))
+        || extra.iter().any(|e| e.as_bytes() == cell)
 }
 
 /// A cell-level failure inside a chunk, on a 1-based line.
@@ -63,6 +121,101 @@ struct Rows<T> {
     ids: Vec<u32>,
     weights: Vec<f64>,
     labels: ChunkLabels,
+    text: ChunkText,
+    /// Missing numeric cells, as indices row · n + feature within the chunk.
+    missing: Vec<usize>,
+    /// Per feature (when kinds are told from the values): the first line with a number in it,
+    /// 0 for none.
+    first_number: Vec<usize>,
+}
+
+/// The text columns of one chunk.
+#[derive(Default)]
+struct ChunkText {
+    /// Feature → index into `columns`, `u32::MAX` for none; empty until a column has text.
+    at: Vec<u32>,
+    columns: Vec<TextCells>,
+}
+
+/// One text column of one chunk: its distinct values and each row's id.
+struct TextCells {
+    feature: usize,
+    /// Told from the values ([`Kind::Either`]): a number among them is an error.
+    told: bool,
+    /// The line of its first text value.
+    first_line: usize,
+    values: ChunkLabels,
+    ids: Vec<u32>,
+}
+
+impl ChunkText {
+    fn cells(&mut self, feature: usize) -> Option<&mut TextCells> {
+        let i = *self.at.get(feature)?;
+        self.columns.get_mut(i as usize)
+    }
+
+    /// Makes `feature` a text column from row `row` of the chunk (the rows before are missing).
+    fn start(&mut self, n: usize, feature: usize, told: bool, row: usize, line: usize) {
+        if self.at.is_empty() {
+            self.at = vec![u32::MAX; n];
+        }
+        self.at[feature] = self.columns.len() as u32;
+        self.columns.push(TextCells {
+            feature,
+            told,
+            first_line: line,
+            values: ChunkLabels::unlimited(),
+            ids: vec![MISSING_ID; row],
+        });
+    }
+}
+
+impl TextCells {
+    /// Adds a row's cell (trimmed).
+    fn push(
+        &mut self,
+        cell: &[u8],
+        line: usize,
+        na_values: &[String],
+        header: &[String],
+        column: usize,
+    ) -> std::result::Result<(), CellError> {
+        if is_missing(cell, na_values) {
+            self.ids.push(MISSING_ID);
+            return Ok(());
+        }
+        let before = self.values.len();
+        let id = self.values.id(cell, line);
+        if self.told && self.values.len() > before && parse_number::<f64>(cell).is_ok() {
+            return Err(CellError {
+                line,
+                column: column + 1,
+                reason: mixed_column(
+                    &header[column],
+                    &format!("{:?} is a number", show(cell)),
+                    &format!("line {} has text", self.first_line),
+                ),
+            });
+        }
+        self.ids.push(id);
+        Ok(())
+    }
+}
+
+/// The message for a column with numbers and text.
+fn mixed_column(name: &str, this: &str, other: &str) -> String {
+    format!(
+        "column {:?} has both numbers and text: {this}, but {other}; if the column is categorical \
+         (codes, ids), say so with --categorical {}, and if the text marks a missing value, \
+         name it with --na-values",
+        super::cut(name),
+        super::cut(name)
+    )
+}
+
+/// A cell as text for a message.
+fn show(cell: &[u8]) -> String {
+    super::cut(&String::from_utf8_lossy(cell))
 }
 
 impl CsvFile {
@@ -138,6 +291,8 @@ impl CsvFile {
         let mut values = Vec::new();
         let (mut ids, mut weights) = (Vec::new(), Vec::new());
         let (mut locals, mut counts) = (Vec::new(), Vec::new());
+        let mut text = TextColumns::new(n, columns);
+        let mut missing = Vec::new();
         let parse = |chunk: &Chunk| {
             parse_chunk::<T>(chunk, delimiter, columns, &roles, &header).map_err(|e| Error::Parse {
                 path: path.clone(),
@@ -147,11 +302,15 @@ impl CsvFile {
             })
         };
         parse_chunks(&mut source, Some(first), parse, |rows: Rows<T>| {
+            let before: usize = counts.iter().sum();
+            text.add(&path, &header, before, rows.count, rows.text, &rows.first_number)?;
             values.extend_from_slice(&rows.values);
+            missing.extend(rows.missing.iter().map(|m| before * n + m));
             ids.extend_from_slice(&rows.ids);
             weights.extend_from_slice(&rows.weights);
             counts.push(rows.count);
             locals.push(rows.labels);
+            Ok(())
         })?;
         let rows: usize = counts.iter().sum();
         if rows == 0 {
@@ -162,7 +321,99 @@ impl CsvFile {
             features: DenseMatrix::from_row_major(values, rows, n),
             labels: columns.target.map(|_| labels),
             weights: columns.weight.map(|_| weights),
+            text: text.finish(n),
+            missing,
         })
+    }
+}
+
+/// The text columns of a file as its chunks come in, in file order.
+struct TextColumns<'c> {
+    columns: &'c Columns,
+    /// Per text feature: the chunks' tables and row counts, the rows' ids, and its first text
+    /// line.
+    merged: std::collections::BTreeMap<usize, (Vec<ChunkLabels>, Vec<usize>, Vec<u32>, usize)>,
+    /// Per feature told from its values: the first line with a number, 0 for none yet.
+    first_number: Vec<usize>,
+}
+
+impl<'c> TextColumns<'c> {
+    fn new(n: usize, columns: &'c Columns) -> Self {
+        let telling = columns.kinds.iter().any(|k| matches!(k, Kind::Either { .. }));
+        TextColumns {
+            columns,
+            merged: Default::default(),
+            first_number: if telling { vec![0; n] } else { Vec::new() },
+        }
+    }
+
+    /// Adds a chunk of `count` rows after `before` rows. A feature with text in one chunk and
+    /// numbers in another is an error naming a line of each.
+    fn add(
+        &mut self,
+        path: &Path,
+        header: &[String],
+        before: usize,
+        count: usize,
+        chunk: ChunkText,
+        first_number: &[usize],
+    ) -> Result<()> {
+        let mixed = |feature: usize, number: usize, text: usize| {
+            let column = self.columns.features[feature];
+            Error::Parse {
+                path: path.into(),
+                line: number.max(text),
+                column: column + 1,
+                reason: mixed_column(
+                    &header[column],
+                    &format!("line {text} has text"),
+                    &format!("line {number} has a number"),
+                ),
+            }
+        };
+        let mut seen = vec![];
+        for cells in chunk.columns {
+            let f = cells.feature;
+            seen.push(f);
+            if !self.merged.contains_key(&f) {
+                if let Some(&number) = self.first_number.get(f).filter(|&&l| l != 0) {
+                    return Err(mixed(f, number, cells.first_line));
+                }
+                let padding = (vec![ChunkLabels::unlimited()], vec![before], vec![MISSING_ID; before]);
+                self.merged
+                    .insert(f, (padding.0, padding.1, padding.2, cells.first_line));
+            }
+            let (locals, counts, ids, _) = self.merged.get_mut(&f).expect("inserted");
+            locals.push(cells.values);
+            counts.push(count);
+            ids.extend_from_slice(&cells.ids);
+        }
+        for (&f, (locals, counts, ids, first_text)) in &mut self.merged {
+            if seen.contains(&f) {
+                continue;
+            }
+            if let Some(&number) = first_number.get(f).filter(|&&l| l != 0) {
+                return Err(mixed(f, number, *first_text));
+            }
+            locals.push(ChunkLabels::unlimited());
+            counts.push(count);
+            ids.resize(ids.len() + count, MISSING_ID);
+        }
+        for (mine, &theirs) in self.first_number.iter_mut().zip(first_number) {
+            if *mine == 0 {
+                *mine = theirs;
+            }
+        }
+        Ok(())
+    }
+
+    /// Per feature, its values if it is a text column.
+    fn finish(self, n: usize) -> Vec<Option<RawLabels>> {
+        let mut out: Vec<Option<RawLabels>> = (0..n).map(|_| None).collect();
+        for (f, (locals, counts, ids, _)) in self.merged {
+            out[f] = Some(RawLabels::merge(locals, &counts, ids));
+        }
+        out
     }
 }
 
@@ -427,8 +678,11 @@ pub(crate) fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, St
 /// What a header column is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// The feature stored at this position of a row.
-    Feature(usize),
+    /// The numeric feature stored at this position of a row; `missing`: a missing cell is
+    /// accepted.
+    Feature { slot: usize, missing: bool },
+    /// The text feature at this position.
+    Text(usize),
     Target,
     Weight,
     Ignored,
@@ -438,7 +692,12 @@ enum Role {
 fn roles(width: usize, columns: &Columns) -> Vec<Role> {
     let mut roles = vec![Role::Ignored; width];
     for (slot, &col) in columns.features.iter().enumerate() {
-        roles[col] = Role::Feature(slot);
+        roles[col] = match columns.kind(slot) {
+            Kind::Number { missing, .. } | Kind::Either { missing } => {
+                Role::Feature { slot, missing }
+            }
+            Kind::Text => Role::Text(slot),
+        };
     }
     if let Some(t) = columns.target {
         roles[t] = Role::Target;
@@ -449,17 +708,30 @@ fn roles(width: usize, columns: &Columns) -> Vec<Role> {
     roles
 }
 
+/// Where the fast path puts what is not a number: the byte ranges of text cells and the
+/// features whose cells are missing.
+#[derive(Default)]
+struct Aside {
+    text: Vec<(usize, Range<usize>)>,
+    missing: Vec<usize>,
+}
+
 /// The fast path for an unquoted line of plain decimals: fields are split and parsed in one
-/// scan, features into `out` and the weight column into `weight`. Returns the label's byte
-/// range, or None whenever anything is unusual (quotes, spaces, a value the fast decimal path
-/// declines, a wrong field count), and the careful path then reads the line and reports any
-/// error precisely.
+/// scan, features into `out` and the weight column into `weight`, text cells and missing
+/// cells (where accepted) into `aside`; `first_number` (if not empty) gets `line` for each
+/// feature whose first number this is. Returns the label's byte range, or None whenever anything
+/// is unusual (quotes, spaces, a value the fast decimal path declines, a wrong field count),
+/// and the careful path then reads the line and reports any error precisely.
+#[allow(clippy::too_many_arguments)]
 fn scan_line<T: Element>(
     line: &[u8],
     delimiter: u8,
     roles: &[Role],
     out: &mut [T],
     weight: &mut f64,
+    aside: &mut Aside,
+    first_number: &mut [usize],
+    line_number: usize,
 ) -> Option<Option<Range<usize>>> {
     let mut p = 0;
     let mut label = None;
@@ -467,21 +739,32 @@ fn scan_line<T: Element>(
         if p > line.len() {
             return None;
         }
-        let end = match role {
-            Role::Feature(slot) => {
-                let (value, end) = scan_decimal(line, p)?;
-                out[*slot] = T::from_f64(value)?;
-                end
-            }
+        let end = match *role {
+            Role::Feature { slot, missing } => match scan_decimal(line, p) {
+                Some((value, end)) if line.get(end).is_none_or(|&c| c == delimiter) => {
+                    out[slot] = T::from_f64(value)?;
+                    if let Some(first @ 0) = first_number.get_mut(slot) {
+                        *first = line_number;
+                    }
+                    end
+                }
+                None if missing && line.get(p).is_none_or(|&c| c == delimiter) => {
+                    aside.missing.push(slot);
+                    p
+                }
+                _ => return None,
+            },
             Role::Weight => {
                 let (value, end) = scan_decimal(line, p)?;
                 *weight = value;
                 end
             }
-            Role::Target | Role::Ignored => {
+            Role::Text(_) | Role::Target | Role::Ignored => {
                 let end = memchr::memchr(delimiter, &line[p..]).map_or(line.len(), |e| p + e);
-                if *role == Role::Target {
-                    label = Some(p..end);
+                match *role {
+                    Role::Target => label = Some(p..end),
+                    Role::Text(slot) => aside.text.push((slot, p..end)),
+                    _ => {}
                 }
                 end
             }
@@ -494,7 +777,8 @@ fn scan_line<T: Element>(
     (p == line.len() + 1).then_some(label)
 }
 
-/// Parses the rows of one chunk.
+/// Parses the rows of one chunk. `roles` as [`roles`] gives them; a feature told from its
+/// values turns to text on its first text cell, for the rest of the chunk.
 fn parse_chunk<T: Element>(
     chunk: &Chunk,
     delimiter: u8,
@@ -503,14 +787,25 @@ fn parse_chunk<T: Element>(
     header: &[String],
 ) -> std::result::Result<Rows<T>, CellError> {
     let n = columns.features.len();
+    let telling = columns.kinds.iter().any(|k| matches!(k, Kind::Either { .. }));
+    let mut roles = Cow::Borrowed(roles);
     let mut fields = Vec::with_capacity(header.len());
+    let mut aside = Aside::default();
     let mut rows = Rows {
         count: 0,
         values: Vec::new(),
         ids: Vec::new(),
         weights: Vec::new(),
         labels: ChunkLabels::default(),
+        text: ChunkText::default(),
+        missing: Vec::new(),
+        first_number: if telling { vec![0; n] } else { Vec::new() },
     };
+    for slot in 0..n {
+        if columns.kind(slot) == Kind::Text {
+            rows.text.start(n, slot, false, 0, chunk.first_line);
+        }
+    }
     for (line_number, line) in chunk.lines() {
         if is_blank(line) {
             continue;
@@ -519,24 +814,62 @@ fn parse_chunk<T: Element>(
         rows.values.resize(at + n, T::default());
         let out = &mut rows.values[at..];
         let mut weight = 0.0;
+        aside.text.clear();
+        aside.missing.clear();
         let fast = if memchr::memchr(b'"', line).is_none() {
-            scan_line(line, delimiter, roles, out, &mut weight)
+            scan_line(
+                line,
+                delimiter,
+                &roles,
+                out,
+                &mut weight,
+                &mut aside,
+                &mut rows.first_number,
+                line_number,
+            )
         } else {
             None
         };
         let label = match fast {
-            Some(label) => label.map(|r| Cow::Borrowed(trim(&line[r]))),
+            Some(label) => {
+                for (slot, range) in aside.text.drain(..) {
+                    let cells = rows.text.cells(slot).expect("text columns start first");
+                    let column = columns.features[slot];
+                    cells.push(trim(&line[range]), line_number, &columns.na_values, header, column)?;
+                }
+                label.map(|r| Cow::Borrowed(trim(&line[r])))
+            }
             None => {
-                let row = careful_line(line, delimiter, columns, header, &mut fields, out);
-                let (label, w) = row.map_err(|(column, reason)| CellError {
+                aside.text.clear();
+                aside.missing.clear();
+                let mut row = Careful {
+                    columns,
+                    header,
+                    roles: &roles,
+                    fields: &mut fields,
+                    out,
+                    missing: &mut aside.missing,
+                    text: &mut rows.text,
+                    first_number: &mut rows.first_number,
+                    row: rows.count,
+                    line: line_number,
+                };
+                let read = careful_line(line, delimiter, &mut row);
+                let (label, w, turned) = read.map_err(|(column, reason)| CellError {
                     line: line_number,
                     column,
                     reason,
                 })?;
+                for slot in turned {
+                    roles.to_mut()[columns.features[slot]] = Role::Text(slot);
+                }
                 weight = w;
                 label
             }
         };
+        for &slot in &aside.missing {
+            rows.missing.push(rows.count * n + slot);
+        }
         if let (Some(text), Some(t)) = (label, columns.target) {
             if text.is_empty() {
                 return Err(CellError {
@@ -558,43 +891,133 @@ fn parse_chunk<T: Element>(
 /// A bad cell: its 1-based column and what is wrong.
 type BadCell = (usize, String);
 
-/// A line's label text, if it has a target column, and weight (else 0).
-type Cells<'l> = (Option<Cow<'l, [u8]>>, f64);
+/// A line's label text, if it has a target column, its weight (else 0) and the features that
+/// turned to text on it.
+type Cells<'l> = (Option<Cow<'l, [u8]>>, f64, Vec<usize>);
 
-/// Reads one line field by field, features into `out`, with an error (the 1-based column and
-/// the reason) for any bad cell. Returns the label text if there is a target column, and the
-/// weight if there is a weight column (else 0).
+/// What the careful path reads a line into.
+struct Careful<'a, T> {
+    columns: &'a Columns,
+    header: &'a [String],
+    roles: &'a [Role],
+    fields: &'a mut Vec<Range<usize>>,
+    out: &'a mut [T],
+    missing: &'a mut Vec<usize>,
+    text: &'a mut ChunkText,
+    first_number: &'a mut [usize],
+    /// The row's index in its chunk, and its line.
+    row: usize,
+    line: usize,
+}
+
+/// Reads one line field by field, numeric features into `out`, text cells into their columns,
+/// with an error (the 1-based column and the reason) for any bad cell. Returns the label text
+/// if there is a target column, the weight if there is a weight column (else 0), and the
+/// features told from their values that turned to text on this line.
 fn careful_line<'l, T: Element>(
     line: &'l [u8],
     delimiter: u8,
-    columns: &Columns,
-    header: &[String],
-    fields: &mut Vec<Range<usize>>,
-    out: &mut [T],
+    at: &mut Careful<T>,
 ) -> std::result::Result<Cells<'l>, BadCell> {
+    let (columns, header) = (at.columns, at.header);
     let width = header.len();
-    split_fields(line, delimiter, fields).map_err(|e| (e.column, e.reason.to_owned()))?;
-    if fields.len() != width {
+    split_fields(line, delimiter, at.fields).map_err(|e| (e.column, e.reason.to_owned()))?;
+    if at.fields.len() != width {
         return Err((
-            fields.len().min(width) + 1,
+            at.fields.len().min(width) + 1,
             format!(
                 "row has {} fields but the header has {}",
-                fields.len(),
+                at.fields.len(),
                 width
             ),
         ));
     }
-    let cell = |col: usize| &line[fields[col].clone()];
+    let fields = &*at.fields;
     let bad = |col: usize| move |reason| (col + 1, format!("column {:?}: {reason}", header[col]));
-    for (slot, &col) in out.iter_mut().zip(&columns.features) {
-        *slot = parse_number(cell(col)).map_err(bad(col))?;
+    let mut turned = Vec::new();
+    for (slot, &col) in columns.features.iter().enumerate() {
+        let cell = field_text(line, fields[col].clone());
+        let text_error = |e: CellError| (e.column, e.reason);
+        if let Role::Text(_) = at.roles[col] {
+            let cells = at.text.cells(slot).expect("text columns start first");
+            cells
+                .push(&cell, at.line, &columns.na_values, header, col)
+                .map_err(text_error)?;
+            continue;
+        }
+        let (missing_ok, told, trained) = match columns.kind(slot) {
+            Kind::Number { missing, trained } => (missing, false, trained),
+            Kind::Either { missing } => (missing, true, false),
+            Kind::Text => unreachable!("text columns have the text role"),
+        };
+        if is_missing(&cell, &columns.na_values) {
+            if missing_ok {
+                at.missing.push(slot);
+                continue;
+            }
+            return Err(bad(col)(missing_cell(&cell, trained)));
+        }
+        match parse_number(&cell) {
+            Ok(v) => {
+                at.out[slot] = v;
+                if let Some(first @ 0) = at.first_number.get_mut(slot) {
+                    *first = at.line;
+                }
+            }
+            Err(reason) if fast_float2::parse::<f64, _>(&*cell).is_ok() => {
+                return Err(bad(col)(reason));
+            }
+            Err(reason) if !told => {
+                let reason = if trained {
+                    format!("{reason}: the column was numeric in the model's training data")
+                } else {
+                    reason
+                };
+                return Err(bad(col)(reason));
+            }
+            Err(_) => {
+                if let Some(&first) = at.first_number.get(slot).filter(|&&f| f != 0) {
+                    return Err((
+                        col + 1,
+                        mixed_column(
+                            &header[col],
+                            &format!("cannot read {:?} as a number", show(&cell)),
+                            &format!("line {first} has a number"),
+                        ),
+                    ));
+                }
+                at.text.start(columns.features.len(), slot, true, at.row, at.line);
+                let cells = at.text.cells(slot).expect("just started");
+                cells
+                    .push(&cell, at.line, &columns.na_values, header, col)
+                    .map_err(text_error)?;
+                turned.push(slot);
+            }
+        }
     }
     let weight = match columns.weight {
-        Some(col) => parse_number::<f64>(cell(col)).map_err(bad(col))?,
+        Some(col) => parse_number::<f64>(&line[fields[col].clone()]).map_err(bad(col))?,
         None => 0.0,
     };
     let label = columns.target.map(|t| field_text(line, fields[t].clone()));
-    Ok((label, weight))
+    Ok((label, weight, turned))
+}
+
+/// Why a missing cell is an error here.
+fn missing_cell(cell: &[u8], trained: bool) -> String {
+    let what = if cell.is_empty() {
+        "empty cell (a missing value)".to_owned()
+    } else {
+        format!("{:?} is a missing value", show(cell))
+    };
+    if trained {
+        format!(
+            "{what}, and the model has no value to fill it with (it was trained with --missing \
+             error or drop)"
+        )
+    } else {
+        format!("{what}; choose what to do with missing values with --missing drop|mean|median|indicator")
+    }
 }
 
 /// Options for reading training data.
@@ -602,7 +1025,7 @@ fn careful_line<'l, T: Element>(
 pub struct TrainingCsv<'a> {
     /// The target column; default `label` if present, else the last column.
     pub target: Option<&'a str>,
-    /// The label value that is y = 1; default per [`LabelMap::from_values`].
+    /// The label value that is y = 1; default per [`super::LabelMap::from_values`].
     pub positive: Option<&'a str>,
     pub precision: Precision,
     /// More distinct labels are an error (see [`super::LoadOptions::max_classes`]).
@@ -611,6 +1034,8 @@ pub struct TrainingCsv<'a> {
     pub sample_weight: Option<&'a str>,
     /// Which columns are features.
     pub selection: super::Selection<'a>,
+    /// Categorical columns and missing cells.
+    pub encode: EncodeOptions,
 }
 
 impl Default for TrainingCsv<'_> {
@@ -622,6 +1047,7 @@ impl Default for TrainingCsv<'_> {
             max_classes: super::DEFAULT_MAX_CLASSES,
             sample_weight: None,
             selection: super::Selection::default(),
+            encode: EncodeOptions::default(),
         }
     }
 }
@@ -640,12 +1066,7 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
     let weight = super::weight_column(path, header, options.sample_weight, target)?;
     let (features, ignored) =
         super::feature_columns(path, header, target, weight, &options.selection)?;
-    let columns = Columns {
-        features,
-        target: Some(target),
-        weight,
-    };
-    if columns.features.is_empty() {
+    if features.is_empty() {
         return Err(Error::Parse {
             path: path.into(),
             line: 1,
@@ -654,25 +1075,77 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
                 .into(),
         });
     }
-    let feature_names = columns
-        .features
-        .iter()
-        .map(|&j| header[j].clone())
-        .collect();
+    let names: Vec<String> = features.iter().map(|&j| header[j].clone()).collect();
+    for name in &options.encode.categorical {
+        if !names.contains(name) {
+            if !header.contains(name) {
+                return Err(Error::MissingTarget {
+                    path: path.into(),
+                    name: name.clone(),
+                    available: header.to_vec(),
+                });
+            }
+            return Err(Error::InvalidParameter {
+                name: "categorical",
+                value: name.clone(),
+                reason: "is not a feature (it is the target, the weight column or ignored)",
+            });
+        }
+    }
+    let columns = Columns {
+        kinds: super::encoding::training_kinds(&names, &options.encode),
+        na_values: options.encode.na_values.clone(),
+        ..Columns::numeric(features, Some(target), weight)
+    };
     let target_name = header[target].clone();
-    let (features, raw, weights) = read_features(file, &columns, options.precision)?;
+    let (encoded, raw, weights) = match options.precision {
+        Precision::F32 => learn::<f32>(file, &columns, &names, &options.encode)?,
+        Precision::F64 => learn::<f64>(file, &columns, &names, &options.encode)?,
+    };
     let raw = raw.expect("target column requested");
     let (labels, y) = raw.classes(path, target + 1, options.positive, options.max_classes)?;
+    let (y, weights) = match &encoded.kept {
+        None => (y, weights),
+        Some(rows) => (
+            rows.iter().map(|&i| y[i]).collect(),
+            weights.map(|s| rows.iter().map(|&i| s[i]).collect()),
+        ),
+    };
     Ok(Dataset {
         source: path.into(),
-        features,
+        features: encoded.features,
         y,
         weights,
-        feature_names,
+        feature_names: encoded.feature_names,
         target: target_name,
         labels,
         ignored,
+        dropped_rows: encoded.kept.map_or(0, |kept| {
+            let all = raw.ids.len();
+            all - kept.len()
+        }),
+        encoding: encoded.encoding,
     })
+}
+
+/// A read table encoded for training, with its raw labels and weights.
+type Learned = (
+    super::encoding::Encoded,
+    Option<RawLabels>,
+    Option<Vec<f64>>,
+);
+
+fn learn<T: Element>(
+    file: CsvFile,
+    columns: &Columns,
+    names: &[String],
+    options: &EncodeOptions,
+) -> Result<Learned> {
+    let path = file.path().to_path_buf();
+    let mut table = file.read::<T>(columns)?;
+    let (raw, weights) = (table.labels.take(), table.weights.take());
+    let encoded = super::encoding::learn(&path, table, names, options)?;
+    Ok((encoded, raw, weights))
 }
 
 /// Reads prediction or evaluation data for a model: the feature columns are found by name and
@@ -680,31 +1153,61 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
 /// error, since it means the file was not laid out like the training data.
 pub fn read_for_model(
     path: &Path,
-    feature_names: &[String],
-    target: &str,
-    labels: &LabelMap,
-    others: &[&str],
+    schema: &super::Schema,
     precision: Precision,
-) -> Result<(Features, Option<Vec<f64>>)> {
+    strict: bool,
+) -> Result<super::ModelData> {
     let file = CsvFile::open(path)?;
     let header = file.header();
-    let mut known = vec![target];
-    known.extend_from_slice(others);
-    if let Some(err) = feature_mismatch(path, feature_names, header, &known) {
+    let mut known = vec![schema.target];
+    known.extend_from_slice(&schema.others());
+    let inputs = schema.input_columns();
+    if let Some(err) = feature_mismatch(path, &inputs, header, &known) {
         return Err(err);
     }
     let at = super::positions(header);
-    let columns = Columns {
-        features: feature_names.iter().map(|f| at[f.as_str()]).collect(),
-        target: at.get(target).copied(),
-        weight: None,
+    let mut columns = Columns::numeric(
+        inputs.iter().map(|f| at[f.as_str()]).collect(),
+        at.get(schema.target).copied(),
+        None,
+    );
+    if let Some(e) = schema.encoding {
+        columns.kinds = e.kinds();
+        columns.na_values = e.na_values.clone();
+    }
+    let (features, raw, unseen) = match precision {
+        Precision::F32 => apply::<f32>(file, &columns, schema.encoding, strict)?,
+        Precision::F64 => apply::<f64>(file, &columns, schema.encoding, strict)?,
     };
-    let (features, raw, _) = read_features(file, &columns, precision)?;
     let y = match (raw, columns.target) {
-        (Some(raw), Some(t)) => Some(raw.encode(path, t + 1, labels)?),
+        (Some(raw), Some(t)) => Some(raw.encode(path, t + 1, schema.labels)?),
         _ => None,
     };
-    Ok((features, y))
+    Ok(super::ModelData {
+        features,
+        y,
+        unseen,
+    })
+}
+
+/// A read table encoded as a model's input, with its raw labels and the unseen levels.
+type Applied = (Features, Option<RawLabels>, Vec<super::encoding::Unseen>);
+
+fn apply<T: Element>(
+    file: CsvFile,
+    columns: &Columns,
+    encoding: Option<&super::encoding::Encoding>,
+    strict: bool,
+) -> Result<Applied> {
+    let path = file.path().to_path_buf();
+    let mut table = file.read::<T>(columns)?;
+    let raw = table.labels.take();
+    let Some(encoding) = encoding else {
+        return Ok((T::into_features(table.features), raw, Vec::new()));
+    };
+    let file_columns: Vec<usize> = columns.features.iter().map(|j| j + 1).collect();
+    let (features, unseen) = encoding.apply(&path, table, &file_columns, strict)?;
+    Ok((features, raw, unseen))
 }
 
 /// The error for a file whose columns (`header`) are not the model's features plus, optionally,
@@ -756,30 +1259,8 @@ pub(crate) fn feature_mismatch(
 pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
     let file = CsvFile::open(path)?;
     let j = super::target_column(path, file.header(), Some(name))?;
-    let columns = Columns {
-        features: Vec::new(),
-        target: None,
-        weight: Some(j),
-    };
+    let columns = Columns::numeric(Vec::new(), None, Some(j));
     Ok(file.read::<f64>(&columns)?.weights.expect("asked for"))
-}
-
-/// The feature matrix at `precision`, raw labels and weights of `file`.
-fn read_features(
-    file: CsvFile,
-    columns: &Columns,
-    precision: Precision,
-) -> Result<(Features, Option<RawLabels>, Option<Vec<f64>>)> {
-    Ok(match precision {
-        Precision::F32 => {
-            let t = file.read::<f32>(columns)?;
-            (Features::Dense32(t.features), t.labels, t.weights)
-        }
-        Precision::F64 => {
-            let t = file.read::<f64>(columns)?;
-            (Features::Dense64(t.features), t.labels, t.weights)
-        }
-    })
 }
 
 #[cfg(test)]
@@ -788,11 +1269,7 @@ mod tests {
 
     /// Columns 0 and 1 as features, column 2 as the target.
     fn two_features_then_label() -> Columns {
-        Columns {
-            features: vec![0, 1],
-            target: Some(2),
-            weight: None,
-        }
+        Columns::numeric(vec![0, 1], Some(2), None)
     }
 
     fn fields(line: &str) -> Vec<String> {

@@ -34,6 +34,10 @@ pub trait Element: Copy + Send + Sync + Default + std::fmt::Debug + 'static {
     fn to_f64(self) -> f64;
     /// Converts a parsed value, or `None` if it does not fit (f32 overflow).
     fn from_f64(v: f64) -> Option<Self>;
+    /// A matrix of this element type as [`super::Features`].
+    fn into_features(m: DenseMatrix<Self>) -> super::Features
+    where
+        Self: Sized;
     /// Four consecutive values widened to f64 lanes.
     ///
     /// # Safety
@@ -50,6 +54,9 @@ pub trait Element: Copy + Send + Sync + Default + std::fmt::Debug + 'static {
 
 impl Element for f32 {
     const NAME: &'static str = "f32";
+    fn into_features(m: DenseMatrix<Self>) -> super::Features {
+        super::Features::Dense32(m)
+    }
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
@@ -78,6 +85,9 @@ impl Element for f32 {
 
 impl Element for f64 {
     const NAME: &'static str = "f64";
+    fn into_features(m: DenseMatrix<Self>) -> super::Features {
+        super::Features::Dense64(m)
+    }
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
@@ -128,6 +138,11 @@ impl<T: Element> DenseMatrix<T> {
     pub fn from_row_major(values: Vec<T>, rows: usize, cols: usize) -> Self {
         assert_eq!(values.len(), rows * cols, "dense matrix of the wrong size");
         DenseMatrix { values, rows, cols }
+    }
+
+    /// The values, row after row.
+    pub fn into_values(self) -> Vec<T> {
+        self.values
     }
 
     /// Row i as a slice.

@@ -25,15 +25,48 @@ const SCANNED: usize = 16;
 
 /// The distinct label values of one parse chunk, each with the line (or row) of its first row,
 /// and the first value past the tracking limit. A value is its text read as UTF-8 (with
-/// U+FFFD for bytes that are not), as the model file will hold it.
-#[derive(Debug, Default)]
+/// U+FFFD for bytes that are not), as the model file will hold it. The values of a text
+/// (categorical) feature column are tracked the same way, without a limit.
+#[derive(Debug)]
 pub struct ChunkLabels {
     values: Vec<(String, usize)>,
     index: std::collections::HashMap<Vec<u8>, u32>,
     untracked: Option<(String, usize)>,
+    limit: usize,
 }
 
+impl Default for ChunkLabels {
+    fn default() -> Self {
+        ChunkLabels {
+            values: Vec::new(),
+            index: Default::default(),
+            untracked: None,
+            limit: MAX_LABELS_PER_CHUNK,
+        }
+    }
+}
+
+/// The id of a missing cell in a text column ([`RawLabels::merge`] keeps it).
+pub const MISSING_ID: u32 = u32::MAX - 1;
+
 impl ChunkLabels {
+    /// A table with no limit on its values (a text feature column's).
+    pub fn unlimited() -> Self {
+        ChunkLabels {
+            limit: usize::MAX,
+            ..Default::default()
+        }
+    }
+
+    /// The distinct values so far.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// The chunk-local id of `text`, adding it if new (past the tracking limit: `u32::MAX`).
     pub fn id(&mut self, text: &[u8], line: usize) -> u32 {
         if let Some(p) = self.find(text) {
@@ -45,7 +78,7 @@ impl ChunkLabels {
         {
             return p;
         }
-        if self.values.len() == MAX_LABELS_PER_CHUNK {
+        if self.values.len() == self.limit {
             if self.untracked.is_none() {
                 self.untracked = Some((value.into_owned(), line));
             }
@@ -90,9 +123,10 @@ pub struct RawLabels {
 
 impl RawLabels {
     /// Merges chunk-local tables, given in file order with `counts` rows each, remapping the
-    /// chunk-local `ids` to file-wide ones.
+    /// chunk-local `ids` to file-wide ones ([`MISSING_ID`] stays as it is).
     pub fn merge(chunks: Vec<ChunkLabels>, counts: &[usize], mut ids: Vec<u32>) -> RawLabels {
         let (mut values, mut first_seen): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
+        let mut index = std::collections::HashMap::<String, u32>::new();
         let mut row = 0;
         let mut untracked = None;
         for (local, &count) in chunks.into_iter().zip(counts) {
@@ -100,20 +134,19 @@ impl RawLabels {
             let remap: Vec<u32> = local
                 .values
                 .into_iter()
-                .map(
-                    |(value, line)| match values.iter().position(|v| *v == value) {
-                        Some(p) => p as u32,
-                        None => {
-                            values.push(value);
-                            first_seen.push(line);
-                            (values.len() - 1) as u32
-                        }
-                    },
-                )
+                .map(|(value, line)| {
+                    *index.entry(value).or_insert_with_key(|value| {
+                        values.push(value.clone());
+                        first_seen.push(line);
+                        (values.len() - 1) as u32
+                    })
+                })
                 .collect();
             // (No ids at all when the file has no label column.)
             for id in ids.get_mut(row..row + count).unwrap_or_default() {
-                *id = remap.get(*id as usize).copied().unwrap_or(u32::MAX);
+                if *id != MISSING_ID {
+                    *id = remap.get(*id as usize).copied().unwrap_or(u32::MAX);
+                }
             }
             row += count;
         }

@@ -297,6 +297,7 @@ fn read<T: Element>(
             max_index = rows.max_index;
         }
         blank &= rows.blank;
+        Ok(())
     })?;
     if blank {
         return Err(Error::EmptyFile { path });
@@ -376,6 +377,8 @@ pub fn read_training(
         target: "label".into(),
         labels,
         ignored: Vec::new(),
+        encoding: None,
+        dropped_rows: 0,
     })
 }
 

@@ -10,8 +10,10 @@
 
 pub mod csv;
 pub mod dense;
+pub mod encoding;
 pub mod labels;
 pub mod libsvm;
+pub mod mixed;
 mod multi;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -23,6 +25,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use dense::{DenseMatrix, Element};
+pub use mixed::MixedMatrix;
 pub use labels::{DEFAULT_MAX_CLASSES, LabelMap, MAX_CLASSES_LIMIT};
 pub use sparse::CsrMatrix;
 
@@ -202,6 +205,8 @@ pub enum Features {
     Dense64(DenseMatrix<f64>),
     Sparse32(CsrMatrix<f32>),
     Sparse64(CsrMatrix<f64>),
+    /// Numeric columns beside categorical codes (see [`mixed`]).
+    Mixed(Box<MixedMatrix>),
 }
 
 impl Features {
@@ -212,6 +217,7 @@ impl Features {
             Features::Dense64(m) => m,
             Features::Sparse32(m) => m,
             Features::Sparse64(m) => m,
+            Features::Mixed(m) => m.as_ref(),
         }
     }
 
@@ -222,6 +228,7 @@ impl Features {
             Features::Dense64(m) => Features::Dense64(m.select_rows(indices)),
             Features::Sparse32(m) => Features::Sparse32(m.select_rows(indices)),
             Features::Sparse64(m) => Features::Sparse64(m.select_rows(indices)),
+            Features::Mixed(m) => Features::Mixed(Box::new(m.select_rows(indices))),
         }
     }
 
@@ -233,6 +240,7 @@ impl Features {
             Features::Dense32(_) | Features::Dense64(_) => 1.0,
             Features::Sparse32(m) => m.nnz() as f64 / all,
             Features::Sparse64(m) => m.nnz() as f64 / all,
+            Features::Mixed(m) => m.stored() / all,
         }
     }
 
@@ -249,6 +257,9 @@ impl Features {
             }
             Features::Dense64(m) if nonzero_fraction(&|| m.count_nonzero()) => {
                 Features::Sparse64(CsrMatrix::from_dense(&m))
+            }
+            Features::Mixed(m) => {
+                Features::Mixed(Box::new(m.sparsify_numeric_if_below(threshold)))
             }
             other => other,
         }
@@ -273,6 +284,11 @@ pub struct Dataset {
     /// Columns of the file that are none of the above (`--ignore`, or outside `--features`):
     /// files for the model may hold them too.
     pub ignored: Vec<String>,
+    /// How the file's columns became the features, when not one to one (categorical columns,
+    /// missing cells): see [`encoding`].
+    pub encoding: Option<encoding::Encoding>,
+    /// Rows left out for missing cells (`--missing drop`).
+    pub dropped_rows: usize,
 }
 
 impl Dataset {
@@ -304,6 +320,8 @@ impl Dataset {
             target: self.target.clone(),
             labels: self.labels.clone(),
             ignored: self.ignored.clone(),
+            encoding: self.encoding.clone(),
+            dropped_rows: 0,
         }
     }
 
@@ -321,6 +339,8 @@ impl Dataset {
             target: self.target.clone(),
             labels: self.labels.clone(),
             ignored: self.ignored.clone(),
+            encoding: self.encoding.clone(),
+            dropped_rows: self.dropped_rows,
         }
     }
 }
@@ -370,6 +390,8 @@ pub struct LoadOptions<'a> {
     pub sample_weight: Option<&'a str>,
     /// Which columns are features (CSV, Parquet).
     pub selection: Selection<'a>,
+    /// Categorical columns and missing cells (CSV).
+    pub encode: encoding::EncodeOptions,
 }
 
 impl Default for LoadOptions<'_> {
@@ -382,6 +404,7 @@ impl Default for LoadOptions<'_> {
             max_classes: DEFAULT_MAX_CLASSES,
             sample_weight: None,
             selection: Selection::default(),
+            encode: encoding::EncodeOptions::default(),
         }
     }
 }
@@ -655,12 +678,14 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 max_classes: options.max_classes,
                 sample_weight: options.sample_weight,
                 selection: options.selection,
+                encode: options.encode.clone(),
             };
             let mut data = csv::read_training(path, &csv_options)?;
             data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
             Ok(data)
         }
         Format::LibSvm => {
+            no_encoding(path, options, "LIBSVM")?;
             if options.selection.is_set() {
                 return Err(crate::Error::InvalidParameter {
                     name: "features",
@@ -682,25 +707,46 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 options.max_classes,
             )
         }
-        Format::Parquet => parquet_training(path, options),
+        Format::Parquet => {
+            no_encoding(path, options, "Parquet")?;
+            parquet_training(path, options)
+        }
     }
 }
 
+/// Categorical columns and missing cells are read from CSV only (for now, Parquet too needs
+/// them; LIBSVM has neither).
+fn no_encoding(path: &Path, options: &LoadOptions, format: &str) -> crate::Result<()> {
+    if options.encode.is_set() {
+        return Err(crate::Error::FeatureMismatch {
+            path: path.into(),
+            reason: format!(
+                "--categorical, --missing and --na-values apply to CSV files; this {format} file \
+                 has no text or missing cells to encode (convert it to CSV to use them)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Data read for a model: its features, y where the file has the target, and the levels of
+/// categorical columns that training did not see.
+pub struct ModelData {
+    pub features: Features,
+    pub y: Option<Vec<f64>>,
+    pub unseen: Vec<encoding::Unseen>,
+}
+
 /// Features (in the model's order) and, when the file has the target, y under the model's
-/// classes, for predicting or evaluating a model. Values are read as f64.
+/// classes, for predicting or evaluating a model. Values are read as f64. With `strict`, a
+/// level of a categorical column that training did not see is an error.
 pub fn load_for_model(
     path: &Path,
     format: Option<Format>,
     model: &crate::Model,
-) -> crate::Result<(Features, Option<Vec<f64>>)> {
-    let schema = Schema {
-        feature_names: &model.feature_names,
-        target: &model.target,
-        labels: &model.labels,
-        sample_weight: model.training.sample_weight.as_deref(),
-        ignored: &model.ignored,
-    };
-    load_matching(path, format, &schema, Precision::F64)
+    strict: bool,
+) -> crate::Result<ModelData> {
+    load_matching(path, format, &model.schema(), Precision::F64, strict)
 }
 
 /// The columns and classes a file must match (a model's, or the training data's).
@@ -713,11 +759,21 @@ pub struct Schema<'a> {
     pub sample_weight: Option<&'a str>,
     /// Columns the training file had and the model does not use, which the file may hold too.
     pub ignored: &'a [String],
+    /// How the input columns become the features (None: one feature per column).
+    pub encoding: Option<&'a encoding::Encoding>,
 }
 
 impl Schema<'_> {
+    /// The columns the features come from.
+    pub fn input_columns(&self) -> Vec<String> {
+        match self.encoding {
+            Some(e) => e.column_names(),
+            None => self.feature_names.to_vec(),
+        }
+    }
+
     /// The columns besides the features that a file may have.
-    fn others(&self) -> Vec<&str> {
+    pub(crate) fn others(&self) -> Vec<&str> {
         let ignored = self.ignored.iter().map(String::as_str);
         self.sample_weight.into_iter().chain(ignored).collect()
     }
@@ -729,18 +785,27 @@ pub fn load_matching(
     format: Option<Format>,
     schema: &Schema,
     precision: Precision,
-) -> crate::Result<(Features, Option<Vec<f64>>)> {
-    match format.unwrap_or_else(|| Format::from_path(path)) {
+    strict: bool,
+) -> crate::Result<ModelData> {
+    let format = format.unwrap_or_else(|| Format::from_path(path));
+    if schema.encoding.is_some() && format != Format::Csv {
+        return Err(crate::Error::FeatureMismatch {
+            path: path.into(),
+            reason: "the model encodes categorical columns or missing cells of a CSV file; give \
+                     it a CSV file laid out like the training data"
+                .into(),
+        });
+    }
+    let plain = |(features, y): (Features, Option<Vec<f64>>)| ModelData {
+        features,
+        y,
+        unseen: Vec::new(),
+    };
+    match format {
         Format::Csv => {
-            let (x, y) = csv::read_for_model(
-                path,
-                schema.feature_names,
-                schema.target,
-                schema.labels,
-                &schema.others(),
-                precision,
-            )?;
-            Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
+            let mut data = csv::read_for_model(path, schema, precision, strict)?;
+            data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
+            Ok(data)
         }
         Format::LibSvm => {
             let n = schema.feature_names.len();
@@ -751,9 +816,9 @@ pub fn load_matching(
                 });
             }
             let (x, y) = libsvm::read_for_model(path, n, schema.labels, precision)?;
-            Ok((x, Some(y)))
+            Ok(plain((x, Some(y))))
         }
-        Format::Parquet => parquet_matching(path, schema, precision),
+        Format::Parquet => parquet_matching(path, schema, precision).map(plain),
     }
 }
 

@@ -837,6 +837,8 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
         target: header[target].clone(),
         labels,
         ignored,
+        encoding: None,
+        dropped_rows: 0,
     })
 }
 

@@ -338,7 +338,7 @@ pub fn parse_chunks<P, F, K>(
 where
     P: Send,
     F: Fn(&Chunk) -> Result<P> + Sync,
-    K: FnMut(P),
+    K: FnMut(P) -> Result<()>,
 {
     use rayon::prelude::*;
     let size = batch_size();
@@ -350,7 +350,7 @@ where
             || batch.par_iter().map(&parse).collect::<Vec<_>>(),
         );
         for p in parsed {
-            keep(p?);
+            keep(p?)?;
         }
         batch = next?;
     }

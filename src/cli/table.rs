@@ -1,0 +1,82 @@
+//! The options shared by the commands that read tables: categorical columns and missing cells
+//! at training, and what to do with levels training did not see.
+
+use clap::{Args, ValueEnum};
+use logreg::data::encoding::{DEFAULT_MAX_LEVELS, EncodeOptions, Missing, Unseen};
+use std::path::Path;
+
+/// How `train` reads categorical columns and missing cells (CSV).
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// Columns that are categorical although their values are numbers (zip codes, product
+    /// ids): `--categorical zip,product`. A column with text in it is categorical without this.
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Levels seen in fewer rows than this are pooled into one level, `(other)`.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub min_frequency: usize,
+    /// A categorical column with more levels than this (after pooling) is an error: it is
+    /// probably an identifier.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_LEVELS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_levels: usize,
+    /// Missing cells in numeric columns (empty, NA, NaN, null, --na-values): an error naming
+    /// the row and column; drop the row; fill with the column's mean or median; or fill with
+    /// the mean and add an indicator feature `column=(missing)`. In a categorical column a
+    /// missing cell is a level of its own, `(missing)`.
+    #[arg(long, value_enum, default_value = "error")]
+    pub missing: MissingArg,
+    /// Cell values that also mean missing, besides the standard ones: `--na-values ?,-999`.
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub na_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingArg {
+    Error,
+    Drop,
+    Mean,
+    Median,
+    Indicator,
+}
+
+impl EncodeArgs {
+    /// The library's options; `unpenalised` (λ = 0) drops each categorical column's first
+    /// level (see `logreg::data::encoding`).
+    pub fn options(&self, unpenalised: bool) -> EncodeOptions {
+        EncodeOptions {
+            missing: match self.missing {
+                MissingArg::Error => Missing::Error,
+                MissingArg::Drop => Missing::Drop,
+                MissingArg::Mean => Missing::Mean,
+                MissingArg::Median => Missing::Median,
+                MissingArg::Indicator => Missing::Indicator,
+            },
+            na_values: self.na_values.clone(),
+            categorical: self.categorical.clone(),
+            min_frequency: self.min_frequency,
+            max_levels: self.max_levels,
+            drop_first: unpenalised,
+        }
+    }
+}
+
+/// Warns about the rows of `path` whose categorical levels the model does not know.
+pub fn warn_unseen(path: &Path, unseen: &[Unseen]) {
+    for u in unseen {
+        super::say!(
+            "logreg: warning: {}: column {:?}: {} row{} with {} level{} not seen in training \
+             (the first, {:?}, on line {}); their indicators are all 0 (--strict makes this an \
+             error)",
+            path.display(),
+            u.column,
+            u.rows,
+            if u.rows == 1 { "" } else { "s" },
+            u.values,
+            if u.values == 1 { "" } else { "s" },
+            u.example,
+            u.line
+        );
+    }
+}
