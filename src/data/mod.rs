@@ -360,15 +360,22 @@ impl Format {
     /// The format a file name implies: `.csv`; `.svm`, `.libsvm`, `.svmlight`; `.parquet`
     /// (each optionally followed by `.gz`). Anything else is read as CSV.
     pub fn from_path(path: &Path) -> Format {
+        Format::named_by(path).unwrap_or(Format::Csv)
+    }
+
+    /// The format a file name names, if it names one: `.csv`; `.svm`, `.libsvm`, `.svmlight`;
+    /// `.parquet`, `.pq` (each optionally followed by `.gz`; any case).
+    pub fn named_by(path: &Path) -> Option<Format> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         match name.rsplit('.').next() {
-            Some("svm" | "libsvm" | "svmlight") => Format::LibSvm,
-            Some("parquet" | "pq") => Format::Parquet,
-            _ => Format::Csv,
+            Some("csv") => Some(Format::Csv),
+            Some("svm" | "libsvm" | "svmlight") => Some(Format::LibSvm),
+            Some("parquet" | "pq") => Some(Format::Parquet),
+            _ => None,
         }
     }
 }
