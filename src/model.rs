@@ -24,6 +24,9 @@ pub const FORMAT: &str = "logreg-model";
 /// The format version this build writes (it also reads version 1).
 pub const FORMAT_VERSION: u64 = 2;
 
+/// The decision threshold of a binary model that stores none: a row is positive when a ≥ 1/2.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
 /// A model file to parse: from its text when small, as it is read when large, so a large file
 /// costs the memory of what it holds, not of its text too (a field this version does not know
 /// then costs nothing, however large).
@@ -172,6 +175,10 @@ pub struct Model {
     pub weights: Vec<Vec<f64>>,
     /// Raw-scale biases, one per neuron.
     pub bias: Vec<f64>,
+    /// Binary models: label a row positive when a ≥ this, 0 < t < 1 (see
+    /// [`Model::decision_threshold`]); absent, the default [`DEFAULT_THRESHOLD`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     /// Column means and scales used in training; `null` when standardisation was off.
     pub standardization: Option<Standardization>,
     pub training: TrainingSummary,
@@ -199,6 +206,12 @@ impl Model {
     /// K, the classes.
     pub fn classes(&self) -> usize {
         self.labels.len()
+    }
+
+    /// The probability at or above which a binary model labels a row positive: the stored
+    /// threshold, else [`DEFAULT_THRESHOLD`].
+    pub fn decision_threshold(&self) -> f64 {
+        self.threshold.unwrap_or(DEFAULT_THRESHOLD)
     }
 
     /// z_ik = w_k·x_i + b_k for every row and neuron, row by row (m × neurons).
@@ -295,6 +308,7 @@ impl Model {
                     multiclass: Multiclass::Binary,
                     weights: vec![v1.weights],
                     bias: vec![v1.bias],
+                    threshold: None,
                     standardization: v1.standardization,
                     training: v1.training,
                 }
@@ -350,6 +364,20 @@ impl Model {
             .all(|w| w.is_finite())
         {
             return Err(format_error("weights must be finite numbers".into()));
+        }
+        match model.threshold {
+            Some(t) if model.multiclass != Multiclass::Binary => {
+                return Err(format_error(format!(
+                    "a threshold ({t}) applies to binary models only, not to a {} model",
+                    model.multiclass.name()
+                )));
+            }
+            Some(t) if !(t > 0.0 && t < 1.0) => {
+                return Err(format_error(format!(
+                    "the threshold must be between 0 and 1 (exclusive), not {t}"
+                )));
+            }
+            _ => {}
         }
         Ok(model)
     }

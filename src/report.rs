@@ -290,6 +290,9 @@ impl Report<'_> {
                 format!("{}, {}", m.labels.negative(), m.labels.positive()),
             );
             row(&mut h, "bias b", format!("{:.6}", m.bias[0]));
+            if let Some(t) = m.threshold {
+                row(&mut h, "decision threshold (stored in the model)", t);
+            }
         } else {
             let names: Vec<&str> = m.labels.classes.iter().map(String::as_str).collect();
             row(

@@ -139,11 +139,17 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     }
     writeln!(out, "  db = dz = {}", significant(t.db))?;
     writeln!(out)?;
+    let threshold = model.decision_threshold();
     writeln!(
         out,
-        "prediction: {:?} (a {} 0.5)",
-        model.labels.decode(t.a >= 0.5),
-        if t.a >= 0.5 { "≥" } else { "<" }
+        "prediction: {:?} (a {} {threshold}{})",
+        model.labels.decode(t.a >= threshold),
+        if t.a >= threshold { "≥" } else { "<" },
+        if model.threshold.is_some() {
+            ", the model's threshold"
+        } else {
+            ""
+        }
     )?;
     Ok(ExitCode::SUCCESS)
 }
