@@ -19,6 +19,7 @@ mod plotting;
 mod predict;
 mod progress;
 mod report;
+mod show;
 pub mod signals;
 mod train;
 
@@ -53,6 +54,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Write synthetic data drawn from a known logistic model (CSV, or LIBSVM when sparse).
     Generate(generate::GenerateArgs),
+    /// Print what a model file holds: classes, features, the weights ranked by |w_j·s_j|,
+    /// bias, threshold and how it was trained.
+    Show(show::ShowArgs),
 }
 
 /// `--format`: the data file's format, when its name does not say.
@@ -188,6 +192,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Show(args) => show::run(args),
     }
 }
 
