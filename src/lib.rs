@@ -14,6 +14,7 @@
 //! | standardised features, model on the raw scale | [`standardize`] |
 //! | accuracy, precision, recall, F1, log loss, ROC AUC (per class for K) | [`metrics`] |
 //! | the saved model | [`model`] |
+//! | weights ranked by \|w_j·s_j\|, odds ratios e^(w_j) | [`weights`] |
 //! | the graph drawn: forward values on nodes, dL/du on edges | [`graph_dot`] |
 //! | cost curve, ROC, precision–recall, reliability diagram, weights, decision boundary | [`plot`] |
 //! | one self-contained HTML training report | [`report`] |
@@ -41,6 +42,7 @@ pub mod solver;
 pub mod standardize;
 pub mod synthetic;
 pub mod train;
+pub mod weights;
 
 pub use data::{Dataset, Design, Features, Precision};
 pub use error::{Error, Result};

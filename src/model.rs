@@ -23,9 +23,12 @@ use std::path::Path;
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "logreg-model";
 /// The newest format version this build writes (it reads versions 1 to this one). A file is
-/// written at the lowest version that holds it: 3 when it has an input `encoding`, which a
-/// reader of version 2 would skip and then predict wrongly; 2 otherwise.
+/// written at the lowest version that holds it: 3 when it has an input `encoding` or a decision
+/// `threshold`, which a reader of version 2 would skip and then predict wrongly; 2 otherwise.
 pub const FORMAT_VERSION: u64 = 3;
+
+/// The decision threshold of a binary model that stores none: a row is positive when a ≥ 1/2.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 /// A model file to parse: from its text when small, as it is read when large, so a large file
 /// costs the memory of what it holds, not of its text too (a field this version does not know
@@ -179,6 +182,10 @@ pub struct Model {
     pub weights: Vec<Vec<f64>>,
     /// Raw-scale biases, one per neuron.
     pub bias: Vec<f64>,
+    /// Binary models: label a row positive when a ≥ this, 0 < t < 1 (see
+    /// [`Model::decision_threshold`]); absent, the default [`DEFAULT_THRESHOLD`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
     /// Column means and scales used in training; `null` when standardisation was off.
     pub standardization: Option<Standardization>,
     pub training: TrainingSummary,
@@ -206,6 +213,12 @@ impl Model {
     /// K, the classes.
     pub fn classes(&self) -> usize {
         self.labels.len()
+    }
+
+    /// The probability at or above which a binary model labels a row positive: the stored
+    /// threshold, else [`DEFAULT_THRESHOLD`].
+    pub fn decision_threshold(&self) -> f64 {
+        self.threshold.unwrap_or(DEFAULT_THRESHOLD)
     }
 
     /// z_ik = w_k·x_i + b_k for every row and neuron, row by row (m × neurons).
@@ -269,7 +282,11 @@ impl Model {
 
     /// The lowest format version that holds this model (see [`FORMAT_VERSION`]).
     pub fn needed_version(&self) -> u64 {
-        if self.encoding.is_some() { 3 } else { 2 }
+        if self.encoding.is_some() || self.threshold.is_some() {
+            3
+        } else {
+            2
+        }
     }
 
     /// Writes the model atomically to `path`.
@@ -324,6 +341,7 @@ impl Model {
                     multiclass: Multiclass::Binary,
                     weights: vec![v1.weights],
                     bias: vec![v1.bias],
+                    threshold: None,
                     standardization: v1.standardization,
                     training: v1.training,
                 }
@@ -356,7 +374,7 @@ impl Model {
         }
         if model.format_version < model.needed_version() {
             return Err(format_error(format!(
-                "a version {} file cannot hold what this one does (an input encoding needs version {})",
+                "a version {} file cannot hold what this one does (an input encoding or a threshold needs version {})",
                 model.format_version,
                 model.needed_version()
             )));
@@ -393,6 +411,20 @@ impl Model {
             .all(|w| w.is_finite())
         {
             return Err(format_error("weights must be finite numbers".into()));
+        }
+        match model.threshold {
+            Some(t) if model.multiclass != Multiclass::Binary => {
+                return Err(format_error(format!(
+                    "a threshold ({t}) applies to binary models only, not to a {} model",
+                    model.multiclass.name()
+                )));
+            }
+            Some(t) if !(t > 0.0 && t < 1.0) => {
+                return Err(format_error(format!(
+                    "the threshold must be between 0 and 1 (exclusive), not {t}"
+                )));
+            }
+            _ => {}
         }
         Ok(model)
     }

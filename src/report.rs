@@ -20,6 +20,7 @@ use crate::model::{Model, Multiclass, ValidationSplit};
 use crate::plot::{Figure, Format};
 use crate::solver::FitReport;
 use crate::train::ValidationPoint;
+use crate::weights::{Ranked, odds_ratio_text};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -289,6 +290,9 @@ impl Report<'_> {
                 format!("{}, {}", m.labels.negative(), m.labels.positive()),
             );
             row(&mut h, "bias b", format!("{:.6}", m.bias[0]));
+            if let Some(t) = m.threshold {
+                row(&mut h, "decision threshold (stored in the model)", t);
+            }
         } else {
             let names: Vec<&str> = m.labels.classes.iter().map(String::as_str).collect();
             row(
@@ -444,31 +448,13 @@ impl Report<'_> {
     }
 }
 
-/// s_j of feature j (1 where none is known).
-fn scale_of(scales: &FeatureScales, j: usize) -> f64 {
-    scales.scale.get(j).copied().unwrap_or(1.0)
-}
-
-/// An odds ratio e^w to four significant digits: fixed-point from 0.001 to 10,000, else
-/// e-notation, and e^w itself where it is beyond f64's range.
-fn ratio_text(w: f64) -> String {
-    let r = w.exp();
-    if (1e-3..1e4).contains(&r) {
-        let decimals = (3 - r.log10().floor() as i32).max(0) as usize;
-        format!("{r:.decimals$}")
-    } else if r > 0.0 && r.is_finite() {
-        format!("{r:.3e}")
-    } else {
-        format!("e^({w:.1})")
-    }
-}
-
 /// The binary model's weights, by |w_j·s_j| (the weight on the standardised scale, which is
 /// comparable across features), with the odds ratios per raw unit, e^(w_j), and per standard
 /// deviation, e^(w_j·s_j).
 fn weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
     let w = &m.weights[0];
-    let standardized: Vec<f64> = (0..w.len()).map(|j| w[j] * scale_of(scales, j)).collect();
+    let ranked = Ranked::new(m, &scales.scale);
+    let standardized = &ranked.standardized[0];
     let _ = writeln!(
         h,
         "<h2>Weights</h2>\n<p class=\"note\">Sorted by |w_j·s_j|, the weight on the standardised feature (x_j − μ_j)/s_j, which is comparable across features; {} The odds a/(1 − a) of {} are multiplied by e^(w_j) per unit of x_j, and by e^(w_j·s_j) per standard deviation, the other features held fixed.</p>",
@@ -476,16 +462,16 @@ fn weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
         escape(&format!("{:?}", m.labels.positive()))
     );
     h.push_str("<table id=\"weights-table\">\n<tr><th>feature</th><th>w_j (raw scale)</th><th>s_j</th><th>w_j·s_j (standardised)</th><th>odds ratio per unit, e^(w_j)</th><th>odds ratio per s.d., e^(w_j·s_j)</th></tr>\n");
-    for j in crate::plot::curves::largest_weights(&standardized, standardized.len()) {
+    for &j in &ranked.order {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&m.feature_names[j]),
             w[j],
-            scale_of(scales, j),
+            ranked.scale[j],
             standardized[j],
-            ratio_text(w[j]),
-            ratio_text(standardized[j])
+            odds_ratio_text(w[j]),
+            odds_ratio_text(standardized[j])
         );
     }
     h.push_str("</table>\n");
@@ -674,27 +660,21 @@ fn class_table_of(
 /// ratio of class k against the rest per standard deviation, e^(w_kj·s_j).
 fn class_weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
     let weight = |k: usize, j: usize| m.weights[k].get(j).copied().unwrap_or(0.0);
-    let standardized = |k: usize, j: usize| weight(k, j) * scale_of(scales, j);
-    let largest: Vec<f64> = (0..m.feature_names.len())
-        .map(|j| {
-            (0..m.weights.len())
-                .map(|k| standardized(k, j).abs())
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    let order = crate::plot::curves::largest_weights(&largest, largest.len());
+    let ranked = Ranked::new(m, &scales.scale);
+    let standardized = |k: usize, j: usize| ranked.standardized[k][j];
+    let order = &ranked.order;
     let _ = writeln!(
         h,
         "<h2>Weights</h2>\n<p class=\"note\">Features sorted by their largest |w_kj·s_j| over the classes, the weight on the standardised feature (x_j − μ_j)/s_j, which is comparable across features; {}</p>",
         escape(&scales.source)
     );
     h.push_str("<table id=\"scales-table\"><caption>s_j, the scale of each feature</caption>\n<tr><th>feature</th><th>s_j</th></tr>\n");
-    for &j in &order {
+    for &j in order {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"n\">{:.6}</td></tr>",
             escape(&m.feature_names[j]),
-            scale_of(scales, j)
+            ranked.scale[j]
         );
     }
     h.push_str("</table>\n");
@@ -703,7 +683,7 @@ fn class_weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
         m,
         "standardised-weights-table",
         "w_kj·s_j (standardised), one column per class",
-        &order,
+        order,
         |k, j| format!("{:.6}", standardized(k, j)),
     );
     class_table_of(
@@ -711,7 +691,7 @@ fn class_weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
         m,
         "weights-table",
         "w_kj (raw scale, what prediction uses), one column per class",
-        &order,
+        order,
         |k, j| format!("{:.6}", weight(k, j)),
     );
     match m.multiclass {
@@ -720,8 +700,8 @@ fn class_weights_table(h: &mut String, m: &Model, scales: &FeatureScales) {
             m,
             "odds-table",
             "odds ratio of class k against the rest per standard deviation of x_j, e^(w_kj·s_j) (each neuron is a binary model of its class against the rest)",
-            &order,
-            |k, j| ratio_text(standardized(k, j)),
+            order,
+            |k, j| odds_ratio_text(standardized(k, j)),
         ),
         _ => h.push_str("<p class=\"note\">No odds ratios for a multinomial model: its weights are centred over the classes (Σ_k w_kj = 0), and only differences between classes mean something. The odds of class k against class l, p_k/p_l = e^(z_k − z_l), are multiplied by e^((w_kj − w_lj)·s_j) per standard deviation of x_j.</p>\n"),
     }

@@ -384,6 +384,7 @@ fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model
             .map(|k| weights[k * n..(k + 1) * n].to_vec())
             .collect(),
         bias: biases,
+        threshold: None,
         standardization: options.standardize.then(|| prepared.scaling.clone()),
         training: TrainingSummary {
             solver: String::new(),

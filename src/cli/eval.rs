@@ -18,14 +18,11 @@ pub struct EvalArgs {
     /// and value (default: a warning, and the row's indicators for that column are all 0).
     #[arg(long)]
     pub strict: bool,
-    /// Predict the positive class when its probability is at least T.
-    #[arg(
-        long,
-        value_name = "T",
-        default_value_t = 0.5,
-        allow_negative_numbers = true
-    )]
-    pub threshold: f64,
+    /// Two classes: predict the positive class when its probability is at least T (0 < T < 1),
+    /// for accuracy, precision, recall, F1 and the confusion matrix [default: the model's
+    /// stored threshold, else 0.5].
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
     /// Weigh each row by this column of the data (weighted metrics).
     #[arg(long, value_name = "COLUMN")]
     pub sample_weight: Option<String>,
@@ -54,9 +51,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         }
         .into());
     }
-    let model = Model::load(&args.model)?;
+    let mut model = Model::load(&args.model)?;
+    let threshold = super::decision_threshold(args.threshold, &model)?;
     let format = super::FormatArg::resolve(args.format);
-    let mut model = model;
     if let Some(column) = &args.sample_weight {
         // The weight column is not a feature: the file may hold it besides them.
         model.training.sample_weight = Some(column.clone());
@@ -80,12 +77,8 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let m = metrics::evaluate_weighted(
-        &y,
-        &model.logits(x.design()),
-        args.threshold,
-        weights.as_deref(),
-    );
+    let m =
+        metrics::evaluate_weighted(&y, &model.logits(x.design()), threshold, weights.as_deref());
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
     } else {

@@ -1,5 +1,6 @@
 //! `logreg explain`: one example's forward and backward pass through the neuron's graph.
 
+use super::output::significant;
 use anyhow::Result;
 use clap::Args;
 use logreg::graph::Neuron;
@@ -143,11 +144,17 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     }
     writeln!(out, "  db = dz = {}", significant(t.db))?;
     writeln!(out)?;
+    let threshold = model.decision_threshold();
     writeln!(
         out,
-        "prediction: {:?} (a {} 0.5)",
-        model.labels.decode(t.a >= 0.5),
-        if t.a >= 0.5 { "≥" } else { "<" }
+        "prediction: {:?} (a {} {threshold}{})",
+        model.labels.decode(t.a >= threshold),
+        if t.a >= threshold { "≥" } else { "<" },
+        if model.threshold.is_some() {
+            ", the model's threshold"
+        } else {
+            ""
+        }
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -301,20 +308,6 @@ fn top_note(shown: &Shown, by: &str) -> Option<String> {
         shown.features.len() + shown.others.len(),
         shown.others.len()
     ))
-}
-
-/// v with seven significant digits: fixed-point between 1e-3 and 1e7, else in e-notation, so
-/// that a loss of 1e-12 does not print as 0.000000.
-fn significant(v: f64) -> String {
-    let size = v.abs();
-    if v == 0.0 || !v.is_finite() {
-        format!("{v}")
-    } else if (1e-3..1e7).contains(&size) {
-        let decimals = (6 - size.log10().floor() as i32).max(0) as usize;
-        format!("{v:.decimals$}")
-    } else {
-        format!("{v:.6e}")
-    }
 }
 
 /// a = σ(z), written as 1 − σ(−z) when it is within 1e-6 of 1, so that the digits that matter

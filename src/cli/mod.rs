@@ -20,6 +20,7 @@ mod plotting;
 mod predict;
 mod progress;
 mod report;
+mod show;
 pub mod signals;
 mod train;
 
@@ -54,6 +55,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Write synthetic data drawn from a known logistic model (CSV, or LIBSVM when sparse).
     Generate(generate::GenerateArgs),
+    /// Print what a model file holds: classes, features, the weights ranked by |w_j·s_j|,
+    /// bias, threshold and how it was trained.
+    Show(show::ShowArgs),
 }
 
 /// `--format`: the data file's format, when its name does not say.
@@ -146,14 +150,30 @@ pub fn message(err: &anyhow::Error) -> String {
     line
 }
 
-/// `--threshold` must be a probability.
-pub fn check_threshold(threshold: f64) -> Result<()> {
-    if (0.0..=1.0).contains(&threshold) {
-        Ok(())
-    } else {
-        Err(usage(format!(
-            "--threshold must be between 0 and 1, not {threshold}"
-        )))
+/// `--threshold` must be a probability strictly between 0 and 1 (at 0 or 1 every row, or
+/// almost none, would be positive).
+pub fn check_threshold(threshold: Option<f64>) -> Result<()> {
+    match threshold {
+        Some(t) if !(t > 0.0 && t < 1.0) => Err(usage(format!(
+            "--threshold must be between 0 and 1 (exclusive), not {t}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The decision threshold for `model`: `--threshold` when given, else the model's own (see
+/// [`logreg::Model::decision_threshold`]). A model of K classes labels each row with its most probable
+/// class, so `--threshold` is a usage error for it.
+pub fn decision_threshold(threshold: Option<f64>, model: &logreg::Model) -> Result<f64> {
+    check_threshold(threshold)?;
+    match threshold {
+        Some(_) if model.multiclass != logreg::model::Multiclass::Binary => Err(usage(format!(
+            "--threshold applies to models of two classes only: this {} model of {} classes labels each row with its most probable class",
+            model.multiclass.name(),
+            model.classes()
+        ))),
+        Some(t) => Ok(t),
+        None => Ok(model.decision_threshold()),
     }
 }
 
@@ -178,6 +198,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Show(args) => show::run(args),
     }
 }
 

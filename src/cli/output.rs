@@ -5,6 +5,20 @@ use logreg::separation::{Separation, Unchecked};
 use logreg::{FitReport, Termination, Trained};
 use std::io::Write;
 
+/// v with seven significant digits: fixed-point between 1e-3 and 1e7, else in e-notation, so
+/// that a loss of 1e-12 does not print as 0.000000.
+pub fn significant(v: f64) -> String {
+    let size = v.abs();
+    if v == 0.0 || !v.is_finite() {
+        format!("{v}")
+    } else if (1e-3..1e7).contains(&size) {
+        let decimals = (6 - size.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.6e}")
+    }
+}
+
 /// One line saying how the fit ended.
 pub fn fit_summary(report: &FitReport) -> String {
     format!(
@@ -29,7 +43,7 @@ pub fn gap_phrase(bound: Option<f64>) -> String {
 }
 
 /// The names of the diverging coefficients of a separation, cut to a readable length.
-fn diverging(separation: &Separation, names: &[String]) -> String {
+pub fn diverging(separation: &Separation, names: &[String]) -> String {
     let mut list: Vec<&str> = separation
         .diverging
         .iter()

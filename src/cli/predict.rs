@@ -24,6 +24,10 @@ pub struct PredictArgs {
     /// `probability_<label>` per class, in class order.
     #[arg(long)]
     pub proba: bool,
+    /// Two classes: label a row positive when its probability is at least T (0 < T < 1)
+    /// [default: the model's stored threshold, else 0.5].
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
     /// optionally .gz; otherwise CSV].
     #[arg(long, value_enum)]
@@ -31,7 +35,9 @@ pub struct PredictArgs {
 }
 
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
+    super::check_threshold(args.threshold)?;
     let model = Model::load(&args.model)?;
+    let threshold = super::decision_threshold(args.threshold, &model)?;
     let data = logreg::data::load_for_model(
         &args.data,
         super::FormatArg::resolve(args.format),
@@ -50,7 +56,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
             writeln!(text, "prediction")?;
         }
         for p in a {
-            let label = model.labels.decode(p >= 0.5);
+            let label = model.labels.decode(p >= threshold);
             if args.proba {
                 writeln!(text, "{},{}", quote(label), p)?;
             } else {

@@ -27,14 +27,10 @@ pub struct ReportArgs {
     /// `logreg train --json`. Adds the fit report and the cost curve.
     #[arg(long, value_name = "FILE")]
     pub fit: Option<PathBuf>,
-    /// Predict the positive class when its probability is at least T.
-    #[arg(
-        long,
-        value_name = "T",
-        default_value_t = 0.5,
-        allow_negative_numbers = true
-    )]
-    pub threshold: f64,
+    /// Two classes: predict the positive class when its probability is at least T (0 < T < 1)
+    /// [default: the model's stored threshold, else 0.5].
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
     /// The data's format [default: from the file name: .csv, .svm/.libsvm, .parquet, each
     /// optionally .gz; otherwise CSV].
     #[arg(long, value_enum)]
@@ -44,6 +40,7 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     super::check_threshold(args.threshold)?;
     let model = Model::load(&args.model)?;
+    let threshold = super::decision_threshold(args.threshold, &model)?;
     let fit: Option<FitRecord> = match &args.fit {
         Some(path) => {
             let text = std::fs::read(path)
@@ -98,11 +95,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let mut multiclass = Vec::new();
     if model.multiclass == Multiclass::Binary {
         for (p, (_, y)) in selected.iter().enumerate() {
-            binary.push(metrics::evaluate(
-                y,
-                &model.logits(design(p)),
-                args.threshold,
-            ));
+            binary.push(metrics::evaluate(y, &model.logits(design(p)), threshold));
         }
         figures.extend(plot::evaluation_figures(
             &model,
@@ -110,12 +103,6 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             &selected[shown].1,
         ));
     } else {
-        if args.threshold != 0.5 {
-            super::say!(
-                "logreg: warning: --threshold applies to two classes only; each row gets its most probable of the {} classes",
-                model.classes()
-            );
-        }
         let mut logps = Vec::new();
         for (p, (_, y)) in selected.iter().enumerate() {
             let logp = model.log_probabilities(design(p));

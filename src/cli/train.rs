@@ -97,6 +97,11 @@ pub struct TrainArgs {
     /// number, or the later string in byte order].
     #[arg(long, value_name = "VALUE")]
     pub positive: Option<String>,
+    /// Two classes: store this decision threshold in the model (0 < T < 1), so that `predict`,
+    /// `eval` and `report` label a row positive when its probability is at least T [default:
+    /// none stored: 0.5].
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
     /// How three or more classes are modelled: auto (multinomial), multinomial (K softmax
     /// neurons, also for two classes), or ovr (K one-vs-rest sigmoid neurons).
     #[arg(long, value_enum, default_value = "auto")]
@@ -275,6 +280,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         .transpose()?;
     // Every option is checked before any data is read (--c again once the rows are known).
     args.fit.options(1, args.patience)?.check()?;
+    super::check_threshold(args.threshold)?;
     let options = LoadOptions {
         format: super::FormatArg::resolve(args.format),
         target: args.target.as_deref(),
@@ -298,6 +304,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         all.weights = Some(logreg::data::read_weight_file(file, all.n_rows())?);
     }
     let load_seconds = started.elapsed().as_secs_f64();
+    if args.threshold.is_some()
+        && (all.labels.len() != 2 || matches!(args.multiclass, MulticlassArg::Multinomial))
+    {
+        let k = all.labels.len();
+        let how = if k == 2 {
+            " with --multiclass multinomial"
+        } else {
+            ""
+        };
+        return Err(super::usage(format!(
+            "--threshold applies to models of two classes only: {k} classes{how} are modelled by {k} neurons, and each row gets its most probable class"
+        )));
+    }
     let (data, validation, split) = match (args.validation_fraction, &args.validation) {
         (Some(f), _) => {
             let s = split::stratified(&all.y, f, args.fit.seed)?;
@@ -387,6 +406,7 @@ fn fit_and_save(
     })?;
     watch.finish();
     trained.model.training.data = Some(args.data.display().to_string());
+    trained.model.threshold = args.threshold;
     trained.model.training.validation = validation.map(|(_, split)| split.clone());
     let validation = validation.map(|(v, _)| v);
     let report = &trained.report;

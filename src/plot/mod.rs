@@ -405,18 +405,13 @@ pub fn evaluation_figures(model: &Model, x: &dyn Design, y: &[f64]) -> Vec<Figur
         }));
     }
     // Weights on standardised features, w̃_j = w_j·s_j, are comparable across features.
-    let (values, standardized): (Vec<f64>, bool) = match &model.standardization {
-        Some(s) if !s.is_identity() => (
-            model.weights[0]
-                .iter()
-                .zip(&s.scale)
-                .map(|(w, s)| w * s)
-                .collect(),
-            true,
-        ),
-        _ => (model.weights[0].clone(), false),
-    };
-    let top = curves::largest_weights(&values, WEIGHTS_SHOWN);
+    let ranked = crate::weights::Ranked::by_training_scale(model);
+    let values = &ranked.standardized[0];
+    let standardized = model
+        .standardization
+        .as_ref()
+        .is_some_and(|s| !s.is_identity());
+    let top = &ranked.order[..ranked.order.len().min(WEIGHTS_SHOWN)];
     if !top.is_empty() {
         figures.push(Figure::Weights(Weights {
             names: top
@@ -503,28 +498,15 @@ pub fn multiclass_figures(
     }
 
     // Per feature j, the class k* of largest |w̃_kj| (the first of equal ones) and w̃_k*j.
-    let scale = |j: usize| match &model.standardization {
-        Some(s) if !s.is_identity() => s.scale.get(j).copied().unwrap_or(1.0),
-        _ => 1.0,
-    };
+    let ranked = crate::weights::Ranked::by_training_scale(model);
     let standardized = model
         .standardization
         .as_ref()
         .is_some_and(|s| !s.is_identity());
-    let mut best_class = Vec::with_capacity(model.feature_names.len());
-    let mut best = Vec::with_capacity(model.feature_names.len());
-    for j in 0..model.feature_names.len() {
-        let mut top = (0, 0.0f64);
-        for (c, w) in model.weights.iter().enumerate() {
-            let v = w.get(j).copied().unwrap_or(0.0) * scale(j);
-            if v.abs() > top.1.abs() {
-                top = (c, v);
-            }
-        }
-        best_class.push(top.0);
-        best.push(top.1);
-    }
-    let top = curves::largest_weights(&best, WEIGHTS_SHOWN);
+    let (best_class, best): (Vec<usize>, Vec<f64>) = (0..model.feature_names.len())
+        .map(|j| ranked.largest(j))
+        .unzip();
+    let top = &ranked.order[..ranked.order.len().min(WEIGHTS_SHOWN)];
     if !top.is_empty() {
         figures.push(Figure::ClassWeights(ClassWeights {
             names: top.iter().map(|&j| cut(&model.feature_names[j])).collect(),
