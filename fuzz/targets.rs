@@ -6,11 +6,11 @@
 //! consistent (see [`check_dataset`]). A few leading input bytes choose the loader's options
 //! where the format leaves room for them (CSV, LIBSVM), so the fuzzer explores those too.
 
+use logreg::data::encoding::{EncodeOptions, Missing};
 use logreg::data::{
     DEFAULT_MAX_CLASSES, Dataset, Features, Format, LabelMap, LoadOptions, MAX_CLASSES_LIMIT,
     Precision, Schema, load_matching, load_training,
 };
-use logreg::data::encoding::{EncodeOptions, Missing};
 use logreg::model::Model;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -133,7 +133,13 @@ pub fn libsvm(data: &[u8]) {
             ignored: &[],
             encoding: None,
         };
-        let read = load_matching(&path, Some(Format::LibSvm), &schema, precision(options), false);
+        let read = load_matching(
+            &path,
+            Some(Format::LibSvm),
+            &schema,
+            precision(options),
+            false,
+        );
         if let Ok(data) = read {
             check_matching(&data.features, data.y.as_deref(), &schema);
         }

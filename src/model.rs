@@ -379,6 +379,9 @@ impl Model {
                 model.needed_version()
             )));
         }
+        // Held as the version that holds it, which is what it is saved as.
+        let mut model = model;
+        model.format_version = model.needed_version();
         if let Some(e) = &model.encoding
             && e.feature_names() != model.feature_names
         {

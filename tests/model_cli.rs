@@ -57,7 +57,11 @@ fn store_threshold(model: &str, threshold: Value) {
     let mut json = read_json(Path::new(model));
     match threshold {
         Value::Null => json.as_object_mut().unwrap().remove("threshold"),
-        t => json.as_object_mut().unwrap().insert("threshold".into(), t),
+        t => {
+            // A stored threshold needs format version 3 (a reader of version 2 would skip it).
+            json["format_version"] = serde_json::json!(3);
+            json.as_object_mut().unwrap().insert("threshold".into(), t)
+        }
     };
     std::fs::write(model, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
 }

@@ -40,7 +40,13 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the backward pass", args.strict)?;
+    let (x, y) = super::labelled_data(
+        &args.data,
+        args.format,
+        &model,
+        "the backward pass",
+        args.strict,
+    )?;
     let rows = x.design().n_rows();
     if args.row == 0 || args.row > rows {
         return Err(Error::RowOutOfRange {

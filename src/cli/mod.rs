@@ -11,7 +11,6 @@ macro_rules! say {
 pub(crate) use say;
 
 mod demo;
-pub mod table;
 mod eval;
 mod explain;
 mod generate;
@@ -22,6 +21,7 @@ mod progress;
 mod report;
 mod show;
 pub mod signals;
+pub mod table;
 mod train;
 
 use anyhow::Result;

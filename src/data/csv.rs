@@ -14,9 +14,9 @@
 //! storage.
 
 use super::dense::{DenseMatrix, Element};
+use super::encoding::EncodeOptions;
 use super::labels::{ChunkLabels, MISSING_ID, RawLabels};
 use super::source::{Chunk, Source, is_blank, parse_chunks, trim_line};
-use super::encoding::EncodeOptions;
 use super::{Dataset, Features, Precision};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
@@ -124,9 +124,65 @@ struct Rows<T> {
     text: ChunkText,
     /// Missing numeric cells, as indices row · n + feature within the chunk.
     missing: Vec<usize>,
-    /// Per feature (when kinds are told from the values): the first line with a number in it,
-    /// 0 for none.
-    first_number: Vec<usize>,
+    firsts: Firsts,
+}
+
+/// Per feature whose kind is told from its values ([`Kind::Either`]): the first line with a
+/// number in it and the first with a missing cell, 0 for none (empty when no kind is told).
+#[derive(Debug, Clone, Default)]
+struct Firsts {
+    number: Vec<usize>,
+    missing: Vec<usize>,
+}
+
+impl Firsts {
+    fn new(n: usize, columns: &Columns) -> Self {
+        if columns
+            .kinds
+            .iter()
+            .any(|k| matches!(k, Kind::Either { .. }))
+        {
+            Firsts {
+                number: vec![0; n],
+                missing: vec![0; n],
+            }
+        } else {
+            Firsts::default()
+        }
+    }
+
+    #[inline]
+    fn number(&mut self, slot: usize, line: usize) {
+        if let Some(first @ 0) = self.number.get_mut(slot) {
+            *first = line;
+        }
+    }
+
+    #[inline]
+    fn missing(&mut self, slot: usize, line: usize) {
+        if let Some(first @ 0) = self.missing.get_mut(slot) {
+            *first = line;
+        }
+    }
+
+    /// The first number's line of `slot`, if any.
+    fn number_at(&self, slot: usize) -> Option<usize> {
+        self.number.get(slot).copied().filter(|&l| l != 0)
+    }
+
+    /// Takes the lines of a later chunk where this has none.
+    fn merge(&mut self, later: &Firsts) {
+        for (mine, theirs) in [
+            (&mut self.number, &later.number),
+            (&mut self.missing, &later.missing),
+        ] {
+            for (m, &t) in mine.iter_mut().zip(theirs) {
+                if *m == 0 {
+                    *m = t;
+                }
+            }
+        }
+    }
 }
 
 /// The text columns of one chunk.
@@ -303,7 +359,7 @@ impl CsvFile {
         };
         parse_chunks(&mut source, Some(first), parse, |rows: Rows<T>| {
             let before: usize = counts.iter().sum();
-            text.add(&path, &header, before, rows.count, rows.text, &rows.first_number)?;
+            text.add(&path, &header, before, rows.count, rows.text, &rows.firsts)?;
             values.extend_from_slice(&rows.values);
             missing.extend(rows.missing.iter().map(|m| before * n + m));
             ids.extend_from_slice(&rows.ids);
@@ -315,6 +371,20 @@ impl CsvFile {
         let rows: usize = counts.iter().sum();
         if rows == 0 {
             return Err(Error::NoRows { path });
+        }
+        // A missing cell in a column told from its values is an error only if the column is
+        // numeric and missing cells are not accepted (in a text column it is a level).
+        for (slot, &line) in text.firsts.missing.iter().enumerate() {
+            let refused = columns.kind(slot) == Kind::Either { missing: false };
+            if line != 0 && refused && !text.merged.contains_key(&slot) {
+                let column = columns.features[slot];
+                return Err(Error::Parse {
+                    path,
+                    line,
+                    column: column + 1,
+                    reason: format!("column {:?}: {}", header[column], missing_cell(b"", false)),
+                });
+            }
         }
         let labels = RawLabels::merge(locals, &counts, ids);
         Ok(Table {
@@ -333,17 +403,16 @@ struct TextColumns<'c> {
     /// Per text feature: the chunks' tables and row counts, the rows' ids, and its first text
     /// line.
     merged: std::collections::BTreeMap<usize, (Vec<ChunkLabels>, Vec<usize>, Vec<u32>, usize)>,
-    /// Per feature told from its values: the first line with a number, 0 for none yet.
-    first_number: Vec<usize>,
+    /// The first lines with a number and with a missing cell, over the chunks so far.
+    firsts: Firsts,
 }
 
 impl<'c> TextColumns<'c> {
     fn new(n: usize, columns: &'c Columns) -> Self {
-        let telling = columns.kinds.iter().any(|k| matches!(k, Kind::Either { .. }));
         TextColumns {
             columns,
             merged: Default::default(),
-            first_number: if telling { vec![0; n] } else { Vec::new() },
+            firsts: Firsts::new(n, columns),
         }
     }
 
@@ -356,7 +425,7 @@ impl<'c> TextColumns<'c> {
         before: usize,
         count: usize,
         chunk: ChunkText,
-        first_number: &[usize],
+        firsts: &Firsts,
     ) -> Result<()> {
         let mixed = |feature: usize, number: usize, text: usize| {
             let column = self.columns.features[feature];
@@ -376,10 +445,14 @@ impl<'c> TextColumns<'c> {
             let f = cells.feature;
             seen.push(f);
             if !self.merged.contains_key(&f) {
-                if let Some(&number) = self.first_number.get(f).filter(|&&l| l != 0) {
+                if let Some(number) = self.firsts.number_at(f) {
                     return Err(mixed(f, number, cells.first_line));
                 }
-                let padding = (vec![ChunkLabels::unlimited()], vec![before], vec![MISSING_ID; before]);
+                let padding = (
+                    vec![ChunkLabels::unlimited()],
+                    vec![before],
+                    vec![MISSING_ID; before],
+                );
                 self.merged
                     .insert(f, (padding.0, padding.1, padding.2, cells.first_line));
             }
@@ -392,18 +465,14 @@ impl<'c> TextColumns<'c> {
             if seen.contains(&f) {
                 continue;
             }
-            if let Some(&number) = first_number.get(f).filter(|&&l| l != 0) {
+            if let Some(number) = firsts.number_at(f) {
                 return Err(mixed(f, number, *first_text));
             }
             locals.push(ChunkLabels::unlimited());
             counts.push(count);
             ids.resize(ids.len() + count, MISSING_ID);
         }
-        for (mine, &theirs) in self.first_number.iter_mut().zip(first_number) {
-            if *mine == 0 {
-                *mine = theirs;
-            }
-        }
+        self.firsts.merge(firsts);
         Ok(())
     }
 
@@ -680,7 +749,10 @@ pub(crate) fn parse_number<T: Element>(cell: &[u8]) -> std::result::Result<T, St
 enum Role {
     /// The numeric feature stored at this position of a row; `missing`: a missing cell is
     /// accepted.
-    Feature { slot: usize, missing: bool },
+    Feature {
+        slot: usize,
+        missing: bool,
+    },
     /// The text feature at this position.
     Text(usize),
     Target,
@@ -693,9 +765,12 @@ fn roles(width: usize, columns: &Columns) -> Vec<Role> {
     let mut roles = vec![Role::Ignored; width];
     for (slot, &col) in columns.features.iter().enumerate() {
         roles[col] = match columns.kind(slot) {
-            Kind::Number { missing, .. } | Kind::Either { missing } => {
-                Role::Feature { slot, missing }
-            }
+            Kind::Number { missing, .. } => Role::Feature { slot, missing },
+            // Whether a missing cell is an error is known only at the end (see `CsvFile::read`).
+            Kind::Either { .. } => Role::Feature {
+                slot,
+                missing: true,
+            },
             Kind::Text => Role::Text(slot),
         };
     }
@@ -718,8 +793,8 @@ struct Aside {
 
 /// The fast path for an unquoted line of plain decimals: fields are split and parsed in one
 /// scan, features into `out` and the weight column into `weight`, text cells and missing
-/// cells (where accepted) into `aside`; `first_number` (if not empty) gets `line` for each
-/// feature whose first number this is. Returns the label's byte range, or None whenever anything
+/// cells (where accepted) into `aside`; `firsts` records the first numbers and missing cells of
+/// the features told from their values. Returns the label's byte range, or None whenever anything
 /// is unusual (quotes, spaces, a value the fast decimal path declines, a wrong field count),
 /// and the careful path then reads the line and reports any error precisely.
 #[allow(clippy::too_many_arguments)]
@@ -730,7 +805,7 @@ fn scan_line<T: Element>(
     out: &mut [T],
     weight: &mut f64,
     aside: &mut Aside,
-    first_number: &mut [usize],
+    firsts: &mut Firsts,
     line_number: usize,
 ) -> Option<Option<Range<usize>>> {
     let mut p = 0;
@@ -743,13 +818,12 @@ fn scan_line<T: Element>(
             Role::Feature { slot, missing } => match scan_decimal(line, p) {
                 Some((value, end)) if line.get(end).is_none_or(|&c| c == delimiter) => {
                     out[slot] = T::from_f64(value)?;
-                    if let Some(first @ 0) = first_number.get_mut(slot) {
-                        *first = line_number;
-                    }
+                    firsts.number(slot, line_number);
                     end
                 }
                 None if missing && line.get(p).is_none_or(|&c| c == delimiter) => {
                     aside.missing.push(slot);
+                    firsts.missing(slot, line_number);
                     p
                 }
                 _ => return None,
@@ -787,7 +861,6 @@ fn parse_chunk<T: Element>(
     header: &[String],
 ) -> std::result::Result<Rows<T>, CellError> {
     let n = columns.features.len();
-    let telling = columns.kinds.iter().any(|k| matches!(k, Kind::Either { .. }));
     let mut roles = Cow::Borrowed(roles);
     let mut fields = Vec::with_capacity(header.len());
     let mut aside = Aside::default();
@@ -799,7 +872,7 @@ fn parse_chunk<T: Element>(
         labels: ChunkLabels::default(),
         text: ChunkText::default(),
         missing: Vec::new(),
-        first_number: if telling { vec![0; n] } else { Vec::new() },
+        firsts: Firsts::new(n, columns),
     };
     for slot in 0..n {
         if columns.kind(slot) == Kind::Text {
@@ -824,7 +897,7 @@ fn parse_chunk<T: Element>(
                 out,
                 &mut weight,
                 &mut aside,
-                &mut rows.first_number,
+                &mut rows.firsts,
                 line_number,
             )
         } else {
@@ -835,7 +908,13 @@ fn parse_chunk<T: Element>(
                 for (slot, range) in aside.text.drain(..) {
                     let cells = rows.text.cells(slot).expect("text columns start first");
                     let column = columns.features[slot];
-                    cells.push(trim(&line[range]), line_number, &columns.na_values, header, column)?;
+                    cells.push(
+                        trim(&line[range]),
+                        line_number,
+                        &columns.na_values,
+                        header,
+                        column,
+                    )?;
                 }
                 label.map(|r| Cow::Borrowed(trim(&line[r])))
             }
@@ -850,7 +929,7 @@ fn parse_chunk<T: Element>(
                     out,
                     missing: &mut aside.missing,
                     text: &mut rows.text,
-                    first_number: &mut rows.first_number,
+                    firsts: &mut rows.firsts,
                     row: rows.count,
                     line: line_number,
                 };
@@ -904,7 +983,7 @@ struct Careful<'a, T> {
     out: &'a mut [T],
     missing: &'a mut Vec<usize>,
     text: &'a mut ChunkText,
-    first_number: &'a mut [usize],
+    firsts: &'a mut Firsts,
     /// The row's index in its chunk, and its line.
     row: usize,
     line: usize,
@@ -951,8 +1030,11 @@ fn careful_line<'l, T: Element>(
             Kind::Text => unreachable!("text columns have the text role"),
         };
         if is_missing(&cell, &columns.na_values) {
-            if missing_ok {
+            // A column told from its values may yet turn out to be text, where a missing cell
+            // is a level: whether it is an error is known at the end (see `CsvFile::read`).
+            if missing_ok || told {
                 at.missing.push(slot);
+                at.firsts.missing(slot, at.line);
                 continue;
             }
             return Err(bad(col)(missing_cell(&cell, trained)));
@@ -960,9 +1042,7 @@ fn careful_line<'l, T: Element>(
         match parse_number(&cell) {
             Ok(v) => {
                 at.out[slot] = v;
-                if let Some(first @ 0) = at.first_number.get_mut(slot) {
-                    *first = at.line;
-                }
+                at.firsts.number(slot, at.line);
             }
             Err(reason) if fast_float2::parse::<f64, _>(&*cell).is_ok() => {
                 return Err(bad(col)(reason));
@@ -976,7 +1056,7 @@ fn careful_line<'l, T: Element>(
                 return Err(bad(col)(reason));
             }
             Err(_) => {
-                if let Some(&first) = at.first_number.get(slot).filter(|&&f| f != 0) {
+                if let Some(first) = at.firsts.number_at(slot) {
                     return Err((
                         col + 1,
                         mixed_column(
@@ -986,7 +1066,8 @@ fn careful_line<'l, T: Element>(
                         ),
                     ));
                 }
-                at.text.start(columns.features.len(), slot, true, at.row, at.line);
+                at.text
+                    .start(columns.features.len(), slot, true, at.row, at.line);
                 let cells = at.text.cells(slot).expect("just started");
                 cells
                     .push(&cell, at.line, &columns.na_values, header, col)
@@ -1016,7 +1097,9 @@ fn missing_cell(cell: &[u8], trained: bool) -> String {
              error or drop)"
         )
     } else {
-        format!("{what}; choose what to do with missing values with --missing drop|mean|median|indicator")
+        format!(
+            "{what}; choose what to do with missing values with --missing drop|mean|median|indicator"
+        )
     }
 }
 

@@ -296,7 +296,9 @@ impl Encoding {
                         .iter()
                         .position(|n| *n == MISSING)
                         .map_or(NO_LEVEL, |k| k as u32);
-                    let raw = table.text[f].as_ref().expect("categorical columns are read as text");
+                    let raw = table.text[f]
+                        .as_ref()
+                        .expect("categorical columns are read as text");
                     let mut unknown = Vec::new();
                     let codes: Vec<u32> = raw
                         .values
@@ -365,7 +367,9 @@ pub fn learn<T: Element>(
     let m = table.features.n_rows();
     let mut missing_in = vec![0usize; n];
     for &cell in &table.missing {
-        missing_in[cell % n] += 1;
+        if table.text[cell % n].is_none() {
+            missing_in[cell % n] += 1;
+        }
     }
     let mut columns = Vec::with_capacity(n);
     let mut plan = Plan {
@@ -377,9 +381,7 @@ pub fn learn<T: Element>(
             None => {
                 let fill = match options.missing {
                     Missing::Error | Missing::Drop => None,
-                    Missing::Mean | Missing::Indicator => {
-                        Some(column_mean(path, &table, f, name)?)
-                    }
+                    Missing::Mean | Missing::Indicator => Some(column_mean(path, &table, f, name)?),
                     Missing::Median => Some(column_median(path, &table, f, name)?),
                 };
                 let indicator = options.missing == Missing::Indicator && missing_in[f] > 0;
@@ -401,7 +403,10 @@ pub fn learn<T: Element>(
     let kept = (options.missing == Missing::Drop && !table.missing.is_empty()).then(|| {
         let mut complete = vec![true; m];
         for &cell in &table.missing {
-            complete[cell / n] = false;
+            // (Cells of a text column are missing there before its first text value.)
+            if table.text[cell % n].is_none() {
+                complete[cell / n] = false;
+            }
         }
         (0..m).filter(|&i| complete[i]).collect::<Vec<_>>()
     });
@@ -465,7 +470,9 @@ fn categorical(
             return Err(Error::Column {
                 path: path.into(),
                 column: name.to_owned(),
-                reason: format!("the value {reserved:?} is the name logreg gives a level of its own; rename it"),
+                reason: format!(
+                    "the value {reserved:?} is the name logreg gives a level of its own; rename it"
+                ),
             });
         }
     }
@@ -488,7 +495,11 @@ fn categorical(
         });
     }
     let dropped = (options.drop_first && !kept.is_empty()).then(|| kept[0]);
-    let with_indicator: Vec<usize> = kept.iter().copied().filter(|&id| Some(id) != dropped).collect();
+    let with_indicator: Vec<usize> = kept
+        .iter()
+        .copied()
+        .filter(|&id| Some(id) != dropped)
+        .collect();
     let mut codes = vec![NO_LEVEL; raw.values.len()];
     for (k, &id) in with_indicator.iter().enumerate() {
         codes[id] = k as u32;

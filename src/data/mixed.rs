@@ -172,7 +172,9 @@ impl Design for MixedMatrix {
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
         let n0 = self.numeric_width();
-        self.numeric.design().add_rows(rows.clone(), coef, &mut g[..n0]);
+        self.numeric
+            .design()
+            .add_rows(rows.clone(), coef, &mut g[..n0]);
         for b in &self.blocks {
             for (&c, i) in coef.iter().zip(rows.clone()) {
                 if let Some(j) = b.feature(i) {

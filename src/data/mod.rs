@@ -25,8 +25,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use dense::{DenseMatrix, Element};
-pub use mixed::MixedMatrix;
 pub use labels::{DEFAULT_MAX_CLASSES, LabelMap, MAX_CLASSES_LIMIT};
+pub use mixed::MixedMatrix;
 pub use sparse::CsrMatrix;
 
 /// The operations on X that the objective, the solvers and prediction use.
@@ -258,9 +258,7 @@ impl Features {
             Features::Dense64(m) if nonzero_fraction(&|| m.count_nonzero()) => {
                 Features::Sparse64(CsrMatrix::from_dense(&m))
             }
-            Features::Mixed(m) => {
-                Features::Mixed(Box::new(m.sparsify_numeric_if_below(threshold)))
-            }
+            Features::Mixed(m) => Features::Mixed(Box::new(m.sparsify_numeric_if_below(threshold))),
             other => other,
         }
     }
