@@ -6,6 +6,7 @@
 //! consistent (see [`check_dataset`]). A few leading input bytes choose the loader's options
 //! where the format leaves room for them (CSV, LIBSVM), so the fuzzer explores those too.
 
+use logreg::data::ReadOptions;
 use logreg::data::encoding::{EncodeOptions, Missing};
 use logreg::data::{
     DEFAULT_MAX_CLASSES, Dataset, Features, Format, LabelMap, LoadOptions, MAX_CLASSES_LIMIT,
@@ -54,6 +55,7 @@ pub fn csv(data: &[u8]) {
             min_frequency: 1 + text.len() % 3,
             ..EncodeOptions::default()
         },
+        delimiter: (text.len() % 5 == 4).then_some(b';'),
     };
     if let Ok(data) = load_training(&path, &load) {
         check_dataset(&data, &load);
@@ -67,7 +69,11 @@ pub fn csv(data: &[u8]) {
                 ignored: &data.ignored,
                 encoding: data.encoding.as_ref(),
             };
-            let read = load_matching(&path, Some(Format::Csv), &schema, precision(options), false);
+            let again = ReadOptions {
+                strict: false,
+                delimiter: load.delimiter,
+            };
+            let read = load_matching(&path, Some(Format::Csv), &schema, precision(options), again);
             if load.encode.missing == Missing::Drop {
                 // A dropped row's missing cell has no fill.
                 if let Ok(again) = read {
@@ -94,7 +100,13 @@ pub fn csv(data: &[u8]) {
             ignored: &[],
             encoding: None,
         };
-        let read = load_matching(&path, Some(Format::Csv), &schema, precision(options), false);
+        let read = load_matching(
+            &path,
+            Some(Format::Csv),
+            &schema,
+            precision(options),
+            Default::default(),
+        );
         if let Ok(data) = read {
             check_matching(&data.features, data.y.as_deref(), &schema);
         }
@@ -138,7 +150,7 @@ pub fn libsvm(data: &[u8]) {
             Some(Format::LibSvm),
             &schema,
             precision(options),
-            false,
+            Default::default(),
         );
         if let Ok(data) = read {
             check_matching(&data.features, data.y.as_deref(), &schema);
@@ -187,8 +199,14 @@ pub fn parquet(data: &[u8]) {
         ignored: &data.ignored,
         encoding: None,
     };
-    let again = load_matching(&path, Some(Format::Parquet), &schema, Precision::F64, false)
-        .expect("a file read as training data reads as data for its own layout");
+    let again = load_matching(
+        &path,
+        Some(Format::Parquet),
+        &schema,
+        Precision::F64,
+        Default::default(),
+    )
+    .expect("a file read as training data reads as data for its own layout");
     let y = again.y;
     check_matching(&again.features, y.as_deref(), &schema);
     assert_eq!(y.as_deref(), Some(&data.y[..]), "the same labels both ways");

@@ -163,6 +163,73 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     finish(tmp, &path)
 }
 
+/// An output written as it is made (predictions of a streamed file): into a temporary file
+/// beside a regular file, renamed over it by [`Streamed::finish`] as [`finish`] does, or
+/// straight through to a device or pipe.
+pub struct Streamed {
+    path: PathBuf,
+    out: std::io::BufWriter<Sink>,
+}
+
+enum Sink {
+    File(tempfile::NamedTempFile),
+    Device(std::fs::File),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Device(d) => d.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Device(d) => d.flush(),
+        }
+    }
+}
+
+impl Streamed {
+    pub fn open(path: &Path) -> Result<Streamed> {
+        let (path, sink) = match OutputTarget::of(path)? {
+            OutputTarget::Device(device) => {
+                let d = open_device(&device)?;
+                (device, Sink::Device(d))
+            }
+            OutputTarget::File(file) => {
+                let tmp = temporary_beside(&file)?;
+                (file, Sink::File(tmp))
+            }
+        };
+        Ok(Streamed {
+            path,
+            out: std::io::BufWriter::with_capacity(1 << 16, sink),
+        })
+    }
+
+    /// Writes `bytes`; an error names the output.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Flushes, and renames a file into place (now, or when the open [`Batch`] commits).
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        let sink = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        match sink {
+            Sink::File(tmp) => finish(tmp, &path),
+            Sink::Device(mut d) => d.flush().map_err(|e| Error::io(&path, e)),
+        }
+    }
+}
+
 /// The outputs of one command, renamed together by [`Batch::commit`]; dropped uncommitted (an
 /// error, an interruption), it removes their temporary files and renames nothing.
 #[must_use = "a batch renames nothing unless committed"]

@@ -164,7 +164,7 @@ fn bad_training_data_names_file_line_and_column() {
         (
             "missing.csv",
             "a,b,label\n1,2,0\n3,,1\n",
-            &["missing.csv:3:2", "empty cell"],
+            &["missing.csv:3:2", "empty cell", "--missing"],
         ),
         (
             "word.csv",
@@ -179,7 +179,7 @@ fn bad_training_data_names_file_line_and_column() {
         (
             "nan.csv",
             "a,b,label\n1,NaN,0\n3,1,1\n",
-            &["nan.csv:2:2", "\"NaN\" is a missing value", "--missing"],
+            &["nan.csv:2:2", "missing value", "NaN", "--missing"],
         ),
         (
             "inf.csv",

@@ -7,7 +7,7 @@ mod common;
 
 use common::reference::{self, Problem};
 use logreg::data::encoding::{EncodeOptions, Missing};
-use logreg::data::{LoadOptions, Selection, load_for_model, load_training};
+use logreg::data::{LoadOptions, ReadOptions, Selection, load_for_model, load_training};
 use logreg::solver::{Control, Progress};
 use logreg::{Dataset, Precision, Solver, Termination, TrainOptions};
 use std::path::{Path, PathBuf};
@@ -225,7 +225,7 @@ fn the_encoding_goes_through_the_model_file_to_new_data() {
     // without the target.
     let new = dir.path().join("new.csv");
     std::fs::write(&new, "home,z,x\nboat,,2\ncar,5,NA\nown,1,1\n,2,3\n").unwrap();
-    let read = load_for_model(&new, None, &model, false).unwrap();
+    let read = load_for_model(&new, None, &model, Default::default()).unwrap();
     assert_eq!(read.unseen.len(), 1);
     assert_eq!((read.unseen[0].rows, read.unseen[0].line), (1, 3));
     assert_eq!(read.unseen[0].example, "car");
@@ -243,7 +243,17 @@ fn the_encoding_goes_through_the_model_file_to_new_data() {
             assert!((g - e).abs() < 1e-12, "row {i}: {got:?} vs {row:?}");
         }
     }
-    let e = load_for_model(&new, None, &model, true).err().unwrap();
+    let e = load_for_model(
+        &new,
+        None,
+        &model,
+        ReadOptions {
+            strict: true,
+            delimiter: None,
+        },
+    )
+    .err()
+    .unwrap();
     assert_eq!(
         e.to_string(),
         format!(
@@ -254,7 +264,9 @@ fn the_encoding_goes_through_the_model_file_to_new_data() {
     // Text in a column that was numeric in training.
     let text = dir.path().join("text.csv");
     std::fs::write(&text, "x,home,z\n1,own,2\nabc,own,3\n").unwrap();
-    let e = load_for_model(&text, None, &model, false).err().unwrap();
+    let e = load_for_model(&text, None, &model, Default::default())
+        .err()
+        .unwrap();
     let message = e.to_string();
     assert!(message.contains("text.csv:3:1"), "{message}");
     assert!(
@@ -272,7 +284,7 @@ fn training_error(body: &str, encode: EncodeOptions) -> String {
         encode,
         ..LoadOptions::default()
     };
-    let e = load_training(&path, &options).err().expect("an error");
+    let e = load_training(&path, &options).expect_err("an error");
     e.to_string().replace(&path.display().to_string(), "t.csv")
 }
 
@@ -292,7 +304,7 @@ fn bad_tables_get_errors_that_name_the_row_and_column() {
     // A missing cell in a numeric column, after the column's kind is known.
     assert!(
         training_error("a,b,label\n,x,0\n3,y,1\n", plain())
-            .starts_with("t.csv:2:1: column \"a\": empty cell (a missing value); choose")
+            .starts_with("t.csv:2:1: column \"a\": a missing value (an empty cell, NA, NaN, null")
     );
     let ids: String = (0..30).map(|i| format!("u{i},{}\n", i % 2)).collect();
     assert_eq!(
@@ -409,4 +421,67 @@ fn a_text_column_is_found_in_any_chunk_and_mixing_across_chunks_is_an_error() {
         "{e}"
     );
     assert!(e.contains("line 2 has a number"), "{e}");
+}
+
+#[test]
+fn prediction_streams_a_file_a_chunk_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.csv");
+    std::fs::write(
+        &train,
+        "id,x,home,label\na,1,rent,0\nb,2,own,1\nc,3,rent,1\nd,0,own,0\n",
+    )
+    .unwrap();
+    let ignore = ["id".to_string()];
+    let options = LoadOptions {
+        selection: Selection {
+            features: None,
+            ignore: &ignore,
+        },
+        ..LoadOptions::default()
+    };
+    let data = load_training(&train, &options).unwrap();
+    let model = fit(&data, Solver::Newton, 1e-2).model;
+    // About 14 MB: several 4 MiB chunks.
+    let rows = 1_000_000;
+    let mut body = String::from("home,id,x\n");
+    for i in 0..rows {
+        body += &format!("{},r{i},{}\n", ["rent", "own"][i % 2], i % 4);
+    }
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, &body).unwrap();
+    let mut seen = 0;
+    let mut in_order = true;
+    let stats = logreg::data::csv::stream_for_model(
+        &path,
+        &model.schema(),
+        Default::default(),
+        &["id".to_string()],
+        &mut |batch| {
+            let n = batch.features.design().n_rows();
+            assert_eq!(batch.kept.len(), n);
+            for (k, id) in batch.kept.iter().enumerate() {
+                in_order &= *id == format!("r{}", seen + k);
+            }
+            let z = model.logits(batch.features.design());
+            for (k, z) in z.iter().enumerate() {
+                let i = seen + k;
+                let x = [(i % 4) as f64, f64::from(i % 2 == 1), f64::from(i % 2 == 0)];
+                let expected: f64 = model.bias[0]
+                    + x.iter()
+                        .zip(&model.weights[0])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>();
+                assert!((z - expected).abs() < 1e-12);
+            }
+            seen += n;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert!(in_order);
+    assert_eq!((stats.rows, seen), (rows, rows));
+    // Rows are held a chunk at a time, never the whole file.
+    assert!(stats.batches >= 3, "{stats:?}");
+    assert!(stats.largest_batch < rows / 2, "{stats:?}");
 }

@@ -50,6 +50,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             sample_weight: None,
             selection: Default::default(),
             encode: Default::default(),
+            delimiter: None,
         },
     )?;
     let s = split::stratified(&all.y, args.test_fraction, args.seed)?;

@@ -14,10 +14,8 @@ pub struct EvalArgs {
     pub model: PathBuf,
     /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
-    /// A level of a categorical column that training did not see is an error naming the row
-    /// and value (default: a warning, and the row's indicators for that column are all 0).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub read: super::table::ReadArgs,
     /// Two classes: predict the positive class when its probability is at least T (0 < T < 1),
     /// for accuracy, precision, recall, F1 and the confusion matrix [default: the model's
     /// stored threshold, else 0.5].
@@ -58,7 +56,8 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         // The weight column is not a feature: the file may hold it besides them.
         model.training.sample_weight = Some(column.clone());
     }
-    let (x, y) = super::labelled_data(&args.data, args.format, &model, "eval", args.strict)?;
+    let (x, y) =
+        super::labelled_data(&args.data, args.format, &model, "eval", args.read.options())?;
     let weights = match &args.sample_weight {
         Some(column) => Some(logreg::data::load_weights(&args.data, format, column)?),
         None => None,

@@ -16,10 +16,8 @@ pub struct ExplainArgs {
     pub model: PathBuf,
     /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
-    /// A level of a categorical column that training did not see is an error naming the row
-    /// and value (default: a warning, and the row's indicators for that column are all 0).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub read: super::table::ReadArgs,
     /// Which data row to explain, counting from 1 (the header is not a row).
     #[arg(long, value_name = "K")]
     pub row: usize,
@@ -45,7 +43,7 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode> {
         args.format,
         &model,
         "the backward pass",
-        args.strict,
+        args.read.options(),
     )?;
     let rows = x.design().n_rows();
     if args.row == 0 || args.row > rows {

@@ -79,16 +79,16 @@ impl FormatArg {
 }
 
 /// Features and true labels of a file for `model`; `purpose` says why labels are needed.
-/// Levels of categorical columns that training did not see get a warning, or with `strict` an
-/// error.
+/// Levels of categorical columns that training did not see get a warning, or with
+/// `read.strict` an error.
 pub fn labelled_data(
     path: &std::path::Path,
     format: Option<FormatArg>,
     model: &logreg::Model,
     purpose: &str,
-    strict: bool,
+    read: logreg::data::ReadOptions,
 ) -> Result<(logreg::Features, Vec<f64>)> {
-    let data = logreg::data::load_for_model(path, FormatArg::resolve(format), model, strict)?;
+    let data = logreg::data::load_for_model(path, FormatArg::resolve(format), model, read)?;
     table::warn_unseen(path, &data.unseen);
     let (x, y) = (data.features, data.y);
     let Some(y) = y else {

@@ -16,10 +16,8 @@ pub struct ReportArgs {
     pub model: PathBuf,
     /// Data laid out like the training file, with its target column.
     pub data: PathBuf,
-    /// A level of a categorical column that training did not see is an error naming the row
-    /// and value (default: a warning, and the row's indicators for that column are all 0).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub read: super::table::ReadArgs,
     /// Where to write the page (atomically).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -54,7 +52,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let (x, y) = super::labelled_data(&args.data, args.format, &model, "the report", args.strict)?;
+    let (x, y) = super::labelled_data(
+        &args.data,
+        args.format,
+        &model,
+        "the report",
+        args.read.options(),
+    )?;
     // The training and validation rows apart, when the model records how they were split.
     let parts = report::parts(&model, &args.data, &y);
     let rows_of = |part: &report::Part| -> (Option<logreg::Features>, Vec<f64>) {

@@ -2,6 +2,7 @@
 //! at training, and what to do with levels training did not see.
 
 use clap::{Args, ValueEnum};
+use logreg::data::ReadOptions;
 use logreg::data::encoding::{DEFAULT_MAX_LEVELS, EncodeOptions, Missing, Unseen};
 use std::path::Path;
 
@@ -78,5 +79,40 @@ pub fn warn_unseen(path: &Path, unseen: &[Unseen]) {
             u.example,
             u.line
         );
+    }
+}
+
+/// How `predict`, `eval`, `explain` and `report` read their data.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// A level of a categorical column that training did not see is an error naming the row
+    /// and value (default: a warning, and the row's indicators for that column are all 0).
+    #[arg(long)]
+    pub strict: bool,
+    /// The CSV field separator: one character, or `tab` [default: told from the header line,
+    /// the most frequent of `,` `;` tab `|` outside quotes].
+    #[arg(long, value_name = "C", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            strict: self.strict,
+            delimiter: self.delimiter,
+        }
+    }
+}
+
+/// `--delimiter`: one ASCII character other than a quote or a line break, or `tab`.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [c] if c.is_ascii() && !matches!(c, b'"' | b'\n' | b'\r') => Ok(*c),
+            _ => Err(format!(
+                "{text:?} is not a field separator: give one character (such as , ; or |) or tab"
+            )),
+        },
     }
 }

@@ -133,6 +133,10 @@ pub struct TrainArgs {
     pub ignore: Vec<String>,
     #[command(flatten)]
     pub encode: super::table::EncodeArgs,
+    /// The CSV field separator: one character, or `tab` [default: told from the header line,
+    /// the most frequent of `,` `;` tab `|` outside quotes].
+    #[arg(long, value_name = "C", value_parser = super::table::parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Class weights, multiplying the sample weights: `balanced` (class c weighs
     /// S/(K·S_c)) or LABEL=W,... (classes not named weigh 1).
     #[arg(long, value_name = "SPEC")]
@@ -293,6 +297,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
             ignore: &args.ignore,
         },
         encode: args.encode.options(args.fit.l2 == Some(0.0)),
+        delimiter: args.delimiter,
     };
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
@@ -346,7 +351,10 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
                 options.format,
                 &schema,
                 options.precision,
-                false,
+                logreg::data::ReadOptions {
+                    strict: false,
+                    delimiter: args.delimiter,
+                },
             )?;
             super::table::warn_unseen(path, &loaded.unseen);
             let (features, y) = (loaded.features, loaded.y);

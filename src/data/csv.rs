@@ -31,6 +31,8 @@ pub struct CsvFile {
     delimiter: u8,
     /// The rest of the chunk that held the header: the first rows.
     first: Chunk,
+    /// The header line and its number (to split it again with another separator).
+    header_line: (Vec<u8>, usize),
 }
 
 /// Which header columns are features (in the order wanted), and which, if any, are the target
@@ -45,6 +47,8 @@ pub struct Columns {
     pub kinds: Vec<Kind>,
     /// Cells that count as missing besides the standard ones (see [`is_missing`]).
     pub na_values: Vec<String>,
+    /// Columns whose text is kept as it is, per row (`predict --keep`).
+    pub keep: Vec<usize>,
 }
 
 impl Columns {
@@ -56,6 +60,7 @@ impl Columns {
             weight,
             kinds: Vec::new(),
             na_values: Vec::new(),
+            keep: Vec::new(),
         }
     }
 
@@ -125,6 +130,8 @@ struct Rows<T> {
     /// Missing numeric cells, as indices row · n + feature within the chunk.
     missing: Vec<usize>,
     firsts: Firsts,
+    /// The kept columns' text, row after row.
+    kept: Vec<String>,
 }
 
 /// Per feature whose kind is told from its values ([`Kind::Either`]): the first line with a
@@ -280,6 +287,19 @@ impl CsvFile {
         Self::from_source(Source::open(path)?)
     }
 
+    /// Opens the file with this field separator, or the one its header shows.
+    pub fn open_with(path: &Path, delimiter: Option<u8>) -> Result<Self> {
+        let mut file = Self::open(path)?;
+        if let Some(d) = delimiter
+            && d != file.delimiter
+        {
+            file.delimiter = d;
+            let line = file.header_line.clone();
+            file.header = read_header(&file.source, &line.0, line.1, d)?;
+        }
+        Ok(file)
+    }
+
     /// Reads CSV held in the binary (such as the demo's data); `name` is used in messages.
     pub fn from_static(name: &Path, bytes: &'static [u8]) -> Result<Self> {
         Self::from_source(Source::from_static(name, bytes))
@@ -310,6 +330,7 @@ impl CsvFile {
                     continue;
                 }
                 let delimiter = detect_delimiter(line);
+                let header_line = (line.to_vec(), line_number);
                 let header = read_header(&source, line, line_number, delimiter)?;
                 let rest = chunk.bytes.split_off((end + 1).min(chunk.bytes.len()));
                 return Ok(CsvFile {
@@ -320,6 +341,7 @@ impl CsvFile {
                         bytes: rest,
                         first_line: line_number + 1,
                     },
+                    header_line,
                 });
             }
         }
@@ -340,6 +362,7 @@ impl CsvFile {
             header,
             delimiter,
             first,
+            ..
         } = self;
         let path = source.path().to_path_buf();
         let roles = roles(header.len(), columns);
@@ -382,7 +405,7 @@ impl CsvFile {
                     path,
                     line,
                     column: column + 1,
-                    reason: format!("column {:?}: {}", header[column], missing_cell(b"", false)),
+                    reason: format!("column {:?}: {}", header[column], missing_cell(None, false)),
                 });
             }
         }
@@ -397,12 +420,16 @@ impl CsvFile {
     }
 }
 
+/// A text column being merged: its chunks' tables and row counts, the rows' ids, and its first
+/// text line.
+type Merging = (Vec<ChunkLabels>, Vec<usize>, Vec<u32>, usize);
+
 /// The text columns of a file as its chunks come in, in file order.
 struct TextColumns<'c> {
     columns: &'c Columns,
     /// Per text feature: the chunks' tables and row counts, the rows' ids, and its first text
     /// line.
-    merged: std::collections::BTreeMap<usize, (Vec<ChunkLabels>, Vec<usize>, Vec<u32>, usize)>,
+    merged: std::collections::BTreeMap<usize, Merging>,
     /// The first lines with a number and with a missing cell, over the chunks so far.
     firsts: Firsts,
 }
@@ -873,6 +900,7 @@ fn parse_chunk<T: Element>(
         text: ChunkText::default(),
         missing: Vec::new(),
         firsts: Firsts::new(n, columns),
+        kept: Vec::new(),
     };
     for slot in 0..n {
         if columns.kind(slot) == Kind::Text {
@@ -948,6 +976,18 @@ fn parse_chunk<T: Element>(
         };
         for &slot in &aside.missing {
             rows.missing.push(rows.count * n + slot);
+        }
+        if !columns.keep.is_empty() {
+            // (The line was read whole above, so it splits.)
+            split_fields(line, delimiter, &mut fields).map_err(|e| CellError {
+                line: line_number,
+                column: e.column,
+                reason: e.reason.to_owned(),
+            })?;
+            for &col in &columns.keep {
+                let text = field_text(line, fields[col].clone());
+                rows.kept.push(String::from_utf8_lossy(&text).into_owned());
+            }
         }
         if let (Some(text), Some(t)) = (label, columns.target) {
             if text.is_empty() {
@@ -1037,7 +1077,7 @@ fn careful_line<'l, T: Element>(
                 at.firsts.missing(slot, at.line);
                 continue;
             }
-            return Err(bad(col)(missing_cell(&cell, trained)));
+            return Err(bad(col)(missing_cell(Some(&cell), trained)));
         }
         match parse_number(&cell) {
             Ok(v) => {
@@ -1085,11 +1125,11 @@ fn careful_line<'l, T: Element>(
 }
 
 /// Why a missing cell is an error here.
-fn missing_cell(cell: &[u8], trained: bool) -> String {
-    let what = if cell.is_empty() {
-        "empty cell (a missing value)".to_owned()
-    } else {
-        format!("{:?} is a missing value", show(cell))
+fn missing_cell(cell: Option<&[u8]>, trained: bool) -> String {
+    let what = match cell {
+        Some(b"") => "empty cell (a missing value)".to_owned(),
+        Some(cell) => format!("{:?} is a missing value", show(cell)),
+        None => "a missing value (an empty cell, NA, NaN, null or a --na-values token)".to_owned(),
     };
     if trained {
         format!(
@@ -1119,6 +1159,8 @@ pub struct TrainingCsv<'a> {
     pub selection: super::Selection<'a>,
     /// Categorical columns and missing cells.
     pub encode: EncodeOptions,
+    /// The field separator (default: told from the header line).
+    pub delimiter: Option<u8>,
 }
 
 impl Default for TrainingCsv<'_> {
@@ -1131,13 +1173,14 @@ impl Default for TrainingCsv<'_> {
             sample_weight: None,
             selection: super::Selection::default(),
             encode: EncodeOptions::default(),
+            delimiter: None,
         }
     }
 }
 
 /// Reads a training file: every column but the target and weight columns is a feature.
 pub fn read_training(path: &Path, options: &TrainingCsv) -> Result<Dataset> {
-    training_dataset(CsvFile::open(path)?, options)
+    training_dataset(CsvFile::open_with(path, options.delimiter)?, options)
 }
 
 /// Reads training data from an opened [`CsvFile`].
@@ -1238,9 +1281,10 @@ pub fn read_for_model(
     path: &Path,
     schema: &super::Schema,
     precision: Precision,
-    strict: bool,
+    read: super::ReadOptions,
 ) -> Result<super::ModelData> {
-    let file = CsvFile::open(path)?;
+    let strict = read.strict;
+    let file = CsvFile::open_with(path, read.delimiter)?;
     let header = file.header();
     let mut known = vec![schema.target];
     known.extend_from_slice(&schema.others());
@@ -1291,6 +1335,129 @@ fn apply<T: Element>(
     let file_columns: Vec<usize> = columns.features.iter().map(|j| j + 1).collect();
     let (features, unseen) = encoding.apply(&path, table, &file_columns, strict)?;
     Ok((features, raw, unseen))
+}
+
+/// One batch of a file streamed for a model (see [`stream_for_model`]).
+pub struct ModelBatch {
+    pub features: Features,
+    /// Where the file has the target.
+    pub y: Option<Vec<f64>>,
+    /// The kept columns' text, row after row (`keep` values per row).
+    pub kept: Vec<String>,
+    pub unseen: Vec<super::encoding::Unseen>,
+}
+
+/// What a stream read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamStats {
+    pub rows: usize,
+    pub batches: usize,
+    /// The most rows one batch held: memory is bounded by this, not by the file.
+    pub largest_batch: usize,
+}
+
+/// Reads a file for a model as [`read_for_model`] does, but a chunk at a time (about 4 MiB of
+/// text), calling `each` on every chunk's rows in file order, with the text of the `keep`
+/// columns: memory holds a few chunks whatever the file's size, and the first rows are done
+/// before the last are read.
+pub fn stream_for_model(
+    path: &Path,
+    schema: &super::Schema,
+    read: super::ReadOptions,
+    keep: &[String],
+    each: &mut dyn FnMut(ModelBatch) -> Result<()>,
+) -> Result<StreamStats> {
+    let strict = read.strict;
+    let file = CsvFile::open_with(path, read.delimiter)?;
+    let header = file.header().to_vec();
+    let mut known = vec![schema.target];
+    known.extend_from_slice(&schema.others());
+    let inputs = schema.input_columns();
+    if let Some(err) = feature_mismatch(path, &inputs, &header, &known) {
+        return Err(err);
+    }
+    let at = super::positions(&header);
+    let mut columns = Columns::numeric(
+        inputs.iter().map(|f| at[f.as_str()]).collect(),
+        at.get(schema.target).copied(),
+        None,
+    );
+    if let Some(e) = schema.encoding {
+        columns.kinds = e.kinds();
+        columns.na_values = e.na_values.clone();
+    }
+    for name in keep {
+        match at.get(name.as_str()) {
+            Some(&j) => columns.keep.push(j),
+            None => {
+                return Err(Error::MissingTarget {
+                    path: path.into(),
+                    name: name.clone(),
+                    available: header.clone(),
+                });
+            }
+        }
+    }
+    let CsvFile {
+        mut source,
+        header,
+        delimiter,
+        first,
+        ..
+    } = file;
+    let roles = roles(header.len(), &columns);
+    let n = columns.features.len();
+    let file_columns: Vec<usize> = columns.features.iter().map(|j| j + 1).collect();
+    let parse = |chunk: &Chunk| {
+        parse_chunk::<f64>(chunk, delimiter, &columns, &roles, &header).map_err(|e| Error::Parse {
+            path: path.into(),
+            line: e.line,
+            column: e.column,
+            reason: e.reason,
+        })
+    };
+    let mut stats = StreamStats::default();
+    parse_chunks(&mut source, Some(first), parse, |rows: Rows<f64>| {
+        if rows.count == 0 {
+            return Ok(());
+        }
+        stats.rows += rows.count;
+        stats.batches += 1;
+        stats.largest_batch = stats.largest_batch.max(rows.count);
+        let count = rows.count;
+        let one =
+            |values: ChunkLabels, ids: Vec<u32>| RawLabels::merge(vec![values], &[count], ids);
+        let mut text: Vec<Option<RawLabels>> = (0..n).map(|_| None).collect();
+        for cells in rows.text.columns {
+            text[cells.feature] = Some(one(cells.values, cells.ids));
+        }
+        let raw = columns.target.map(|_| one(rows.labels, rows.ids));
+        let table = Table {
+            features: DenseMatrix::from_row_major(rows.values, count, n),
+            labels: None,
+            weights: None,
+            text,
+            missing: rows.missing,
+        };
+        let (features, unseen) = match schema.encoding {
+            Some(e) => e.apply(path, table, &file_columns, strict)?,
+            None => (Features::Dense64(table.features), Vec::new()),
+        };
+        let y = match (raw, columns.target) {
+            (Some(raw), Some(t)) => Some(raw.encode(path, t + 1, schema.labels)?),
+            _ => None,
+        };
+        each(ModelBatch {
+            features,
+            y,
+            kept: rows.kept,
+            unseen,
+        })
+    })?;
+    if stats.rows == 0 {
+        return Err(Error::NoRows { path: path.into() });
+    }
+    Ok(stats)
 }
 
 /// The error for a file whose columns (`header`) are not the model's features plus, optionally,

@@ -179,6 +179,21 @@ pub struct Unseen {
     /// The first of them, and its line.
     pub example: String,
     pub line: usize,
+    /// Every distinct unknown value.
+    pub levels: Vec<String>,
+}
+
+impl Unseen {
+    /// Adds the count of a later part of the same file.
+    pub fn merge(&mut self, later: &Unseen) {
+        self.rows += later.rows;
+        for level in &later.levels {
+            if !self.levels.contains(level) {
+                self.levels.push(level.clone());
+            }
+        }
+        self.values = self.levels.len();
+    }
 }
 
 /// Encoded training data.
@@ -330,6 +345,7 @@ impl Encoding {
                             values: unknown.len(),
                             example: cut(&raw.values[first]),
                             line: raw.first_seen[first],
+                            levels: unknown.iter().map(|&id| raw.values[id].clone()).collect(),
                         };
                         if strict {
                             return Err(Error::Parse {

@@ -397,6 +397,8 @@ pub struct LoadOptions<'a> {
     pub selection: Selection<'a>,
     /// Categorical columns and missing cells (CSV).
     pub encode: encoding::EncodeOptions,
+    /// The CSV field separator (default: told from the header line).
+    pub delimiter: Option<u8>,
 }
 
 impl Default for LoadOptions<'_> {
@@ -410,6 +412,7 @@ impl Default for LoadOptions<'_> {
             sample_weight: None,
             selection: Selection::default(),
             encode: encoding::EncodeOptions::default(),
+            delimiter: None,
         }
     }
 }
@@ -684,6 +687,7 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 sample_weight: options.sample_weight,
                 selection: options.selection,
                 encode: options.encode.clone(),
+                delimiter: options.delimiter,
             };
             let mut data = csv::read_training(path, &csv_options)?;
             data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
@@ -742,16 +746,25 @@ pub struct ModelData {
     pub unseen: Vec<encoding::Unseen>,
 }
 
+/// How to read a file for a model (or like the training data).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// A level of a categorical column that training did not see is an error (default: its
+    /// indicators are 0, and [`ModelData::unseen`] counts it).
+    pub strict: bool,
+    /// The CSV field separator (default: told from the header line).
+    pub delimiter: Option<u8>,
+}
+
 /// Features (in the model's order) and, when the file has the target, y under the model's
-/// classes, for predicting or evaluating a model. Values are read as f64. With `strict`, a
-/// level of a categorical column that training did not see is an error.
+/// classes, for predicting or evaluating a model. Values are read as f64.
 pub fn load_for_model(
     path: &Path,
     format: Option<Format>,
     model: &crate::Model,
-    strict: bool,
+    read: ReadOptions,
 ) -> crate::Result<ModelData> {
-    load_matching(path, format, &model.schema(), Precision::F64, strict)
+    load_matching(path, format, &model.schema(), Precision::F64, read)
 }
 
 /// The columns and classes a file must match (a model's, or the training data's).
@@ -790,7 +803,7 @@ pub fn load_matching(
     format: Option<Format>,
     schema: &Schema,
     precision: Precision,
-    strict: bool,
+    read: ReadOptions,
 ) -> crate::Result<ModelData> {
     let format = format.unwrap_or_else(|| Format::from_path(path));
     if schema.encoding.is_some() && format != Format::Csv {
@@ -808,7 +821,7 @@ pub fn load_matching(
     };
     match format {
         Format::Csv => {
-            let mut data = csv::read_for_model(path, schema, precision, strict)?;
+            let mut data = csv::read_for_model(path, schema, precision, read)?;
             data.features = data.features.sparsify_if_below(SPARSE_DENSITY);
             Ok(data)
         }
