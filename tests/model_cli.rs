@@ -136,6 +136,7 @@ fn show_ranks_the_weights_by_their_standardised_size_in_text_and_json() {
         "threshold",
         "features",
         "ignored",
+        "encoding",
         "standardized",
         "bias",
         "weights",

@@ -485,3 +485,71 @@ fn prediction_streams_a_file_a_chunk_at_a_time() {
     assert!(stats.batches >= 3, "{stats:?}");
     assert!(stats.largest_batch < rows / 2, "{stats:?}");
 }
+
+#[test]
+fn libsvm_features_are_ignored_by_index() {
+    let heart = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/heart_scale.svm"));
+    let ignore = ["3".to_string(), "13".to_string()];
+    let options = LoadOptions {
+        selection: Selection {
+            features: None,
+            ignore: &ignore,
+        },
+        ..LoadOptions::default()
+    };
+    let data = load_training(heart, &options).unwrap();
+    assert_eq!(data.n_features(), 11);
+    assert_eq!(data.feature_names[2], "4");
+    assert_eq!(data.ignored, ignore);
+    // The same file with those features removed and the rest renumbered gives the same fit.
+    let dir = tempfile::tempdir().unwrap();
+    let stripped: String = std::fs::read_to_string(heart)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let mut out = fields.next().unwrap().to_string();
+            for pair in fields {
+                let (j, v) = pair.split_once(':').unwrap();
+                let j: usize = j.parse().unwrap();
+                if j != 3 && j != 13 {
+                    let k = j - usize::from(j > 3);
+                    out += &format!(" {k}:{v}");
+                }
+            }
+            out + "\n"
+        })
+        .collect();
+    let path = dir.path().join("stripped.svm");
+    std::fs::write(&path, stripped).unwrap();
+    let other = load_training(&path, &LoadOptions::default()).unwrap();
+    let (a, b) = (
+        fit(&data, Solver::Newton, 1e-3),
+        fit(&other, Solver::Newton, 1e-3),
+    );
+    assert_eq!(a.model.weights, b.model.weights);
+    // A model without them reads the full file.
+    let read = load_for_model(heart, None, &a.model, ReadOptions::default()).unwrap();
+    assert_eq!(read.features.design().n_features(), 11);
+    for (x, y) in read
+        .features
+        .design()
+        .row_values(0)
+        .iter()
+        .zip(data.design().row_values(0))
+    {
+        assert!((x - y).abs() < 1e-6, "{x} vs {y} (f64 read, f32 stored)");
+    }
+    let e = load_training(
+        heart,
+        &LoadOptions {
+            selection: Selection {
+                features: None,
+                ignore: &["0".to_string()],
+            },
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not a feature index"), "{e}");
+}

@@ -64,6 +64,9 @@ struct Shown<'a> {
     threshold: Option<f64>,
     features: usize,
     ignored: &'a [String],
+    /// How the input columns become the features (the model file's `encoding`), if not one
+    /// to one.
+    encoding: Option<&'a logreg::data::encoding::Encoding>,
     /// Do the scales s_j come from the model's standardisation (else s_j = 1)?
     standardized: bool,
     bias: &'a [f64],
@@ -132,6 +135,7 @@ fn to_json<'a>(args: &ShowArgs, model: &'a Model, ranked: &Ranked, shown: usize)
         threshold: model.threshold,
         features: model.feature_names.len(),
         ignored: &model.ignored,
+        encoding: model.encoding.as_ref(),
         standardized: model.standardization.is_some(),
         bias: &model.bias,
         weights,
@@ -203,6 +207,9 @@ fn write_text(
         write!(out, " (columns not used: {})", some_of(&ignored))?;
     }
     writeln!(out)?;
+    if let Some(e) = &model.encoding {
+        write_encoding(out, e)?;
+    }
     if binary {
         writeln!(out, "bias b       {}", significant(model.bias[0]))?;
     } else {
@@ -225,6 +232,66 @@ fn write_text(
     write_weights(out, model, ranked, shown)?;
     writeln!(out)?;
     write_training(out, model)
+}
+
+/// The input columns and what each becomes: levels, pooled levels, fills.
+fn write_encoding(
+    out: &mut impl Write,
+    encoding: &logreg::data::encoding::Encoding,
+) -> std::io::Result<()> {
+    use logreg::data::encoding::Column;
+    writeln!(
+        out,
+        "columns      {} (missing numeric cells: --missing {})",
+        encoding.columns.len(),
+        encoding.missing.name()
+    )?;
+    for c in &encoding.columns {
+        match c {
+            Column::Numeric {
+                name,
+                fill,
+                indicator,
+            } => {
+                write!(out, "  {:<24} numeric", clip(name))?;
+                if let Some(f) = fill {
+                    write!(out, ", missing cells filled with {}", significant(*f))?;
+                }
+                if *indicator {
+                    write!(out, ", with the indicator {}=(missing)", clip(name))?;
+                }
+                writeln!(out)?;
+            }
+            Column::Categorical {
+                name,
+                levels,
+                pooled,
+                dropped,
+                missing,
+            } => {
+                let shown: Vec<&str> = levels.iter().map(String::as_str).collect();
+                write!(
+                    out,
+                    "  {:<24} categorical, {} level{}: {}",
+                    clip(name),
+                    levels.len(),
+                    if levels.len() == 1 { "" } else { "s" },
+                    some_of(&shown)
+                )?;
+                if !pooled.is_empty() {
+                    write!(out, "; {} rare levels pooled into (other)", pooled.len())?;
+                }
+                if *missing {
+                    write!(out, "; (missing)")?;
+                }
+                if let Some(d) = dropped {
+                    write!(out, "; reference level {:?} (no indicator)", clip(d))?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The weights table: the `shown` features of largest |w_j·s_j|, largest first.
@@ -327,13 +394,13 @@ fn write_weights(
     if binary {
         writeln!(
             out,
-            "(j: the feature's place in the file, from 1. The odds a/(1 − a) of {:?} are multiplied\n by e^(w_j) per unit of x_j and by e^(w_j·s_j) per standard deviation, the others held fixed.)",
+            "(j: the feature's place in the model, from 1. The odds a/(1 − a) of {:?} are multiplied\n by e^(w_j) per unit of x_j and by e^(w_j·s_j) per standard deviation, the others held fixed.)",
             model.labels.positive()
         )?;
     } else {
         writeln!(
             out,
-            "(j: the feature's place in the file, from 1. Each class's column is its standardised\n weight w_kj·s_j; `logreg show --json` gives the raw weights w_kj too.)"
+            "(j: the feature's place in the model, from 1. Each class's column is its standardised\n weight w_kj·s_j; `logreg show --json` gives the raw weights w_kj too.)"
         )?;
     }
     Ok(())

@@ -309,6 +309,14 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         all.weights = Some(logreg::data::read_weight_file(file, all.n_rows())?);
     }
     let load_seconds = started.elapsed().as_secs_f64();
+    if all.dropped_rows > 0 && !args.quiet {
+        super::say!(
+            "{}: left out {} of {} rows with a missing numeric cell (--missing drop)",
+            args.data.display(),
+            all.dropped_rows,
+            all.dropped_rows + all.n_rows()
+        );
+    }
     if args.threshold.is_some()
         && (all.labels.len() != 2 || matches!(args.multiclass, MulticlassArg::Multinomial))
     {

@@ -59,6 +59,19 @@ pub enum Missing {
     Indicator,
 }
 
+impl Missing {
+    /// The name `--missing` and the model file use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Missing::Error => "error",
+            Missing::Drop => "drop",
+            Missing::Mean => "mean",
+            Missing::Median => "median",
+            Missing::Indicator => "indicator",
+        }
+    }
+}
+
 /// How to encode training data.
 #[derive(Debug, Clone)]
 pub struct EncodeOptions {

@@ -347,16 +347,54 @@ pub fn feature_names(n: usize) -> Vec<String> {
     (1..=n).map(|j| j.to_string()).collect()
 }
 
-/// Reads training data from a LIBSVM file (plain or gzip).
+/// The 1-based feature indices named by `--ignore` for a LIBSVM file: positive integers.
+pub fn ignored_indices(names: &[String]) -> Result<Vec<usize>> {
+    names
+        .iter()
+        .map(|name| match name.trim().parse::<usize>() {
+            Ok(j) if j >= 1 => Ok(j),
+            _ => Err(Error::InvalidParameter {
+                name: "ignore",
+                value: name.clone(),
+                reason: "is not a feature index: LIBSVM features are numbered 1, 2, …",
+            }),
+        })
+        .collect()
+}
+
+/// The matrix without the columns at the 1-based `ignored` indices, and the names of the
+/// columns kept (their indices).
+fn without_columns(features: Features, ignored: &[usize]) -> (Features, Vec<String>) {
+    let n = features.design().n_features();
+    let keep: Vec<usize> = (0..n).filter(|j| !ignored.contains(&(j + 1))).collect();
+    let names = keep.iter().map(|j| (j + 1).to_string()).collect();
+    let features = match features {
+        Features::Sparse32(m) => Features::Sparse32(m.select_columns(&keep)),
+        Features::Sparse64(m) => Features::Sparse64(m.select_columns(&keep)),
+        other => other,
+    };
+    (features, names)
+}
+
+/// Reads training data from a LIBSVM file (plain or gzip), without the features at the 1-based
+/// indices `ignore`.
 pub fn read_training(
     path: &Path,
     positive: Option<&str>,
     precision: Precision,
     max_classes: usize,
+    ignore: &[usize],
 ) -> Result<Dataset> {
     let mut source = Source::open(path)?;
     let (features, raw) = read_features(&mut source, None, precision)?;
     let n = features.design().n_features();
+    if let Some(&j) = ignore.iter().find(|&&j| j > n) {
+        return Err(Error::InvalidParameter {
+            name: "ignore",
+            value: j.to_string(),
+            reason: "is beyond the file's features (its largest index is smaller)",
+        });
+    }
     if n == 0 {
         return Err(Error::Parse {
             path: path.into(),
@@ -368,15 +406,23 @@ pub fn read_training(
         });
     }
     let (labels, y) = raw.classes(path, 1, positive, max_classes)?;
+    let (features, names) = without_columns(features, ignore);
+    if names.is_empty() {
+        return Err(Error::InvalidParameter {
+            name: "ignore",
+            value: format!("{ignore:?}"),
+            reason: "leaves no feature",
+        });
+    }
     Ok(Dataset {
         source: path.into(),
         features,
         y,
         weights: None,
-        feature_names: feature_names(n),
+        feature_names: names,
         target: "label".into(),
         labels,
-        ignored: Vec::new(),
+        ignored: ignore.iter().map(|j| j.to_string()).collect(),
         encoding: None,
         dropped_rows: 0,
     })
@@ -390,10 +436,25 @@ pub fn read_for_model(
     labels: &LabelMap,
     precision: Precision,
 ) -> Result<(Features, Vec<f64>)> {
+    read_for_model_without(path, n, &[], labels, precision)
+}
+
+/// [`read_for_model`] for a model trained without the 1-based indices `ignored`: the file has
+/// up to `n` features counting them, and they are left out.
+pub fn read_for_model_without(
+    path: &Path,
+    n: usize,
+    ignored: &[usize],
+    labels: &LabelMap,
+    precision: Precision,
+) -> Result<(Features, Vec<f64>)> {
     let mut source = Source::open(path)?;
     let (features, raw) = read_features(&mut source, Some(n), precision)?;
     let y = raw.encode(path, 1, labels)?;
-    Ok((features, y))
+    if ignored.is_empty() {
+        return Ok((features, y));
+    }
+    Ok((without_columns(features, ignored).0, y))
 }
 
 /// Writes rows `rows` of X with labels y (class k → its label) in LIBSVM format, values in

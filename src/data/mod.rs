@@ -695,13 +695,14 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
         }
         Format::LibSvm => {
             no_encoding(path, options, "LIBSVM")?;
-            if options.selection.is_set() {
+            if options.selection.features.is_some() {
                 return Err(crate::Error::InvalidParameter {
                     name: "features",
-                    value: "--features/--ignore".into(),
-                    reason: "choose columns by name, but LIBSVM files have none",
+                    value: "--features".into(),
+                    reason: "chooses columns by name, but LIBSVM files have none (--ignore takes feature indices: --ignore 3,7)",
                 });
             }
+            let ignore = libsvm::ignored_indices(options.selection.ignore)?;
             if let Some(column) = options.sample_weight {
                 return Err(crate::Error::InvalidParameter {
                     name: "sample weight",
@@ -714,6 +715,7 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 options.positive,
                 options.precision,
                 options.max_classes,
+                &ignore,
             )
         }
         Format::Parquet => {
@@ -826,14 +828,25 @@ pub fn load_matching(
             Ok(data)
         }
         Format::LibSvm => {
-            let n = schema.feature_names.len();
-            if schema.feature_names != libsvm::feature_names(n) {
+            // The features are the indices 1..n but the ignored ones.
+            let ignored = libsvm::ignored_indices(schema.ignored).ok();
+            let n = schema.feature_names.len() + schema.ignored.len();
+            let expected = ignored.as_ref().map(|ignored| {
+                (1..=n)
+                    .filter(|j| !ignored.contains(j))
+                    .map(|j| j.to_string())
+                    .collect::<Vec<_>>()
+            });
+            let Some(ignored) =
+                ignored.filter(|_| expected.as_deref() == Some(schema.feature_names))
+            else {
                 return Err(crate::Error::FeatureMismatch {
                     path: path.into(),
                     reason: "the features have names, but a LIBSVM file only has indices 1..n; use the format the model was trained on".into(),
                 });
-            }
-            let (x, y) = libsvm::read_for_model(path, n, schema.labels, precision)?;
+            };
+            let (x, y) =
+                libsvm::read_for_model_without(path, n, &ignored, schema.labels, precision)?;
             Ok(plain((x, Some(y))))
         }
         Format::Parquet => parquet_matching(path, schema, precision).map(plain),

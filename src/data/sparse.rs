@@ -88,6 +88,36 @@ impl<T: Element> CsrMatrix<T> {
         }
     }
 
+    /// Only the columns `keep` (increasing), renumbered 0, 1, …: entries of other columns are
+    /// dropped.
+    pub fn select_columns(&self, keep: &[usize]) -> Self {
+        assert!(keep.windows(2).all(|p| p[0] < p[1]), "columns increase");
+        let mut at = vec![u32::MAX; self.cols];
+        for (k, &j) in keep.iter().enumerate() {
+            at[j] = k as u32;
+        }
+        let mut indptr = Vec::with_capacity(self.indptr.len());
+        indptr.push(0);
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
+        for i in 0..self.indptr.len() - 1 {
+            let (idx, val) = self.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                let k = at[j as usize];
+                if k != u32::MAX {
+                    indices.push(k);
+                    values.push(v);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        CsrMatrix {
+            indptr,
+            indices,
+            values,
+            cols: keep.len(),
+        }
+    }
+
     /// The same matrix with `cols` columns (at least as many as it has).
     pub fn with_cols(mut self, cols: usize) -> Self {
         assert!(cols >= self.cols, "cannot drop columns");
