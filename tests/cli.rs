@@ -1287,12 +1287,19 @@ fn ignore_and_features_choose_the_columns_and_predict_accepts_the_ignored_ones()
         2,
         &["label", "is the target or the weight column"],
     );
+    // LIBSVM: --ignore takes feature indices, --features nothing.
     assert_fails(
-        &dir.run(&["train", common::HEART, "--ignore", "3", "-o", "x.json"]),
+        &dir.run(&["train", common::HEART, "--features", "3", "-o", "x.json"]),
         2,
-        &["LIBSVM files have none"],
+        &["LIBSVM files have none", "--ignore 3,7"],
+    );
+    assert_fails(
+        &dir.run(&["train", common::HEART, "--ignore", "age", "-o", "x.json"]),
+        2,
+        &["not a feature index"],
     );
     assert!(!dir.path("x.json").exists());
+    ok(&dir.run(&["train", common::HEART, "--ignore", "3", "-o", "x.json", "-q"]));
 }
 
 #[test]

@@ -247,18 +247,86 @@ fn arrow_cast_f64(a: &ArrayRef, i: usize) -> f64 {
 }
 
 #[test]
-fn a_text_feature_column_is_an_error_naming_it_and_its_type() {
+fn text_and_dictionary_columns_are_categorical_as_in_csv() {
     let dir = Dir::new();
-    let a = strings(&["1", "2", "3", "4", "5", "6", "7", "8"]);
-    small(&dir, "text.parquet", a, strings(&LABELS));
+    let home = [
+        "rent", "own", "rent", "mortgage", "own", "rent", "own", "mortgage", "rent",
+    ];
+    let zone: Vec<Option<&str>> = vec![
+        Some("a"),
+        None,
+        Some("b"),
+        Some("a"),
+        Some("b"),
+        Some("a"),
+        None,
+        Some("b"),
+        Some("a"),
+    ];
+    let age: Vec<Option<f64>> = vec![
+        Some(30.),
+        Some(41.),
+        None,
+        Some(25.),
+        Some(52.),
+        Some(33.),
+        Some(47.),
+        None,
+        Some(29.),
+    ];
+    let label = ["0", "1", "0", "1", "1", "0", "1", "1", "0"];
+    let dictionary: DictionaryArray<Int8Type> = zone.iter().copied().collect();
+    write(
+        &dir.path("t.parquet"),
+        vec![
+            ("age", Arc::new(Float64Array::from(age.clone())) as ArrayRef),
+            ("home", strings(&home)),
+            ("zone", Arc::new(dictionary)),
+            ("label", strings(&label)),
+        ],
+        4,
+        Compression::SNAPPY,
+    );
+    let mut csv = String::from("age,home,zone,label\n");
+    for i in 0..home.len() {
+        let a = age[i].map_or(String::new(), |v| v.to_string());
+        csv += &format!("{a},{},{},{}\n", home[i], zone[i].unwrap_or(""), label[i]);
+    }
+    dir.file("t.csv", &csv);
+    for f in ["t.parquet", "t.csv"] {
+        let json = f.replace('.', "_") + ".json";
+        ok(&dir.run(&["train", f, "-o", &json, "--missing", "mean", "-q"]));
+    }
+    let (p, c) = (
+        model_json(&dir.path("t_parquet.json")),
+        model_json(&dir.path("t_csv.json")),
+    );
+    assert_eq!(p["feature_names"], c["feature_names"]);
+    assert_eq!(p["encoding"], c["encoding"]);
+    assert_eq!(p["weights"], c["weights"]);
+    assert_eq!(
+        p["feature_names"],
+        serde_json::json!([
+            "age",
+            "home=mortgage",
+            "home=own",
+            "home=rent",
+            "zone=a",
+            "zone=b",
+            "zone=(missing)"
+        ])
+    );
+    // The Parquet model predicts the CSV file and the other way round.
+    let a = ok(&dir.run(&["predict", "t_parquet.json", "t.csv", "--proba"]));
+    let b = ok(&dir.run(&["predict", "t_csv.json", "t.parquet", "--proba"]));
+    assert_eq!(a, b);
+    // Without a rule for them, the missing ages are an error naming the row.
     assert_fails(
-        &dir.run(&["train", "text.parquet", "-o", "m.json"]),
+        &dir.run(&["train", "t.parquet", "-o", "m.json"]),
         1,
         &[
-            "text.parquet",
-            "column 1 (\"a\")",
-            "type Utf8",
-            "must hold numbers",
+            "t.parquet: row 3 (row 3 of row group 0), column \"age\"",
+            "--missing",
         ],
     );
 }

@@ -1202,22 +1202,7 @@ pub fn training_dataset(file: CsvFile, options: &TrainingCsv) -> Result<Dataset>
         });
     }
     let names: Vec<String> = features.iter().map(|&j| header[j].clone()).collect();
-    for name in &options.encode.categorical {
-        if !names.contains(name) {
-            if !header.contains(name) {
-                return Err(Error::MissingTarget {
-                    path: path.into(),
-                    name: name.clone(),
-                    available: header.to_vec(),
-                });
-            }
-            return Err(Error::InvalidParameter {
-                name: "categorical",
-                value: name.clone(),
-                reason: "is not a feature (it is the target, the weight column or ignored)",
-            });
-        }
-    }
+    super::check_categorical(path, header, &names, &options.encode.categorical)?;
     let columns = Columns {
         kinds: super::encoding::training_kinds(&names, &options.encode),
         na_values: options.encode.na_values.clone(),

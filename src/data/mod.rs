@@ -498,6 +498,33 @@ pub(crate) fn feature_columns(
     Ok((features, unused))
 }
 
+/// Checks that every `--categorical` name is one of the feature columns `names` (an error
+/// listing the columns if it is not in `header`).
+pub(crate) fn check_categorical(
+    path: &Path,
+    header: &[String],
+    names: &[String],
+    categorical: &[String],
+) -> crate::Result<()> {
+    for name in categorical {
+        if !names.contains(name) {
+            if !header.contains(name) {
+                return Err(crate::Error::MissingTarget {
+                    path: path.into(),
+                    name: name.clone(),
+                    available: header.to_vec(),
+                });
+            }
+            return Err(crate::Error::InvalidParameter {
+                name: "categorical",
+                value: name.clone(),
+                reason: "is not a feature (it is the target, the weight column or ignored)",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks row weights read from `path` (`column` names where they came from): each finite and
 /// ≥ 0, and not all 0. The error names the row (1-based, data rows).
 pub fn check_weights(path: &Path, column: &str, weights: &[f64]) -> crate::Result<()> {
@@ -718,22 +745,18 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
                 &ignore,
             )
         }
-        Format::Parquet => {
-            no_encoding(path, options, "Parquet")?;
-            parquet_training(path, options)
-        }
+        Format::Parquet => parquet_training(path, options),
     }
 }
 
-/// Categorical columns and missing cells are read from CSV only (for now, Parquet too needs
-/// them; LIBSVM has neither).
+/// Categorical columns and missing cells are read from CSV and Parquet; LIBSVM has neither.
 fn no_encoding(path: &Path, options: &LoadOptions, format: &str) -> crate::Result<()> {
     if options.encode.is_set() {
         return Err(crate::Error::FeatureMismatch {
             path: path.into(),
             reason: format!(
-                "--categorical, --missing and --na-values apply to CSV files; this {format} file \
-                 has no text or missing cells to encode (convert it to CSV to use them)"
+                "--categorical, --missing and --na-values apply to tables (CSV, Parquet); this \
+                 {format} file has no text or missing cells to encode"
             ),
         });
     }
@@ -808,11 +831,11 @@ pub fn load_matching(
     read: ReadOptions,
 ) -> crate::Result<ModelData> {
     let format = format.unwrap_or_else(|| Format::from_path(path));
-    if schema.encoding.is_some() && format != Format::Csv {
+    if schema.encoding.is_some() && format == Format::LibSvm {
         return Err(crate::Error::FeatureMismatch {
             path: path.into(),
-            reason: "the model encodes categorical columns or missing cells of a CSV file; give \
-                     it a CSV file laid out like the training data"
+            reason: "the model encodes categorical columns or missing cells of a table; give it \
+                     a CSV or Parquet file laid out like the training data"
                 .into(),
         });
     }
@@ -849,7 +872,7 @@ pub fn load_matching(
                 libsvm::read_for_model_without(path, n, &ignored, schema.labels, precision)?;
             Ok(plain((x, Some(y))))
         }
-        Format::Parquet => parquet_matching(path, schema, precision).map(plain),
+        Format::Parquet => parquet_matching(path, schema, precision, read),
     }
 }
 
@@ -877,9 +900,10 @@ fn parquet_matching(
     path: &Path,
     schema: &Schema,
     precision: Precision,
-) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    read: ReadOptions,
+) -> crate::Result<ModelData> {
     not_stdin(path)?;
-    parquet::read_matching(path, schema, precision)
+    parquet::read_matching(path, schema, precision, read)
 }
 
 #[cfg(not(feature = "parquet"))]
@@ -911,6 +935,7 @@ fn parquet_matching(
     path: &Path,
     _: &Schema,
     _: Precision,
-) -> crate::Result<(Features, Option<Vec<f64>>)> {
+    _: ReadOptions,
+) -> crate::Result<ModelData> {
     Err(parquet_unavailable(path))
 }

@@ -1,25 +1,30 @@
-//! Apache Parquet input (the `parquet` cargo feature): numeric columns are features, one named
-//! column is the target, and row groups are decoded in parallel.
+//! Apache Parquet input (the `parquet` cargo feature): numeric and text columns are features,
+//! one named column is the target, and row groups are decoded in parallel.
 //!
 //! The file's footer is read once with the `parquet` crate's Arrow reader. Its row groups give
 //! the row count up front, so X is allocated once at its final size, m × n row-major, and each
 //! row group is then decoded on its own rayon task (with its own file handle) into its own block
 //! of rows, like a parse chunk of CSV. Only the feature and target columns are decoded.
 //!
-//! Feature columns may be floating-point (16, 32 or 64 bit), integer (signed or unsigned, 8 to
-//! 64 bit) or boolean (false = 0, true = 1); integers beyond 2^53 round to the nearest f64, as
-//! they do when read from text. The target may be text (also dictionary-encoded, as pandas
+//! Numeric feature columns may be floating-point (16, 32 or 64 bit), integer (signed or
+//! unsigned, 8 to 64 bit) or boolean (false = 0, true = 1); integers beyond 2^53 round to the
+//! nearest f64, as they do when read from text. Text and dictionary columns are categorical,
+//! read into the same [`Table`] as CSV's and encoded by [`super::encoding`]; nulls (and NaN) are
+//! missing cells, an error unless `--missing` says what to do with them. The target may be text (also dictionary-encoded, as pandas
 //! writes categoricals), boolean or numeric: each label is turned into its text form ("1" for
 //! 1.0, "true", "malignant") and mapped to y ∈ {0, 1} by the same rules as CSV labels
 //! ([`LabelMap`]). A column of any other type is an error naming the file, the column and its
-//! type; a null, NaN or infinity is an error naming the file, the column, the row group and the
-//! row. Pages may be uncompressed, Snappy, Zstandard or gzip.
+//! type; an infinity (or a refused null) is an error naming the file, the column, the row group
+//! and the row. Pages may be uncompressed, Snappy, Zstandard or gzip.
 //!
 //! Reference: the Apache Parquet format, <https://parquet.apache.org/docs/file-format/>.
 
 use super::Design;
+use super::csv::{Kind, Table, is_missing};
 use super::dense::{DenseMatrix, Element};
-use super::labels::{ChunkLabels, ClassProblem, LabelMap, MAX_CLASSES_LIMIT, RawLabels};
+use super::labels::{
+    ChunkLabels, ClassProblem, LabelMap, MAX_CLASSES_LIMIT, MISSING_ID, RawLabels,
+};
 use super::{Dataset, Features, LoadOptions, Precision, SPARSE_DENSITY, Schema};
 use crate::error::{Error, Result};
 use arrow_array::cast::AsArray;
@@ -279,18 +284,43 @@ impl ParquetFile {
         self.metadata.schema().field(column).data_type()
     }
 
-    /// Checks that `column` can be read as a feature (numbers or booleans).
-    fn check_feature(&self, column: usize) -> Result<()> {
+    /// Checks that `column` can be read as a feature of this kind: numbers or booleans, or for a
+    /// categorical column also text (or a dictionary of either).
+    fn check_feature(&self, column: usize, kind: Kind) -> Result<()> {
         let data_type = self.data_type(column);
-        if is_numeric(data_type) {
-            return Ok(());
+        match kind {
+            Kind::Text if is_text_type(data_type) || is_numeric(data_type) => return Ok(()),
+            Kind::Number { .. } | Kind::Either { .. } if is_numeric(data_type) => return Ok(()),
+            _ => {}
         }
-        Err(self.column_error(
-            column,
-            format!(
-                "has type {data_type}, but a feature column must hold numbers (floating-point, integer or boolean); drop it or convert it before training"
+        let reason = match kind {
+            Kind::Number { trained: true, .. } => format!(
+                "has type {data_type}, but the column was numeric in the model's training data"
             ),
-        ))
+            Kind::Text => format!(
+                "has type {data_type}, but a categorical column must hold text, numbers or booleans"
+            ),
+            _ => format!(
+                "has type {data_type}, but a feature column must hold numbers (floating-point, integer or boolean) or text; drop it or convert it before training"
+            ),
+        };
+        Err(self.column_error(column, reason))
+    }
+
+    /// The kind a training column is read as: text and dictionary columns, and those named by
+    /// `--categorical`, are categorical; the others numbers.
+    fn training_kind(&self, column: usize, options: &super::encoding::EncodeOptions) -> Kind {
+        let data_type = self.data_type(column);
+        if options.categorical.contains(&self.header[column])
+            || (is_text_type(data_type) && !is_numeric(data_type))
+        {
+            Kind::Text
+        } else {
+            Kind::Number {
+                missing: options.missing != super::encoding::Missing::Error,
+                trained: false,
+            }
+        }
     }
 
     /// Checks that `column` can be read as labels (text, boolean, numbers, or a dictionary of
@@ -340,13 +370,16 @@ impl ParquetFile {
         unreachable!("row {row} beyond the file's {first} rows")
     }
 
-    /// Decodes every row group in parallel: the `features` columns into X (in that order), and
-    /// the `target` column, if asked for, into raw labels.
+    /// Decodes every row group in parallel: the `features` columns into X (in that order), read
+    /// as `kinds` says (numbers, with missing cells or not, or text), and the `target` column,
+    /// if asked for, into raw labels. Rows of text columns and labels are 0-based.
     fn read<T: Element>(
         &self,
         features: &[usize],
+        kinds: &[Kind],
+        na_values: &[String],
         target: Option<usize>,
-    ) -> Result<(DenseMatrix<T>, Option<RawLabels>)> {
+    ) -> Result<Table<T>> {
         let rows: usize = self.group_rows.iter().sum();
         if rows == 0 {
             return Err(Error::NoRows {
@@ -374,24 +407,50 @@ impl ParquetFile {
             jobs.push((group, first_row, v, l));
             first_row += count;
         }
-        let results: Vec<Result<std::result::Result<ChunkLabels, ValueError>>> = jobs
+        let columns = GroupColumns {
+            features,
+            kinds,
+            na_values,
+            target,
+        };
+        let results: Vec<Result<std::result::Result<GroupRead, ValueError>>> = jobs
             .into_par_iter()
             .map(|(group, first_row, v, l)| {
                 shielded(&self.path, || {
-                    self.read_group(group, first_row, features, target, v, l)
+                    self.read_group(group, first_row, &columns, v, l)
                 })
             })
             .collect();
         let mut chunks = Vec::with_capacity(results.len());
+        let mut text: Vec<Option<(Vec<ChunkLabels>, Vec<u32>)>> = (0..n)
+            .map(|slot| (kinds.get(slot) == Some(&Kind::Text)).then(|| (Vec::new(), Vec::new())))
+            .collect();
+        let mut missing = Vec::new();
         let mut first_row = 0;
         for (result, &count) in results.into_iter().zip(&self.group_rows) {
-            let labels =
+            let read =
                 result?.map_err(|e| self.value_error(first_row + e.row, e.column, e.reason))?;
-            chunks.push(labels);
+            chunks.push(read.labels);
+            for (slot, values, codes) in read.text {
+                let (locals, all) = text[slot].as_mut().expect("a text column");
+                locals.push(values);
+                all.extend_from_slice(&codes);
+            }
+            missing.extend(read.missing.iter().map(|m| first_row * n + m));
             first_row += count;
         }
         let labels = target.map(|_| RawLabels::merge(chunks, &self.group_rows, ids));
-        Ok((DenseMatrix::from_row_major(values, rows, n), labels))
+        let text = text
+            .into_iter()
+            .map(|t| t.map(|(locals, ids)| RawLabels::merge(locals, &self.group_rows, ids)))
+            .collect();
+        Ok(Table {
+            features: DenseMatrix::from_row_major(values, rows, n),
+            labels,
+            weights: None,
+            text,
+            missing,
+        })
     }
 
     /// Checks the dictionary page (a column chunk's first page, if it has one) of every leaf
@@ -467,11 +526,16 @@ impl ParquetFile {
         &self,
         group: usize,
         first_row: usize,
-        features: &[usize],
-        target: Option<usize>,
+        columns: &GroupColumns,
         values: &mut [T],
         ids: &mut [u32],
-    ) -> Result<std::result::Result<ChunkLabels, ValueError>> {
+    ) -> Result<std::result::Result<GroupRead, ValueError>> {
+        let GroupColumns {
+            features,
+            kinds,
+            na_values,
+            target,
+        } = *columns;
         let file_error = |e: &dyn std::fmt::Display| Error::ParquetFile {
             path: self.path.clone(),
             reason: format!("row group {group}: {e}"),
@@ -494,6 +558,11 @@ impl ParquetFile {
                 .map_err(|e| file_error(&e))?;
         let n = features.len();
         let mut labels = ChunkLabels::default();
+        let mut text: Vec<(usize, ChunkLabels, Vec<u32>)> = (0..n)
+            .filter(|&slot| kinds.get(slot) == Some(&Kind::Text))
+            .map(|slot| (slot, ChunkLabels::unlimited(), Vec::new()))
+            .collect();
+        let mut missing = Vec::new();
         let mut row = 0;
         for batch in reader {
             let batch = batch.map_err(|e| file_error(&e))?;
@@ -508,9 +577,31 @@ impl ParquetFile {
             for (slot, &j) in features.iter().enumerate() {
                 let name = &self.header[j];
                 let array = column(&batch, name);
-                if let Err((i, reason)) = copy_feature(array, block, n, slot) {
+                let accepts_missing = matches!(
+                    kinds.get(slot),
+                    Some(Kind::Number { missing: true, .. } | Kind::Either { missing: true })
+                );
+                if let Some((_, values, codes)) = text.iter_mut().find(|t| t.0 == slot) {
+                    let result = for_each_label(array, &mut |i, cell| {
+                        codes.push(match cell {
+                            Some(cell) if !is_missing(cell.trim_ascii(), na_values) => {
+                                values.id(cell.trim_ascii(), first_row + row + i)
+                            }
+                            _ => MISSING_ID,
+                        });
+                        Ok(())
+                    });
+                    if let Err((i, reason)) = result {
+                        return Ok(Err(self.value_at(row + i, name, reason)));
+                    }
+                    continue;
+                }
+                let mut nulls = Vec::new();
+                let accept = accepts_missing.then_some(&mut nulls);
+                if let Err((i, reason)) = copy_feature(array, block, n, slot, accept) {
                     return Ok(Err(self.value_at(row + i, name, reason)));
                 }
+                missing.extend(nulls.iter().map(|i| (row + i) * n + slot));
             }
             if let Some(t) = target {
                 let name = &self.header[t];
@@ -534,7 +625,11 @@ impl ParquetFile {
                 self.group_rows[group]
             )));
         }
-        Ok(Ok(labels))
+        Ok(Ok(GroupRead {
+            labels,
+            text,
+            missing,
+        }))
     }
 
     fn value_at(&self, row: usize, column: &str, reason: String) -> ValueError {
@@ -575,6 +670,23 @@ impl ParquetFile {
         let codes: Vec<f64> = codes.into_iter().flatten().collect(); // every one is known
         Ok(raw.ids.iter().map(|&id| codes[id as usize]).collect())
     }
+}
+
+/// What [`ParquetFile::read_group`] reads: the columns and how.
+#[derive(Clone, Copy)]
+struct GroupColumns<'a> {
+    features: &'a [usize],
+    kinds: &'a [Kind],
+    na_values: &'a [String],
+    target: Option<usize>,
+}
+
+/// One row group's labels, text columns (feature, values, each row's id) and missing cells
+/// (row · n + feature, rows from the group's first).
+struct GroupRead {
+    labels: ChunkLabels,
+    text: Vec<(usize, ChunkLabels, Vec<u32>)>,
+    missing: Vec<usize>,
 }
 
 /// The column called `name` of a batch read with a projection that includes it.
@@ -626,6 +738,15 @@ fn is_label_type(data_type: &DataType) -> bool {
     is_numeric(data_type) || matches!(data_type, Utf8 | LargeUtf8 | Utf8View)
 }
 
+/// Text, or a dictionary (of text or numbers): a categorical column.
+fn is_text_type(data_type: &DataType) -> bool {
+    use DataType::*;
+    match data_type {
+        Dictionary(_, values) => is_label_type(values),
+        other => matches!(other, Utf8 | LargeUtf8 | Utf8View),
+    }
+}
+
 /// Row of the first null in `array`, if any.
 fn first_null(array: &dyn Array) -> Option<usize> {
     if array.logical_null_count() == 0 {
@@ -642,12 +763,26 @@ fn copy_feature<T: Element>(
     out: &mut [T],
     n: usize,
     slot: usize,
+    mut missing: Option<&mut Vec<usize>>,
 ) -> std::result::Result<(), (usize, String)> {
-    if let Some(i) = first_null(array) {
-        return Err((i, "missing value (null)".into()));
+    if missing.is_none()
+        && let Some(i) = first_null(array)
+    {
+        return Err((
+            i,
+            "missing value (null); choose what to do with missing values with --missing drop|mean|median|indicator"
+                .into(),
+        ));
     }
-    let put = |out: &mut [T], values: &mut dyn Iterator<Item = f64>| {
+    let nulls = array.logical_null_count() > 0;
+    let mut put = |out: &mut [T], values: &mut dyn Iterator<Item = f64>| {
         for (i, v) in values.enumerate() {
+            if let Some(missing) = missing.as_deref_mut()
+                && ((nulls && array.is_null(i)) || v.is_nan())
+            {
+                missing.push(i);
+                continue;
+            }
             if !v.is_finite() {
                 return Err((i, format!("{v} is not a finite number")));
             }
@@ -756,27 +891,15 @@ fn for_each_label(
     })
 }
 
-/// Dense storage of X in the requested precision, and the raw labels.
-fn read_features(
-    file: &ParquetFile,
-    features: &[usize],
-    target: Option<usize>,
-    precision: Precision,
-) -> Result<(Features, Option<RawLabels>)> {
-    Ok(match precision {
-        Precision::F32 => {
-            let (x, labels) = file.read::<f32>(features, target)?;
-            (Features::Dense32(x), labels)
-        }
-        Precision::F64 => {
-            let (x, labels) = file.read::<f64>(features, target)?;
-            (Features::Dense64(x), labels)
-        }
-    })
-}
+/// Numbers, no cell missing: how a column is read when nothing else is asked.
+const PLAIN: Kind = Kind::Number {
+    missing: false,
+    trained: false,
+};
 
 /// Reads training data: the target is `options.target`, else a column named `label`, else the
-/// last column; every other column is a feature.
+/// last column; every other column is a feature. Text and dictionary columns are categorical
+/// (see [`super::encoding`]).
 pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
     let file = ParquetFile::open(path)?;
     let header = &file.header;
@@ -796,12 +919,20 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
             "is the only column besides the weights (the target): there are no features".into(),
         ));
     }
-    for &j in &features {
-        file.check_feature(j)?;
+    let names: Vec<String> = features.iter().map(|&j| header[j].clone()).collect();
+    super::check_categorical(path, header, &names, &options.encode.categorical)?;
+    let kinds: Vec<Kind> = features
+        .iter()
+        .map(|&j| file.training_kind(j, &options.encode))
+        .collect();
+    for (&j, &kind) in features.iter().zip(&kinds) {
+        file.check_feature(j, kind)?;
     }
     file.check_target(target)?;
-    let (x, raw) = read_features(&file, &features, Some(target), options.precision)?;
-    let raw = raw.expect("target column requested");
+    let (encoded, raw) = match options.precision {
+        Precision::F32 => learn::<f32>(&file, &features, &kinds, &names, target, options)?,
+        Precision::F64 => learn::<f64>(&file, &features, &kinds, &names, target, options)?,
+    };
     let labels = match LabelMap::from_labels(&raw.values, options.positive, options.max_classes) {
         Ok(labels) => labels,
         Err(ClassProblem::NoRows) => return Err(Error::NoRows { path: path.into() }),
@@ -828,27 +959,49 @@ pub fn read_training(path: &Path, options: &LoadOptions) -> Result<Dataset> {
         Some(j) => Some(column_values(&file, j)?),
         None => None,
     };
+    let (y, weights) = match &encoded.kept {
+        None => (y, weights),
+        Some(rows) => (
+            rows.iter().map(|&i| y[i]).collect(),
+            weights.map(|s| rows.iter().map(|&i| s[i]).collect()),
+        ),
+    };
     Ok(Dataset {
         source: path.into(),
-        features: x.sparsify_if_below(SPARSE_DENSITY),
+        features: encoded.features.sparsify_if_below(SPARSE_DENSITY),
+        dropped_rows: encoded.kept.map_or(0, |kept| raw.ids.len() - kept.len()),
         y,
         weights,
-        feature_names: features.iter().map(|&j| header[j].clone()).collect(),
+        feature_names: encoded.feature_names,
         target: header[target].clone(),
         labels,
         ignored,
-        encoding: None,
-        dropped_rows: 0,
+        encoding: encoded.encoding,
     })
+}
+
+/// Reads the training columns and learns their encoding.
+fn learn<T: Element>(
+    file: &ParquetFile,
+    features: &[usize],
+    kinds: &[Kind],
+    names: &[String],
+    target: usize,
+    options: &LoadOptions,
+) -> Result<(super::encoding::Encoded, RawLabels)> {
+    let na = &options.encode.na_values;
+    let mut table = file.read::<T>(features, kinds, na, Some(target))?;
+    let raw = table.labels.take().expect("target column requested");
+    let encoded = super::encoding::learn(&file.path, table, names, &options.encode)?;
+    Ok((encoded, raw))
 }
 
 /// Column j as f64 values, one per row.
 fn column_values(file: &ParquetFile, j: usize) -> Result<Vec<f64>> {
-    file.check_feature(j)?;
-    match read_features(file, &[j], None, Precision::F64)?.0 {
-        Features::Dense64(m) => Ok((0..m.n_rows()).map(|i| m.row(i)[0]).collect()),
-        _ => unreachable!("a dense f64 read"),
-    }
+    file.check_feature(j, PLAIN)?;
+    let table = file.read::<f64>(&[j], &[PLAIN], &[], None)?;
+    let m = table.features;
+    Ok((0..m.n_rows()).map(|i| m.row(i)[0]).collect())
 }
 
 /// The column named `name` as f64 values (the sample weights of `eval --sample-weight`).
@@ -858,17 +1011,19 @@ pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
     column_values(&file, j)
 }
 
-/// Reads data laid out like `schema` (for prediction or evaluation): the feature columns are
-/// found by name and returned in the schema's order, and the target is read if present. Any
-/// other column is an error, as for CSV.
+/// Reads data laid out like `schema` (for prediction or evaluation): the input columns are
+/// found by name, read in the schema's order and encoded as its encoding says, and the target
+/// is read if present. Any other column is an error, as for CSV.
 pub fn read_matching(
     path: &Path,
     schema: &Schema,
     precision: Precision,
-) -> Result<(Features, Option<Vec<f64>>)> {
+    read: super::ReadOptions,
+) -> Result<super::ModelData> {
     let file = ParquetFile::open(path)?;
     let header = &file.header;
-    if let Some(err) = super::csv::feature_mismatch(path, schema.feature_names, header, &{
+    let inputs = schema.input_columns();
+    if let Some(err) = super::csv::feature_mismatch(path, &inputs, header, &{
         let mut known = vec![schema.target];
         known.extend(schema.others());
         known
@@ -876,24 +1031,64 @@ pub fn read_matching(
         return Err(err);
     }
     let at = super::positions(header);
-    let features: Vec<usize> = schema
-        .feature_names
+    let features: Vec<usize> = inputs
         .iter()
         .filter_map(|f| at.get(f.as_str()).copied())
         .collect();
+    let kinds = match schema.encoding {
+        Some(e) => e.kinds(),
+        None => vec![PLAIN; features.len()],
+    };
     let target = at.get(schema.target).copied();
-    for &j in &features {
-        file.check_feature(j)?;
+    for (&j, &kind) in features.iter().zip(&kinds) {
+        file.check_feature(j, kind)?;
     }
     if let Some(t) = target {
         file.check_target(t)?;
     }
-    let (x, raw) = read_features(&file, &features, target, precision)?;
+    let na: &[String] = schema.encoding.map_or(&[], |e| &e.na_values);
+    let (features, raw, unseen) = match precision {
+        Precision::F32 => apply::<f32>(&file, &features, &kinds, na, target, schema, read)?,
+        Precision::F64 => apply::<f64>(&file, &features, &kinds, na, target, schema, read)?,
+    };
     let y = match (raw, target) {
         (Some(raw), Some(t)) => Some(file.encode(&raw, t, schema.labels)?),
         _ => None,
     };
-    Ok((x.sparsify_if_below(SPARSE_DENSITY), y))
+    Ok(super::ModelData {
+        features: features.sparsify_if_below(SPARSE_DENSITY),
+        y,
+        unseen,
+    })
+}
+
+/// What [`apply`] gives: the features, the raw labels and the unseen levels.
+type Applied = (Features, Option<RawLabels>, Vec<super::encoding::Unseen>);
+
+#[allow(clippy::too_many_arguments)]
+fn apply<T: Element>(
+    file: &ParquetFile,
+    features: &[usize],
+    kinds: &[Kind],
+    na: &[String],
+    target: Option<usize>,
+    schema: &Schema,
+    read: super::ReadOptions,
+) -> Result<Applied> {
+    let mut table = file.read::<T>(features, kinds, na, target)?;
+    let raw = table.labels.take();
+    let Some(encoding) = schema.encoding else {
+        return Ok((T::into_features(table.features), raw, Vec::new()));
+    };
+    // Messages name rows from 1, as the other Parquet errors do.
+    for text in table.text.iter_mut().flatten() {
+        for row in &mut text.first_seen {
+            *row += 1;
+        }
+    }
+    let positions: Vec<usize> = features.iter().map(|j| j + 1).collect();
+    let (features, unseen) = encoding.apply(&file.path, table, &positions, read.strict)?;
+    Ok((features, raw, unseen))
 }
 
 #[cfg(test)]
