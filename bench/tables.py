@@ -274,15 +274,25 @@ def warm(*paths):
                 pass
 
 
-def run_measured(cmd, stdout=None):
-    """Runs cmd; returns (exit code, wall s, CPU s (user + sys), peak RSS MB, stdout, stderr)."""
+def run_measured(cmd, stdout=None, timeout=None):
+    """Runs cmd; returns (exit code, wall s, CPU s (user + sys), peak RSS MB, stdout, stderr).
+    Past `timeout` seconds the command is killed and its exit code is None."""
+    import threading
+
     out = tempfile.TemporaryFile("w+") if stdout is None else stdout
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(timeout, proc.kill) if timeout else None
+    if timer:
+        timer.start()
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
+    if timer:
+        timer.cancel()
+        if timeout and wall >= timeout and code < 0:
+            return None, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, "", err
     text = ""
     if stdout is None:
         out.seek(0)
@@ -353,7 +363,10 @@ def python_tool(args, tool, data, l2, workdir, extra=()):
         cmd = [sys.executable, __file__, "glum", data, "--l2", repr(l2), "--solver", solver,
                "--gradient-tol", tol, "--out", out]
     warm(data)
-    code, wall, cpu, rss, _, _ = run_measured(cmd)
+    code, wall, cpu, rss, _, _ = run_measured(cmd, timeout=args.tool_timeout)
+    if code is None:
+        return {"tool": tool, "timed_out": True, "process_seconds": wall, "cpu_seconds": cpu,
+                "rss_mb": rss, "command": shlex.join(cmd)}
     if code != 0:
         return None
     with open(out) as f:
@@ -426,8 +439,11 @@ def cmd_bench(args):
         raw["cases"].append(case)
         tools = ["logreg"] + (["sklearn"] if not args.no_sklearn else []) + glums
         runs = {t: [] for t in tools}
+        timed_out = set()
         for rep in range(args.repeat):
             for tool in tools:
+                if tool in timed_out:
+                    continue
                 if tool == "logreg":
                     model = os.path.join(work, f"logreg-{l2:g}.json")
                     r = logreg_train(args, data, l2, model)
@@ -440,6 +456,12 @@ def cmd_bench(args):
                     r = python_tool(args, tool, data, l2, work, extra)
                 if r is None:
                     continue
+                if r.get("timed_out"):
+                    timed_out.add(tool)
+                    runs[tool].append(r)
+                    log(f"λ={l2:g} round {rep + 1} {tool}: killed after {args.tool_timeout:g} s; "
+                        "not run again at this λ")
+                    continue
                 r["round"] = rep
                 raw.setdefault("rows", r.get("rows"))
                 runs[tool].append(r)
@@ -449,7 +471,8 @@ def cmd_bench(args):
                               "fit_seconds", "cpu_seconds", "rss_mb", "iterations")
                     if r.get(k) is not None))
         # Score the last solution of each tool.
-        solutions = [dict(runs[t][-1], tool=t) for t in tools if runs[t]]
+        solutions = [dict(done[-1], tool=t) for t in tools
+                     if (done := [r for r in runs[t] if not r.get("timed_out")])]
         sol_path = os.path.join(work, f"solutions-{l2:g}.json")
         with open(sol_path, "w") as f:
             json.dump([{k: s[k] for k in ("tool", "names", "weights", "bias")}
@@ -547,6 +570,21 @@ def fmt(value, spec=".2f"):
     return "—" if value is None else format(value, spec)
 
 
+def round_ratio(tool, runs, base, key):
+    """This tool's time / logreg's time in each round (each round runs every tool once, one
+    after another, so the two were measured minutes apart at most): "median (lo–hi)"."""
+    if tool == "logreg":
+        return "1.00"
+    by_round = {r["round"]: r[key] for r in base if r.get(key) is not None}
+    ratios = [r[key] / by_round[r["round"]] for r in runs
+              if r.get(key) is not None and r.get("round") in by_round]
+    if not ratios:
+        return "—"
+    if len(ratios) == 1:
+        return f"{ratios[0]:.2f}"
+    return f"{med(ratios):.2f} ({min(ratios):.1f}–{max(ratios):.1f})"
+
+
 def report(raw):
     """The markdown table of medians (and their spread) and ratios."""
     size_mb = raw["bytes"] / 1e6
@@ -555,25 +593,30 @@ def report(raw):
         l2, runs, score = case["l2"], case["runs"], case["score"]
         gaps = dict(zip(score["tools"], score["gaps"]))
         base = runs["logreg"]
-        base_e2e = med([r["end_to_end_seconds"] for r in base])
-        base_fit = med([r["fit_seconds"] for r in base])
         lines += [f"#### λ = {l2:g}  (J* = {score['j_star']:.10f})", "",
+                  "Times: median of the rounds ± (max − min)/median; ×logreg: the median of the "
+                  "per-round ratios (their range).", "",
                   "| tool | end-to-end s | ×logreg | read s | fit s | ×logreg fit | CPU s | "
                   "peak RSS MB | iterations | (J−J*)/J* |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for tool, rs in runs.items():
+            name = tool.replace("glum:", "glum ").replace(":", " tol ")
+            if any(r.get("timed_out") for r in rs):
+                lines.append(f"| {name} | killed after {rs[-1]['process_seconds']:.0f} s "
+                             "(did not finish) | | | | | | | | |")
+            rs = [r for r in rs if not r.get("timed_out")]
             if not rs:
                 continue
             e2e = [r.get("end_to_end_seconds") for r in rs]
             fit = [r.get("fit_seconds") for r in rs]
             read = [r.get("read_seconds") for r in rs]
             e2e_m, fit_m = med(e2e), med(fit)
-            name = tool.replace("glum:", "glum ").replace(":", " tol ")
-            e2e_ratio = None if tool.startswith("glum") else e2e_m / base_e2e
             lines.append(
                 f"| {name} | {fmt(e2e_m)} ±{fmt(100 * (spread(e2e) or 0), '.0f')}% | "
-                f"{fmt(e2e_ratio)} | {fmt(med(read))} | {fmt(fit_m, '.3f')} "
-                f"±{fmt(100 * (spread(fit) or 0), '.0f')}% | {fmt(fit_m / base_fit)} | "
+                f"{round_ratio(tool, rs, base, 'end_to_end_seconds')} | "
+                f"{fmt(med(read))} | {fmt(fit_m, '.3f')} "
+                f"±{fmt(100 * (spread(fit) or 0), '.0f')}% | "
+                f"{round_ratio(tool, rs, base, 'fit_seconds')} | "
                 f"{fmt(med([r['cpu_seconds'] for r in rs]), '.1f')} | "
                 f"{fmt(max(r['rss_mb'] for r in rs), '.0f')} | {rs[-1].get('iterations')} | "
                 f"{gaps.get(tool, float('nan')):.1e} |")
@@ -591,10 +634,11 @@ def report(raw):
                 f"{100 * (spread([r['seconds'] for r in p['logreg']]) or 0):.0f}%")
         if p["sklearn"]:
             sk = med([r["seconds"] for r in p["sklearn"]])
+            ratios = [b["seconds"] / a["seconds"] for a, b in zip(p["logreg"], p["sklearn"])]
             line += (f", scikit-learn (read_csv + pipeline.predict) {sk:.2f} s ±"
                      f"{100 * (spread([r['seconds'] for r in p['sklearn']]) or 0):.0f}% "
                      f"(read {med([r['read_seconds'] for r in p['sklearn']]):.2f} s): "
-                     f"×{sk / lg:.1f}")
+                     f"×{med(ratios):.1f} ({min(ratios):.1f}–{max(ratios):.1f}) per round")
         lines.append(line)
     if "stream" in raw:
         st = raw["stream"]
@@ -624,6 +668,9 @@ def main():
     b.add_argument("--glum-solvers", default="lbfgs irls-cd")
     b.add_argument("--glum-tols", default="1e-4 1e-8",
                    help="glum gradient_tol values (1e-4 is its default)")
+    b.add_argument("--tool-timeout", type=float, default=300,
+                   help="a Python tool's run is killed after this many seconds, and that tool "
+                        "is not run again at that λ")
     b.add_argument("--big-gb", type=float, default=5.0, help="0: no streaming test")
     b.add_argument("--keep-big", action="store_true")
     b.add_argument("--results", default=os.path.join(HERE, "results"))
@@ -645,6 +692,8 @@ def main():
     g.add_argument("--gradient-tol", type=float, default=None)
     g.add_argument("--max-iter", type=int, default=1000)
     g.add_argument("--out", required=True)
+    rp = sub.add_parser("report", help="print the table of a raw results file again")
+    rp.add_argument("raw")
     sc = sub.add_parser("score")
     sc.add_argument("data")
     sc.add_argument("--l2", type=float, required=True)
@@ -652,7 +701,8 @@ def main():
     sc.add_argument("out")
     args = p.parse_args()
     {"bench": cmd_bench, "sklearn": cmd_sklearn, "sklearn-predict": cmd_sklearn_predict,
-     "glum": cmd_glum, "score": cmd_score}[args.command](args)
+     "glum": cmd_glum, "score": cmd_score,
+     "report": lambda a: print(report(json.load(open(a.raw))))}[args.command](args)
 
 
 if __name__ == "__main__":
