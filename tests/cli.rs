@@ -1299,7 +1299,15 @@ fn ignore_and_features_choose_the_columns_and_predict_accepts_the_ignored_ones()
         &["not a feature index"],
     );
     assert!(!dir.path("x.json").exists());
-    ok(&dir.run(&["train", common::HEART, "--ignore", "3", "-o", "x.json", "-q"]));
+    ok(&dir.run(&[
+        "train",
+        common::HEART,
+        "--ignore",
+        "3",
+        "-o",
+        "x.json",
+        "-q",
+    ]));
 }
 
 #[test]
