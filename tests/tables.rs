@@ -553,3 +553,29 @@ fn libsvm_features_are_ignored_by_index() {
     .unwrap_err();
     assert!(e.to_string().contains("not a feature index"), "{e}");
 }
+
+#[test]
+fn a_missing_cell_where_training_had_none_is_counted_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.csv");
+    std::fs::write(&train, "c,label\na,0\nb,1\na,1\nb,0\n").unwrap();
+    let data = load_training(&train, &LoadOptions::default()).unwrap();
+    let model = fit(&data, Solver::Newton, 1e-2).model;
+    let new = dir.path().join("new.csv");
+    std::fs::write(&new, "c\na\n\nz\nNA\n").unwrap();
+    // (The blank line is skipped; NA is the missing cell.)
+    let read = load_for_model(&new, None, &model, ReadOptions::default()).unwrap();
+    assert_eq!(read.features.design().n_rows(), 3);
+    let u = &read.unseen[0];
+    assert_eq!((u.rows, u.values, u.line), (2, 2, 4));
+    assert_eq!(u.levels, ["z", "(missing)"]);
+    assert_eq!(read.features.design().row_values(2), [0.0, 0.0]);
+    let only_missing = dir.path().join("m.csv");
+    std::fs::write(&only_missing, "c\na\nNA\n").unwrap();
+    let strict = ReadOptions {
+        strict: true,
+        delimiter: None,
+    };
+    let read = load_for_model(&only_missing, None, &model, strict).unwrap();
+    assert_eq!((read.unseen[0].rows, read.unseen[0].line), (1, 0));
+}

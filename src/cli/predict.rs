@@ -57,7 +57,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         Some(path) => Box::new(logreg::outputs::Streamed::open(path)?),
         None => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
-            std::io::stdout().lock(),
+            std::io::stdout(),
         )),
     };
     let writer = Rows {
@@ -100,12 +100,12 @@ fn out_name(args: &PredictArgs) -> &std::path::Path {
 }
 
 /// Where predictions go: standard output, or a file written as it is made.
-trait Output {
+trait Output: Send {
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()>;
     fn done(self: Box<Self>) -> Result<()>;
 }
 
-impl<W: Write> Output for std::io::BufWriter<W> {
+impl<W: Write + Send> Output for std::io::BufWriter<W> {
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.write_all(bytes)
     }

@@ -66,18 +66,20 @@ impl EncodeArgs {
 /// Warns about the rows of `path` whose categorical levels the model does not know.
 pub fn warn_unseen(path: &Path, unseen: &[Unseen]) {
     for u in unseen {
+        let first = if u.line == 0 {
+            "a missing cell, which training never had".to_owned()
+        } else {
+            format!("the first, {:?}, on line {}", u.example, u.line)
+        };
         super::say!(
             "logreg: warning: {}: column {:?}: {} row{} with {} level{} not seen in training \
-             (the first, {:?}, on line {}); their indicators are all 0 (--strict makes this an \
-             error)",
+             ({first}); their indicators are all 0 (--strict makes an unseen value an error)",
             path.display(),
             u.column,
             u.rows,
             if u.rows == 1 { "" } else { "s" },
             u.values,
             if u.values == 1 { "" } else { "s" },
-            u.example,
-            u.line
         );
     }
 }

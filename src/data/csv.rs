@@ -217,8 +217,17 @@ impl ChunkText {
         self.columns.get_mut(i as usize)
     }
 
-    /// Makes `feature` a text column from row `row` of the chunk (the rows before are missing).
-    fn start(&mut self, n: usize, feature: usize, told: bool, row: usize, line: usize) {
+    /// Makes `feature` a text column from row `row` of the chunk (the rows before are missing),
+    /// with room for `lines` rows.
+    fn start(
+        &mut self,
+        n: usize,
+        feature: usize,
+        told: bool,
+        row: usize,
+        line: usize,
+        lines: usize,
+    ) {
         if self.at.is_empty() {
             self.at = vec![u32::MAX; n];
         }
@@ -228,7 +237,11 @@ impl ChunkText {
             told,
             first_line: line,
             values: ChunkLabels::unlimited(),
-            ids: vec![MISSING_ID; row],
+            ids: {
+                let mut ids = Vec::with_capacity(lines.max(row));
+                ids.resize(row, MISSING_ID);
+                ids
+            },
         });
     }
 }
@@ -891,10 +904,13 @@ fn parse_chunk<T: Element>(
     let mut roles = Cow::Borrowed(roles);
     let mut fields = Vec::with_capacity(header.len());
     let mut aside = Aside::default();
+    // Sized once from the line count (a memchr sweep costs a fraction of the parse): growing by
+    // doubling would copy the values and fault in fresh pages again and again.
+    let lines = memchr::memchr_iter(b'\n', &chunk.bytes).count() + 1;
     let mut rows = Rows {
         count: 0,
-        values: Vec::new(),
-        ids: Vec::new(),
+        values: Vec::with_capacity(lines * n),
+        ids: Vec::with_capacity(if columns.target.is_some() { lines } else { 0 }),
         weights: Vec::new(),
         labels: ChunkLabels::default(),
         text: ChunkText::default(),
@@ -904,7 +920,7 @@ fn parse_chunk<T: Element>(
     };
     for slot in 0..n {
         if columns.kind(slot) == Kind::Text {
-            rows.text.start(n, slot, false, 0, chunk.first_line);
+            rows.text.start(n, slot, false, 0, chunk.first_line, lines);
         }
     }
     for (line_number, line) in chunk.lines() {
@@ -960,6 +976,7 @@ fn parse_chunk<T: Element>(
                     firsts: &mut rows.firsts,
                     row: rows.count,
                     line: line_number,
+                    lines,
                 };
                 let read = careful_line(line, delimiter, &mut row);
                 let (label, w, turned) = read.map_err(|(column, reason)| CellError {
@@ -1027,6 +1044,8 @@ struct Careful<'a, T> {
     /// The row's index in its chunk, and its line.
     row: usize,
     line: usize,
+    /// The chunk's line count (room for a text column that starts here).
+    lines: usize,
 }
 
 /// Reads one line field by field, numeric features into `out`, text cells into their columns,
@@ -1106,8 +1125,14 @@ fn careful_line<'l, T: Element>(
                         ),
                     ));
                 }
-                at.text
-                    .start(columns.features.len(), slot, true, at.row, at.line);
+                at.text.start(
+                    columns.features.len(),
+                    slot,
+                    true,
+                    at.row,
+                    at.line,
+                    at.lines,
+                );
                 let cells = at.text.cells(slot).expect("just started");
                 cells
                     .push(&cell, at.line, &columns.na_values, header, col)
@@ -1350,7 +1375,7 @@ pub fn stream_for_model(
     schema: &super::Schema,
     read: super::ReadOptions,
     keep: &[String],
-    each: &mut dyn FnMut(ModelBatch) -> Result<()>,
+    each: &mut (dyn FnMut(ModelBatch) -> Result<()> + Send),
 ) -> Result<StreamStats> {
     let strict = read.strict;
     let file = CsvFile::open_with(path, read.delimiter)?;

@@ -189,7 +189,8 @@ pub struct Unseen {
     pub rows: usize,
     /// Distinct unknown values.
     pub values: usize,
-    /// The first of them, and its line.
+    /// The first of them, and its line (0 when the only one is a missing cell in a column that
+    /// had none in training, which is counted but not an error with `strict`).
     pub example: String,
     pub line: usize,
     /// Every distinct unknown value.
@@ -351,14 +352,36 @@ impl Encoding {
                             .filter(|&&id| id != MISSING_ID && is_unknown[id as usize])
                             .count();
                     }
+                    // A missing cell where training had none: all indicators 0 too, counted.
+                    let missing_rows = if missing_code == NO_LEVEL {
+                        raw.ids.iter().filter(|&&id| id == MISSING_ID).count()
+                    } else {
+                        0
+                    };
+                    if unknown.is_empty() && missing_rows > 0 {
+                        unseen.push(Unseen {
+                            column: c.name().to_owned(),
+                            rows: missing_rows,
+                            values: 1,
+                            example: MISSING.to_owned(),
+                            line: 0,
+                            levels: vec![MISSING.to_owned()],
+                        });
+                    }
+                    rows += missing_rows;
                     if let Some(&first) = unknown.iter().min_by_key(|&&id| raw.first_seen[id]) {
+                        let mut levels: Vec<String> =
+                            unknown.iter().map(|&id| raw.values[id].clone()).collect();
+                        if missing_rows > 0 {
+                            levels.push(MISSING.to_owned());
+                        }
                         let found = Unseen {
                             column: c.name().to_owned(),
                             rows,
-                            values: unknown.len(),
+                            values: levels.len(),
                             example: cut(&raw.values[first]),
                             line: raw.first_seen[first],
-                            levels: unknown.iter().map(|&id| raw.values[id].clone()).collect(),
+                            levels,
                         };
                         if strict {
                             return Err(Error::Parse {
@@ -405,13 +428,20 @@ pub fn learn<T: Element>(
         numeric: Vec::new(),
         blocks: Vec::new(),
     };
+    // Means from one parallel pass over the rows: a missing cell is stored as 0, so the sum over
+    // every row is the sum over the present ones.
+    let sums = matches!(options.missing, Missing::Mean | Missing::Indicator)
+        .then(|| column_sums(&table.features));
     for (f, name) in names.iter().enumerate() {
         match &table.text[f] {
             None => {
-                let fill = match options.missing {
-                    Missing::Error | Missing::Drop => None,
-                    Missing::Mean | Missing::Indicator => Some(column_mean(path, &table, f, name)?),
-                    Missing::Median => Some(column_median(path, &table, f, name)?),
+                let present = m - missing_in[f];
+                let fill = match (options.missing, &sums) {
+                    (Missing::Error | Missing::Drop, _) => None,
+                    (_, _) if present == 0 => return Err(no_values(path, name)),
+                    (Missing::Median, _) => Some(column_median(path, &table, f, name)?),
+                    (_, Some(sums)) => Some(sums[f] / present as f64),
+                    (_, None) => unreachable!("sums for the mean"),
                 };
                 let indicator = options.missing == Missing::Indicator && missing_in[f] > 0;
                 plan.numeric.push((f, fill, indicator));
@@ -570,16 +600,22 @@ fn assemble<T: Element>(table: Table<T>, plan: &Plan) -> Features {
     let mut values = if width == n {
         x.into_values()
     } else {
-        let mut values = Vec::with_capacity(m * width);
-        for i in 0..m {
-            let row = x.row(i);
-            for &(f, _, indicator) in &plan.numeric {
-                values.push(row[f]);
-                if indicator {
-                    values.push(T::default());
+        use rayon::prelude::*;
+        let mut values = vec![T::default(); m * width];
+        const ROWS: usize = 4096;
+        values
+            .par_chunks_mut((ROWS * width).max(1))
+            .enumerate()
+            .for_each(|(block, out)| {
+                for (r, out) in out.chunks_exact_mut(width.max(1)).enumerate() {
+                    let row = x.row(block * ROWS + r);
+                    let mut k = 0;
+                    for &(f, _, indicator) in &plan.numeric {
+                        out[k] = row[f];
+                        k += 1 + usize::from(indicator);
+                    }
                 }
-            }
-        }
+            });
         values
     };
     for &cell in &table.missing {
@@ -604,10 +640,11 @@ fn assemble<T: Element>(table: Table<T>, plan: &Plan) -> Features {
         .blocks
         .iter()
         .map(|(f, levels, code, missing_code)| {
+            use rayon::prelude::*;
             let raw = text[*f].take().expect("a text column");
             let codes = raw
                 .ids
-                .iter()
+                .par_iter()
                 .map(|&id| {
                     if id == MISSING_ID {
                         *missing_code
@@ -654,12 +691,23 @@ fn no_values(path: &Path, name: &str) -> Error {
     }
 }
 
-fn column_mean<T: Element>(path: &Path, table: &Table<T>, f: usize, name: &str) -> Result<f64> {
-    let v = present(table, f);
-    if v.is_empty() {
-        return Err(no_values(path, name));
-    }
-    Ok(v.iter().sum::<f64>() / v.len() as f64)
+/// Σ_i x_ij of every column, a missing cell counting 0 (as it is stored), in the fixed order of
+/// [`crate::parallel`]: the same sums for any thread count.
+fn column_sums<T: Element>(x: &DenseMatrix<T>) -> Vec<f64> {
+    let n = x.n_features();
+    crate::parallel::map_reduce(
+        x.n_rows(),
+        |rows| {
+            let mut sums = vec![0.0; n];
+            for i in rows {
+                for (s, v) in sums.iter_mut().zip(x.row(i)) {
+                    *s += v.to_f64();
+                }
+            }
+            sums
+        },
+        crate::parallel::add_into,
+    )
 }
 
 /// The median: the middle value, or the mean of the two middle ones.

@@ -326,7 +326,8 @@ pub fn batch_size() -> usize {
 }
 
 /// Parses `source` a batch of chunks at a time: `parse` runs on the chunks of a batch in
-/// parallel while the next batch is read, and `keep` takes the results in file order. The first
+/// parallel while `keep` takes the previous batch's results, in file order, and the next batch
+/// is read (a pipeline of three stages, so the serial `keep` costs no idle core). The first
 /// error in file order is returned; `first` (a chunk already taken from the source, such as
 /// the rest of a CSV header's chunk) comes before the others.
 pub fn parse_chunks<P, F, K>(
@@ -338,21 +339,29 @@ pub fn parse_chunks<P, F, K>(
 where
     P: Send,
     F: Fn(&Chunk) -> Result<P> + Sync,
-    K: FnMut(P) -> Result<()>,
+    K: FnMut(P) -> Result<()> + Send,
 {
     use rayon::prelude::*;
     let size = batch_size();
     let mut batch: Vec<Chunk> = first.into_iter().collect();
     batch.extend(source.next_chunks(size - batch.len())?);
+    let mut parsed: Vec<Result<P>> = Vec::new();
     while !batch.is_empty() {
-        let (next, parsed) = rayon::join(
-            || source.next_chunks(size),
+        let previous = std::mem::take(&mut parsed);
+        let (next, now) = rayon::join(
+            || -> Result<Vec<Chunk>> {
+                for p in previous {
+                    keep(p?)?;
+                }
+                source.next_chunks(size)
+            },
             || batch.par_iter().map(&parse).collect::<Vec<_>>(),
         );
-        for p in parsed {
-            keep(p?)?;
-        }
         batch = next?;
+        parsed = now;
+    }
+    for p in parsed {
+        keep(p?)?;
     }
     Ok(())
 }
