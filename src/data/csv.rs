@@ -380,8 +380,7 @@ impl CsvFile {
         let path = source.path().to_path_buf();
         let roles = roles(header.len(), columns);
         let n = columns.features.len();
-        let mut values = Vec::new();
-        let (mut ids, mut weights) = (Vec::new(), Vec::new());
+        let (mut values, mut ids, mut weights) = (Vec::new(), Vec::new(), Vec::new());
         let (mut locals, mut counts) = (Vec::new(), Vec::new());
         let mut text = TextColumns::new(n, columns);
         let mut missing = Vec::new();
@@ -516,11 +515,17 @@ impl<'c> TextColumns<'c> {
         Ok(())
     }
 
-    /// Per feature, its values if it is a text column.
+    /// Per feature, its values if it is a text column (the columns merged in parallel).
     fn finish(self, n: usize) -> Vec<Option<RawLabels>> {
+        use rayon::prelude::*;
         let mut out: Vec<Option<RawLabels>> = (0..n).map(|_| None).collect();
-        for (f, (locals, counts, ids, _)) in self.merged {
-            out[f] = Some(RawLabels::merge(locals, &counts, ids));
+        let merged: Vec<(usize, RawLabels)> = self
+            .merged
+            .into_par_iter()
+            .map(|(f, (locals, counts, ids, _))| (f, RawLabels::merge(locals, &counts, ids)))
+            .collect();
+        for (f, raw) in merged {
+            out[f] = Some(raw);
         }
         out
     }
