@@ -1300,23 +1300,7 @@ pub fn read_for_model(
 ) -> Result<super::ModelData> {
     let strict = read.strict;
     let file = CsvFile::open_with(path, read.delimiter)?;
-    let header = file.header();
-    let mut known = vec![schema.target];
-    known.extend_from_slice(&schema.others());
-    let inputs = schema.input_columns();
-    if let Some(err) = feature_mismatch(path, &inputs, header, &known) {
-        return Err(err);
-    }
-    let at = super::positions(header);
-    let mut columns = Columns::numeric(
-        inputs.iter().map(|f| at[f.as_str()]).collect(),
-        at.get(schema.target).copied(),
-        None,
-    );
-    if let Some(e) = schema.encoding {
-        columns.kinds = e.kinds();
-        columns.na_values = e.na_values.clone();
-    }
+    let columns = model_columns(path, file.header(), schema)?;
     let (features, raw, unseen) = match precision {
         Precision::F32 => apply::<f32>(file, &columns, schema.encoding, strict)?,
         Precision::F64 => apply::<f64>(file, &columns, schema.encoding, strict)?,
@@ -1352,6 +1336,29 @@ fn apply<T: Element>(
     Ok((features, raw, unseen))
 }
 
+/// The columns of a file with `header` laid out like `schema`: its input columns (in the
+/// schema's order, read as its encoding says) and its target if present. Any other column is
+/// an error naming the missing and the unknown ones.
+fn model_columns(path: &Path, header: &[String], schema: &super::Schema) -> Result<Columns> {
+    let mut known = vec![schema.target];
+    known.extend_from_slice(&schema.others());
+    let inputs = schema.input_columns();
+    if let Some(err) = feature_mismatch(path, &inputs, header, &known) {
+        return Err(err);
+    }
+    let at = super::positions(header);
+    let mut columns = Columns::numeric(
+        inputs.iter().map(|f| at[f.as_str()]).collect(),
+        at.get(schema.target).copied(),
+        None,
+    );
+    if let Some(e) = schema.encoding {
+        columns.kinds = e.kinds();
+        columns.na_values = e.na_values.clone();
+    }
+    Ok(columns)
+}
+
 /// One batch of a file streamed for a model (see [`stream_for_model`]).
 pub struct ModelBatch {
     pub features: Features,
@@ -1385,22 +1392,8 @@ pub fn stream_for_model(
     let strict = read.strict;
     let file = CsvFile::open_with(path, read.delimiter)?;
     let header = file.header().to_vec();
-    let mut known = vec![schema.target];
-    known.extend_from_slice(&schema.others());
-    let inputs = schema.input_columns();
-    if let Some(err) = feature_mismatch(path, &inputs, &header, &known) {
-        return Err(err);
-    }
+    let mut columns = model_columns(path, &header, schema)?;
     let at = super::positions(&header);
-    let mut columns = Columns::numeric(
-        inputs.iter().map(|f| at[f.as_str()]).collect(),
-        at.get(schema.target).copied(),
-        None,
-    );
-    if let Some(e) = schema.encoding {
-        columns.kinds = e.kinds();
-        columns.na_values = e.na_values.clone();
-    }
     for name in keep {
         match at.get(name.as_str()) {
             Some(&j) => columns.keep.push(j),

@@ -110,6 +110,17 @@ impl MixedMatrix {
             + (d.n_rows() * self.blocks.len()) as f64
     }
 
+    /// g_(offset + code_i) += coef_i for each block: the indicators' part of Σ_i coef_i x_i.
+    fn add_block_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
+        for b in &self.blocks {
+            for (&c, i) in coef.iter().zip(rows.clone()) {
+                if let Some(j) = b.feature(i) {
+                    g[j] += c;
+                }
+            }
+        }
+    }
+
     /// For each block, h_j += (1 − s_j)² S_j + s_j² (T − S_j) for its indicators j, with the
     /// per-level sums S of `coef` (class c of K at `level·K + c`) and T the total per class.
     fn add_block_squares(
@@ -175,13 +186,7 @@ impl Design for MixedMatrix {
         self.numeric
             .design()
             .add_rows(rows.clone(), coef, &mut g[..n0]);
-        for b in &self.blocks {
-            for (&c, i) in coef.iter().zip(rows.clone()) {
-                if let Some(j) = b.feature(i) {
-                    g[j] += c;
-                }
-            }
-        }
+        self.add_block_rows(rows, coef, g);
     }
 
     fn add_squared_rows(
@@ -219,13 +224,7 @@ impl Design for MixedMatrix {
             &mut g[..n0],
             &mut h[..n0],
         );
-        for b in &self.blocks {
-            for (&c, i) in coef.iter().zip(rows.clone()) {
-                if let Some(j) = b.feature(i) {
-                    g[j] += c;
-                }
-            }
-        }
+        self.add_block_rows(rows.clone(), coef, g);
         self.add_block_squares(rows, curvature, 1, shift, h);
     }
 
