@@ -131,3 +131,36 @@ fn unseen_levels_warn_or_fail_and_show_lists_the_encoding() {
         assert!(shown.contains(needle), "show lacks {needle}: {shown}");
     }
 }
+
+#[test]
+fn unseen_levels_are_counted_over_every_streamed_chunk() {
+    let dir = Dir::new();
+    dir.file("t.csv", TABLE);
+    ok(&dir.run(&[
+        "train",
+        "t.csv",
+        "-o",
+        "m.json",
+        "--ignore",
+        "id",
+        "--missing",
+        "mean",
+        "-q",
+    ]));
+    // About 10 MB: several chunks, with the same unseen level in the first and the last.
+    let mut body = String::from("id;age;home\nz0;30;boat\n");
+    for i in 0..700_000 {
+        body += &format!("r{i};{};rent\n", 20 + i % 50);
+    }
+    body += "z1;31;boat\nz2;32;car\n";
+    dir.file("big.csv", &body);
+    let out = dir.run(&["predict", "m.json", "big.csv", "-o", "p.csv"]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("column \"home\": 3 rows with 2 levels not seen in training (the first, \"boat\", on line 2)"),
+        "{stderr}"
+    );
+    let predictions = std::fs::read_to_string(dir.path("p.csv")).unwrap();
+    assert_eq!(predictions.lines().count(), 700_004);
+}

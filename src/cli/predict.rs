@@ -127,14 +127,29 @@ impl Output for logreg::outputs::Streamed {
 #[derive(Default)]
 struct Unseen {
     all: Vec<logreg::data::encoding::Unseen>,
+    /// Per entry of `all`, its levels as a set (so that millions of unseen values, an id
+    /// column, cost linear time over the batches).
+    sets: Vec<std::collections::HashSet<String>>,
 }
 
 impl Unseen {
     fn add(&mut self, batch: &[logreg::data::encoding::Unseen]) {
         for u in batch {
-            match self.all.iter_mut().find(|a| a.column == u.column) {
-                Some(a) => a.merge(u),
-                None => self.all.push(u.clone()),
+            match self.all.iter().position(|a| a.column == u.column) {
+                Some(k) => {
+                    let (a, set) = (&mut self.all[k], &mut self.sets[k]);
+                    a.rows += u.rows;
+                    for level in &u.levels {
+                        if set.insert(level.clone()) {
+                            a.levels.push(level.clone());
+                        }
+                    }
+                    a.values = a.levels.len();
+                }
+                None => {
+                    self.sets.push(u.levels.iter().cloned().collect());
+                    self.all.push(u.clone());
+                }
             }
         }
     }

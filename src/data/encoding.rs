@@ -197,19 +197,6 @@ pub struct Unseen {
     pub levels: Vec<String>,
 }
 
-impl Unseen {
-    /// Adds the count of a later part of the same file.
-    pub fn merge(&mut self, later: &Unseen) {
-        self.rows += later.rows;
-        for level in &later.levels {
-            if !self.levels.contains(level) {
-                self.levels.push(level.clone());
-            }
-        }
-        self.values = self.levels.len();
-    }
-}
-
 /// Encoded training data.
 pub struct Encoded {
     pub features: Features,
