@@ -110,12 +110,29 @@ impl MixedMatrix {
             + (d.n_rows() * self.blocks.len()) as f64
     }
 
-    /// g_(offset + code_i) += coef_i for each block: the indicators' part of Σ_i coef_i x_i.
-    fn add_block_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
+    /// z_(i,c) += w_(offset + code_i, c) for each block and each of the K classes (weights stored
+    /// feature by feature, `wt[j·K + c]`): the indicators' part of x_i · w_c, one gather per row.
+    fn add_block_dots(&self, rows: Range<usize>, wt: &[f64], k: usize, out: &mut [f64]) {
         for b in &self.blocks {
-            for (&c, i) in coef.iter().zip(rows.clone()) {
+            for (z, i) in out.chunks_exact_mut(k).zip(rows.clone()) {
                 if let Some(j) = b.feature(i) {
-                    g[j] += c;
+                    for (zc, wc) in z.iter_mut().zip(&wt[j * k..(j + 1) * k]) {
+                        *zc += wc;
+                    }
+                }
+            }
+        }
+    }
+
+    /// g_(offset + code_i, c) += coef_(i,c) for each block and each of the K classes: the
+    /// indicators' part of Σ_i coef_i x_i, one scatter per row.
+    fn add_block_rows(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
+        for b in &self.blocks {
+            for (cr, i) in coef.chunks_exact(k).zip(rows.clone()) {
+                if let Some(j) = b.feature(i) {
+                    for (gc, c) in g[j * k..(j + 1) * k].iter_mut().zip(cr) {
+                        *gc += c;
+                    }
                 }
             }
         }
@@ -172,13 +189,7 @@ impl Design for MixedMatrix {
     fn dots(&self, rows: Range<usize>, w: &[f64], out: &mut [f64]) {
         let n0 = self.numeric_width();
         self.numeric.design().dots(rows.clone(), &w[..n0], out);
-        for b in &self.blocks {
-            for (z, i) in out.iter_mut().zip(rows.clone()) {
-                if let Some(j) = b.feature(i) {
-                    *z += w[j];
-                }
-            }
-        }
+        self.add_block_dots(rows, w, 1, out);
     }
 
     fn add_rows(&self, rows: Range<usize>, coef: &[f64], g: &mut [f64]) {
@@ -186,7 +197,7 @@ impl Design for MixedMatrix {
         self.numeric
             .design()
             .add_rows(rows.clone(), coef, &mut g[..n0]);
-        self.add_block_rows(rows, coef, g);
+        self.add_block_rows(rows, coef, 1, g);
     }
 
     fn add_squared_rows(
@@ -224,7 +235,7 @@ impl Design for MixedMatrix {
             &mut g[..n0],
             &mut h[..n0],
         );
-        self.add_block_rows(rows.clone(), coef, g);
+        self.add_block_rows(rows.clone(), coef, 1, g);
         self.add_block_squares(rows, curvature, 1, shift, h);
     }
 
@@ -233,15 +244,7 @@ impl Design for MixedMatrix {
         self.numeric
             .design()
             .dots_k(rows.clone(), &wt[..n0 * k], k, out);
-        for b in &self.blocks {
-            for (z, i) in out.chunks_exact_mut(k).zip(rows.clone()) {
-                if let Some(j) = b.feature(i) {
-                    for (zc, wc) in z.iter_mut().zip(&wt[j * k..(j + 1) * k]) {
-                        *zc += wc;
-                    }
-                }
-            }
-        }
+        self.add_block_dots(rows, wt, k, out);
     }
 
     fn add_rows_k(&self, rows: Range<usize>, coef: &[f64], k: usize, g: &mut [f64]) {
@@ -249,15 +252,7 @@ impl Design for MixedMatrix {
         self.numeric
             .design()
             .add_rows_k(rows.clone(), coef, k, &mut g[..n0 * k]);
-        for b in &self.blocks {
-            for (cr, i) in coef.chunks_exact(k).zip(rows.clone()) {
-                if let Some(j) = b.feature(i) {
-                    for (gc, c) in g[j * k..(j + 1) * k].iter_mut().zip(cr) {
-                        *gc += c;
-                    }
-                }
-            }
-        }
+        self.add_block_rows(rows, coef, k, g);
     }
 
     fn add_squares_k(
