@@ -13,8 +13,8 @@ const TABLE: &str = "id;age;home;label\n\
                      a5;45;mortgage;1\n\
                      a6;33;rent;0\n";
 
-#[test]
-fn keep_stdin_and_delimiters_reach_the_predictions() {
+/// A folder with `TABLE` as t.csv and the model m.json trained on it with `--missing MISSING`.
+fn trained_on_table(missing: &str) -> Dir {
     let dir = Dir::new();
     dir.file("t.csv", TABLE);
     ok(&dir.run(&[
@@ -25,9 +25,15 @@ fn keep_stdin_and_delimiters_reach_the_predictions() {
         "--ignore",
         "id",
         "--missing",
-        "median",
+        missing,
         "-q",
     ]));
+    dir
+}
+
+#[test]
+fn keep_stdin_and_delimiters_reach_the_predictions() {
+    let dir = trained_on_table("median");
     // The kept columns come first, in the order asked, rows in file order; `-` is stdin.
     let mut child = common::logreg(dir.root())
         .args(["predict", "m.json", "-", "--keep", "home,id", "--proba"])
@@ -76,19 +82,7 @@ fn keep_stdin_and_delimiters_reach_the_predictions() {
 
 #[test]
 fn unseen_levels_warn_or_fail_and_show_lists_the_encoding() {
-    let dir = Dir::new();
-    dir.file("t.csv", TABLE);
-    ok(&dir.run(&[
-        "train",
-        "t.csv",
-        "-o",
-        "m.json",
-        "--ignore",
-        "id",
-        "--missing",
-        "mean",
-        "-q",
-    ]));
+    let dir = trained_on_table("mean");
     dir.file(
         "new.csv",
         "id;age;home\nb1;40;boat\nb2;41;rent\nb3;42;boat\n",
@@ -134,19 +128,7 @@ fn unseen_levels_warn_or_fail_and_show_lists_the_encoding() {
 
 #[test]
 fn unseen_levels_are_counted_over_every_streamed_chunk() {
-    let dir = Dir::new();
-    dir.file("t.csv", TABLE);
-    ok(&dir.run(&[
-        "train",
-        "t.csv",
-        "-o",
-        "m.json",
-        "--ignore",
-        "id",
-        "--missing",
-        "mean",
-        "-q",
-    ]));
+    let dir = trained_on_table("mean");
     // About 10 MB: several chunks, with the same unseen level in the first and the last.
     let mut body = String::from("id;age;home\nz0;30;boat\n");
     for i in 0..700_000 {

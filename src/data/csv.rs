@@ -119,6 +119,18 @@ struct CellError {
     reason: String,
 }
 
+impl CellError {
+    /// The error naming `path` too.
+    fn in_file(self, path: &Path) -> Error {
+        Error::Parse {
+            path: path.into(),
+            line: self.line,
+            column: self.column,
+            reason: self.reason,
+        }
+    }
+}
+
 /// What one chunk holds: its rows' values (row-major), chunk-local label ids and weights.
 struct Rows<T> {
     count: usize,
@@ -385,12 +397,8 @@ impl CsvFile {
         let mut text = TextColumns::new(n, columns);
         let mut missing = Vec::new();
         let parse = |chunk: &Chunk| {
-            parse_chunk::<T>(chunk, delimiter, columns, &roles, &header).map_err(|e| Error::Parse {
-                path: path.clone(),
-                line: e.line,
-                column: e.column,
-                reason: e.reason,
-            })
+            parse_chunk::<T>(chunk, delimiter, columns, &roles, &header)
+                .map_err(|e| e.in_file(&path))
         };
         parse_chunks(&mut source, Some(first), parse, |rows: Rows<T>| {
             let before: usize = counts.iter().sum();
@@ -1328,11 +1336,9 @@ fn apply<T: Element>(
     let path = file.path().to_path_buf();
     let mut table = file.read::<T>(columns)?;
     let raw = table.labels.take();
-    let Some(encoding) = encoding else {
-        return Ok((T::into_features(table.features), raw, Vec::new()));
-    };
     let file_columns: Vec<usize> = columns.features.iter().map(|j| j + 1).collect();
-    let (features, unseen) = encoding.apply(&path, table, &file_columns, strict)?;
+    let (features, unseen) =
+        super::encoding::encode(encoding, &path, table, &file_columns, strict)?;
     Ok((features, raw, unseen))
 }
 
@@ -1417,12 +1423,7 @@ pub fn stream_for_model(
     let n = columns.features.len();
     let file_columns: Vec<usize> = columns.features.iter().map(|j| j + 1).collect();
     let parse = |chunk: &Chunk| {
-        parse_chunk::<f64>(chunk, delimiter, &columns, &roles, &header).map_err(|e| Error::Parse {
-            path: path.into(),
-            line: e.line,
-            column: e.column,
-            reason: e.reason,
-        })
+        parse_chunk::<f64>(chunk, delimiter, &columns, &roles, &header).map_err(|e| e.in_file(path))
     };
     let mut stats = StreamStats::default();
     parse_chunks(&mut source, Some(first), parse, |rows: Rows<f64>| {
@@ -1447,10 +1448,8 @@ pub fn stream_for_model(
             text,
             missing: rows.missing,
         };
-        let (features, unseen) = match schema.encoding {
-            Some(e) => e.apply(path, table, &file_columns, strict)?,
-            None => (Features::Dense64(table.features), Vec::new()),
-        };
+        let (features, unseen) =
+            super::encoding::encode(schema.encoding, path, table, &file_columns, strict)?;
         let y = match (raw, columns.target) {
             (Some(raw), Some(t)) => Some(raw.encode(path, t + 1, schema.labels)?),
             _ => None,

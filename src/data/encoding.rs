@@ -327,50 +327,39 @@ impl Encoding {
                             })
                         })
                         .collect();
-                    let mut rows = 0;
-                    if !unknown.is_empty() {
+                    // Rows with a level training did not see, and missing cells where training
+                    // had none: their indicators are all 0, and they are counted.
+                    let (mut rows, mut missing_rows) = (0, 0);
+                    if !unknown.is_empty() || missing_code == NO_LEVEL {
                         let mut is_unknown = vec![false; raw.values.len()];
                         for &id in &unknown {
                             is_unknown[id] = true;
                         }
-                        rows = raw
-                            .ids
-                            .iter()
-                            .filter(|&&id| id != MISSING_ID && is_unknown[id as usize])
-                            .count();
-                    }
-                    // A missing cell where training had none: all indicators 0 too, counted.
-                    let missing_rows = if missing_code == NO_LEVEL {
-                        raw.ids.iter().filter(|&&id| id == MISSING_ID).count()
-                    } else {
-                        0
-                    };
-                    if unknown.is_empty() && missing_rows > 0 {
-                        unseen.push(Unseen {
-                            column: c.name().to_owned(),
-                            rows: missing_rows,
-                            values: 1,
-                            example: MISSING.to_owned(),
-                            line: 0,
-                            levels: vec![MISSING.to_owned()],
-                        });
-                    }
-                    rows += missing_rows;
-                    if let Some(&first) = unknown.iter().min_by_key(|&&id| raw.first_seen[id]) {
-                        let mut levels: Vec<String> =
-                            unknown.iter().map(|&id| raw.values[id].clone()).collect();
-                        if missing_rows > 0 {
-                            levels.push(MISSING.to_owned());
+                        for &id in &raw.ids {
+                            if id == MISSING_ID {
+                                missing_rows += usize::from(missing_code == NO_LEVEL);
+                            } else if is_unknown[id as usize] {
+                                rows += 1;
+                            }
                         }
+                    }
+                    let mut levels: Vec<String> =
+                        unknown.iter().map(|&id| raw.values[id].clone()).collect();
+                    if missing_rows > 0 {
+                        levels.push(MISSING.to_owned());
+                    }
+                    let first = unknown.iter().min_by_key(|&&id| raw.first_seen[id]);
+                    if !levels.is_empty() {
                         let found = Unseen {
                             column: c.name().to_owned(),
-                            rows,
+                            rows: rows + missing_rows,
                             values: levels.len(),
-                            example: cut(&raw.values[first]),
-                            line: raw.first_seen[first],
+                            example: first.map_or(MISSING.to_owned(), |&id| cut(&raw.values[id])),
+                            line: first.map_or(0, |&id| raw.first_seen[id]),
                             levels,
                         };
-                        if strict {
+                        // (A missing cell has no line to name, so it is never the error.)
+                        if strict && first.is_some() {
                             return Err(Error::Parse {
                                 path: path.into(),
                                 line: found.line,
@@ -390,6 +379,21 @@ impl Encoding {
             }
         }
         Ok((assemble(table, &plan), unseen))
+    }
+}
+
+/// The features of `table` for a model: under its `encoding` (see [`Encoding::apply`]), or, for
+/// a model without one, the table's matrix as it is.
+pub fn encode<T: Element>(
+    encoding: Option<&Encoding>,
+    path: &Path,
+    table: Table<T>,
+    file_columns: &[usize],
+    strict: bool,
+) -> Result<(Features, Vec<Unseen>)> {
+    match encoding {
+        Some(e) => e.apply(path, table, file_columns, strict),
+        None => Ok((T::into_features(table.features), Vec::new())),
     }
 }
 

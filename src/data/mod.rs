@@ -721,7 +721,7 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
             Ok(data)
         }
         Format::LibSvm => {
-            no_encoding(path, options, "LIBSVM")?;
+            no_encoding(path, options)?;
             if options.selection.features.is_some() {
                 return Err(crate::Error::InvalidParameter {
                     name: "features",
@@ -750,14 +750,13 @@ pub fn load_training(path: &Path, options: &LoadOptions) -> crate::Result<Datase
 }
 
 /// Categorical columns and missing cells are read from CSV and Parquet; LIBSVM has neither.
-fn no_encoding(path: &Path, options: &LoadOptions, format: &str) -> crate::Result<()> {
+fn no_encoding(path: &Path, options: &LoadOptions) -> crate::Result<()> {
     if options.encode.is_set() {
         return Err(crate::Error::FeatureMismatch {
             path: path.into(),
-            reason: format!(
-                "--categorical, --missing and --na-values apply to tables (CSV, Parquet); this \
-                 {format} file has no text or missing cells to encode"
-            ),
+            reason: "--categorical, --missing and --na-values apply to tables (CSV, Parquet); \
+                     this LIBSVM file has no text or missing cells to encode"
+                .into(),
         });
     }
     Ok(())

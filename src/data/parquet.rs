@@ -1077,9 +1077,6 @@ fn apply<T: Element>(
 ) -> Result<Applied> {
     let mut table = file.read::<T>(features, kinds, na, target)?;
     let raw = table.labels.take();
-    let Some(encoding) = schema.encoding else {
-        return Ok((T::into_features(table.features), raw, Vec::new()));
-    };
     // Messages name rows from 1, as the other Parquet errors do.
     for text in table.text.iter_mut().flatten() {
         for row in &mut text.first_seen {
@@ -1087,7 +1084,8 @@ fn apply<T: Element>(
         }
     }
     let positions: Vec<usize> = features.iter().map(|j| j + 1).collect();
-    let (features, unseen) = encoding.apply(&file.path, table, &positions, read.strict)?;
+    let (features, unseen) =
+        super::encoding::encode(schema.encoding, &file.path, table, &positions, read.strict)?;
     Ok((features, raw, unseen))
 }
 
