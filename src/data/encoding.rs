@@ -632,18 +632,15 @@ fn assemble<T: Element>(table: Table<T>, plan: &Plan) -> Features {
         .iter()
         .map(|(f, levels, code, missing_code)| {
             use rayon::prelude::*;
-            let raw = text[*f].take().expect("a text column");
-            let codes = raw
-                .ids
-                .par_iter()
-                .map(|&id| {
-                    if id == MISSING_ID {
-                        *missing_code
-                    } else {
-                        code[id as usize]
-                    }
-                })
-                .collect();
+            let mut codes = text[*f].take().expect("a text column").ids;
+            // (In place: the ids' pages are warm, a new vector's would fault in.)
+            codes.par_iter_mut().for_each(|id| {
+                *id = if *id == MISSING_ID {
+                    *missing_code
+                } else {
+                    code[*id as usize]
+                }
+            });
             let block = Codes {
                 offset,
                 levels: *levels,
