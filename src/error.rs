@@ -152,6 +152,11 @@ pub enum Error {
     },
 
     /// A parameter value outside its domain, such as a negative learning rate.
+    /// A summary that cannot be computed: a penalised or separated fit, collinear columns, a
+    /// test that does not parse.
+    #[error("cannot compute the summary: {reason}")]
+    Inference { reason: String },
+
     #[error("invalid {name} {value}: {reason}")]
     InvalidParameter {
         name: &'static str,

@@ -18,6 +18,7 @@
 //! | the graph drawn: forward values on nodes, dL/du on edges | [`graph_dot`] |
 //! | cost curve, ROC, precision–recall, reliability diagram, weights, decision boundary | [`plot`] |
 //! | one self-contained HTML training report | [`report`] |
+//! | standard errors, p-values, intervals, Wald and likelihood-ratio tests, Firth's fit | [`inference`] |
 //! | synthetic data from a known w*, b* | [`synthetic`] |
 //!
 //! [`train::train`] ties these together; the `logreg` binary is a thin command line over them.
@@ -28,6 +29,7 @@ pub mod data;
 pub mod error;
 pub mod graph;
 pub mod graph_dot;
+pub mod inference;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -21,6 +21,7 @@ mod progress;
 mod report;
 mod show;
 pub mod signals;
+mod summary;
 pub mod table;
 mod train;
 
@@ -58,6 +59,11 @@ enum Command {
     /// Print what a model file holds: classes, features, the weights ranked by |w_j·s_j|,
     /// bias, threshold and how it was trained.
     Show(show::ShowArgs),
+    /// Statistical inference: standard errors, z, p-values, intervals and odds ratios per
+    /// coefficient, likelihood statistics, robust and clustered covariances, Wald tests, Firth.
+    Summary(Box<summary::SummaryArgs>),
+    /// The likelihood-ratio test between two nested models fitted to the same data.
+    Lrtest(summary::LrtestArgs),
 }
 
 /// `--format`: the data file's format, when its name does not say.
@@ -199,6 +205,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Show(args) => show::run(args),
+        Command::Summary(args) => summary::run(*args),
+        Command::Lrtest(args) => summary::run_lrtest(args),
     }
 }
 

@@ -175,6 +175,12 @@ pub struct TrainArgs {
     /// Write the cost curve (PNG and SVG) and fit.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Also print the model's statistical summary on the training data (as `logreg
+    /// summary`), which is then read in f64; with the options below.
+    #[arg(long)]
+    pub summary: bool,
+    #[command(flatten)]
+    pub inference: super::summary::InferenceArgs,
 }
 
 /// How to fit: solver, objective and stopping rule.
@@ -285,6 +291,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     // Every option is checked before any data is read (--c again once the rows are known).
     args.fit.options(1, args.patience)?.check()?;
     super::check_threshold(args.threshold)?;
+    check_summary(&args)?;
     let options = LoadOptions {
         format: super::FormatArg::resolve(args.format),
         target: args.target.as_deref(),
@@ -302,6 +309,19 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     progress::catch_interrupt();
     let bars = progress::bars_wanted(args.quiet, args.json);
     let started = Instant::now();
+    let mut options = options;
+    let ignore_with_cluster;
+    if args.summary {
+        // Standard errors on the data as written, not on f32 roundings of it.
+        options.precision = logreg::Precision::F64;
+        if let Some(c) = &args.inference.cluster
+            && !args.ignore.contains(c)
+        {
+            // The cluster column groups the rows; it is not a feature.
+            ignore_with_cluster = [args.ignore.clone(), vec![c.clone()]].concat();
+            options.selection.ignore = &ignore_with_cluster;
+        }
+    }
     let mut all = progress::loading(&args.data, bars, || {
         logreg::data::load_training(&args.data, &options)
     })?;
@@ -444,6 +464,11 @@ fn fit_and_save(
     if let (true, Some(w)) = (args.strict, &warning) {
         bail!("{w} (--strict: no model written)");
     }
+    // (Before the model is written: a summary that cannot be made leaves nothing behind.)
+    let summary = args
+        .summary
+        .then(|| summarize(args, &trained.model, data))
+        .transpose()?;
     trained
         .model
         .save(&args.output)
@@ -471,6 +496,8 @@ fn fit_and_save(
             "load_seconds": load_seconds,
             "report": report,
             "validation": trained.validation,
+            "summary": summary.as_ref().map(|(s, _)| s),
+            "tests": summary.as_ref().map(|(_, t)| t),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else if !quiet {
@@ -494,5 +521,62 @@ fn fit_and_save(
         }
         writeln!(out, "model written to {}", args.output.display())?;
     }
+    if let (Some((s, tests)), false) = (&summary, args.json) {
+        writeln!(out)?;
+        super::summary::write_summary(&mut out, s, &trained.model, &args.data, tests)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The summary options need --summary, and a summary needs every training row of the file.
+fn check_summary(args: &TrainArgs) -> Result<()> {
+    let i = &args.inference;
+    let asked = !i.tests.is_empty()
+        || i.cluster.is_some()
+        || i.firth
+        || i.penalized_covariance
+        || !matches!(i.cov, super::summary::CovArg::Nonrobust);
+    if asked && !args.summary {
+        return Err(super::usage(
+            "--cov, --cluster, --test, --firth and --penalized-covariance are summary options: \
+             add --summary"
+                .into(),
+        ));
+    }
+    if args.summary {
+        i.options()?;
+        if args.validation_fraction.is_some() || args.validation.is_some() {
+            return Err(super::usage(
+                "--summary describes the fit on all of the training file: leave out \
+                 --validation and --validation-fraction"
+                    .into(),
+            ));
+        }
+        if i.cluster.is_some() && logreg::data::source::is_stdin(&args.data) {
+            return Err(super::usage(
+                "--cluster reads the data twice: give a file, not -".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The summary of the model just trained, on its training data, with the Wald tests asked.
+fn summarize(
+    args: &TrainArgs,
+    model: &logreg::Model,
+    data: &Dataset,
+) -> Result<(logreg::inference::Summary, Vec<logreg::inference::WaldTest>)> {
+    let format = super::FormatArg::resolve(args.format);
+    let clusters =
+        super::summary::load_clusters(&args.data, format, args.inference.cluster.as_deref())?;
+    let view = logreg::inference::Data {
+        x: &data.features,
+        y: &data.y,
+        weights: data.weights.as_deref(),
+        clusters: clusters.as_ref(),
+    };
+    let s = logreg::inference::summarize(model, &view, &args.inference.options()?)?;
+    let tests = super::summary::wald_tests(&s, &args.inference.tests)?;
+    Ok((s, tests))
 }

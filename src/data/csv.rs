@@ -1512,6 +1512,28 @@ pub(crate) fn feature_mismatch(
     None
 }
 
+/// The column named `name` as groups (the clusters of `summary --cov cluster`): each row's
+/// group in order of first appearance (any text; numbers are compared as written) and the
+/// number of groups. A missing cell is an error naming its row.
+pub fn read_groups(path: &Path, name: &str) -> Result<(Vec<u32>, usize)> {
+    let file = CsvFile::open(path)?;
+    let j = super::target_column(path, file.header(), Some(name))?;
+    let columns = Columns {
+        kinds: vec![Kind::Text],
+        ..Columns::numeric(vec![j], None, None)
+    };
+    let mut table = file.read::<f64>(&columns)?;
+    let raw = table.text[0].take().expect("a text column");
+    if let Some(row) = raw.ids.iter().position(|&id| id == MISSING_ID) {
+        return Err(Error::Column {
+            path: path.into(),
+            column: name.into(),
+            reason: format!("data row {} has no group (a missing cell)", row + 1),
+        });
+    }
+    Ok((raw.ids, raw.values.len()))
+}
+
 /// The column named `name` as f64 values (the sample weights of `eval --sample-weight`).
 pub fn read_named_column(path: &Path, name: &str) -> Result<Vec<f64>> {
     let file = CsvFile::open(path)?;

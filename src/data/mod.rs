@@ -596,6 +596,35 @@ pub fn load_weights(path: &Path, format: Option<Format>, name: &str) -> crate::R
     Ok(weights)
 }
 
+/// The groups of column `name` (clusters): each row's group, numbered from 0 in order of first
+/// appearance, and how many there are. CSV columns may hold any text; Parquet ones numbers.
+pub fn load_groups(
+    path: &Path,
+    format: Option<Format>,
+    name: &str,
+) -> crate::Result<(Vec<u32>, usize)> {
+    match format.unwrap_or_else(|| Format::from_path(path)) {
+        Format::Csv => csv::read_groups(path, name),
+        Format::Parquet => {
+            let values = parquet_column(path, name)?;
+            let mut seen = std::collections::HashMap::new();
+            let ids = values
+                .iter()
+                .map(|v| {
+                    let next = seen.len() as u32;
+                    *seen.entry(v.to_bits()).or_insert(next)
+                })
+                .collect();
+            Ok((ids, seen.len()))
+        }
+        Format::LibSvm => Err(crate::Error::InvalidParameter {
+            name: "cluster",
+            value: name.to_owned(),
+            reason: "names a column, but LIBSVM files have none",
+        }),
+    }
+}
+
 /// Row weights from a text file of one number per line (blank lines and surrounding spaces
 /// ignored), for data without columns (LIBSVM); there must be one per row of the data.
 pub fn read_weight_file(path: &Path, rows: usize) -> crate::Result<Vec<f64>> {

@@ -1,0 +1,364 @@
+//! The log-likelihood of a fitted model's parameters, its derivatives, and the per-row sums the
+//! sandwich covariances need, in f64 over fixed row tasks (so every result is the same for any
+//! thread count).
+//!
+//! Parameters θ: one block of q = n + 1 values (b, w) per non-reference class, intercept first.
+//! A binary model has one block (its one neuron); a multinomial model K − 1 blocks, block k − 1
+//! holding (b_k − b_0, w_k − w_0), class 0 the reference (statsmodels' `MNLogit`), since the K
+//! softmax neurons are identified only up to a common shift. With x̃ = (1, x), z_k = θ_k·x̃,
+//! z_0 = 0, a_k = e^(z_k) / Σ_l e^(z_l) (binary: a = σ(z)), and frequency weights s_i:
+//!
+//! - ℓ(θ) = Σ_i s_i log a_{i,y_i}, each term from the logits (log-sum-exp);
+//! - the score ∇ℓ: block k is Σ_i s_i (y_ik − a_ik) x̃_i;
+//! - the information H = −∇²ℓ: block (k, l) is Σ_i s_i a_ik (δ_kl − a_il) x̃_i x̃_iᵀ (binary:
+//!   X̃ᵀ diag(s a (1 − a)) X̃).
+//!
+//! The sums X̃ᵀ diag(d) X̃ ([`gram`]) are the costly part: for dense storage each task of rows is
+//! copied, 256 rows at a time, into a small column-major block and multiplied by faer (one
+//! thread per task: faer's own threads busy-wait when another process holds a core).
+
+use crate::data::{Design, Features};
+use crate::loss::log1p_exp;
+use crate::parallel;
+use faer::{Accum, Mat, Par};
+
+/// A model's likelihood on one data set.
+pub struct Likelihood<'a> {
+    pub x: &'a Features,
+    /// The class index of each row (0 … K − 1).
+    pub y: &'a [f64],
+    /// Frequency weights (None: every row weighs 1).
+    pub s: Option<&'a [f64]>,
+    /// K, the classes (2 for a binary model).
+    pub classes: usize,
+}
+
+/// ℓ, its gradient and the information at one θ.
+pub struct Evaluation {
+    pub log_likelihood: f64,
+    pub score: Vec<f64>,
+    /// H = −∇²ℓ, P × P row-major (P = blocks · q).
+    pub information: Vec<f64>,
+}
+
+impl<'a> Likelihood<'a> {
+    /// q, the parameters of one block (the intercept and the features).
+    pub fn q(&self) -> usize {
+        self.x.design().n_features() + 1
+    }
+
+    /// The blocks: K − 1.
+    pub fn blocks(&self) -> usize {
+        self.classes - 1
+    }
+
+    /// P, all parameters.
+    pub fn parameters(&self) -> usize {
+        self.blocks() * self.q()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.y.len()
+    }
+
+    fn weight(&self, i: usize) -> f64 {
+        self.s.map_or(1.0, |s| s[i])
+    }
+
+    /// Σ s_i: the number of observations under frequency weights.
+    pub fn observations(&self) -> f64 {
+        self.s.map_or(self.rows() as f64, |s| s.iter().sum())
+    }
+
+    /// z_ik = θ_k·x̃_i for every row and block (m × blocks).
+    pub fn logits(&self, theta: &[f64]) -> Vec<f64> {
+        let (q, blocks) = (self.q(), self.blocks());
+        let x = self.x.design();
+        let m = self.rows();
+        let mut z = vec![0.0; m * blocks];
+        let chunk = 4096;
+        use rayon::prelude::*;
+        z.par_chunks_mut(chunk * blocks)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let start = c * chunk;
+                let rows = out.len() / blocks;
+                let mut zk = vec![0.0; rows];
+                for k in 0..blocks {
+                    let block = &theta[k * q..(k + 1) * q];
+                    x.dots(start..start + rows, &block[1..], &mut zk);
+                    for (r, v) in zk.iter().enumerate() {
+                        out[r * blocks + k] = v + block[0];
+                    }
+                }
+            });
+        z
+    }
+
+    /// The probabilities a_ik of the non-reference classes (m × blocks) and ℓ, from the logits.
+    pub fn probabilities(&self, z: &[f64]) -> (Vec<f64>, f64) {
+        let blocks = self.blocks();
+        use rayon::prelude::*;
+        let parts: Vec<(Vec<f64>, f64)> = parallel::task_ranges(self.rows())
+            .into_par_iter()
+            .map(|rows| {
+                let mut a = Vec::with_capacity(rows.len() * blocks);
+                let mut ll = 0.0;
+                for i in rows {
+                    let zi = &z[i * blocks..(i + 1) * blocks];
+                    let yi = self.y[i] as usize;
+                    let s = self.weight(i);
+                    if blocks == 1 {
+                        let zi = zi[0];
+                        a.push(crate::loss::sigmoid(zi));
+                        ll -= s * if yi == 1 {
+                            log1p_exp(-zi)
+                        } else {
+                            log1p_exp(zi)
+                        };
+                    } else {
+                        // log Σ_l e^(z_l) with z_0 = 0, shifted by the largest.
+                        let top = zi.iter().copied().fold(0.0f64, f64::max);
+                        let sum: f64 =
+                            (-top).exp() + zi.iter().map(|v| (v - top).exp()).sum::<f64>();
+                        let lse = top + sum.ln();
+                        a.extend(zi.iter().map(|v| (v - lse).exp()));
+                        let zy = if yi == 0 { 0.0 } else { zi[yi - 1] };
+                        ll += s * (zy - lse);
+                    }
+                }
+                (a, ll)
+            })
+            .collect();
+        let mut a = Vec::with_capacity(self.rows() * blocks);
+        let mut ll = 0.0;
+        for (part, l) in parts {
+            a.extend(part);
+            ll += l;
+        }
+        (a, ll)
+    }
+
+    /// y_ik − a_ik for row i and block k (class k + 1).
+    fn residual(&self, a: &[f64], i: usize, k: usize) -> f64 {
+        let blocks = self.blocks();
+        let hit = if self.y[i] as usize == k + 1 { 1.0 } else { 0.0 };
+        hit - a[i * blocks + k]
+    }
+
+    /// ℓ at θ, only.
+    pub fn log_likelihood(&self, theta: &[f64]) -> f64 {
+        self.probabilities(&self.logits(theta)).1
+    }
+
+    /// ℓ, the score and the information at θ.
+    pub fn evaluate(&self, theta: &[f64]) -> Evaluation {
+        let (a, log_likelihood) = self.probabilities(&self.logits(theta));
+        let score = self.score(&a);
+        let information = self.information(&a);
+        Evaluation {
+            log_likelihood,
+            score,
+            information,
+        }
+    }
+
+    /// Per block k: Σ_i coef(i, k) x̃_i, the blocks one after another.
+    pub(crate) fn row_sums(&self, coef: impl Fn(usize, usize) -> f64 + Sync) -> Vec<f64> {
+        let (q, blocks) = (self.q(), self.blocks());
+        let x = self.x.design();
+        parallel::map_reduce(
+            self.rows(),
+            |rows| {
+                let mut g = vec![0.0; blocks * q];
+                let mut c = vec![0.0; rows.len()];
+                for k in 0..blocks {
+                    for (r, i) in rows.clone().enumerate() {
+                        c[r] = coef(i, k);
+                    }
+                    let block = &mut g[k * q..(k + 1) * q];
+                    block[0] += c.iter().sum::<f64>();
+                    x.add_rows(rows.clone(), &c, &mut block[1..]);
+                }
+                g
+            },
+            parallel::add_into,
+        )
+    }
+
+    /// ∇ℓ from the probabilities.
+    pub fn score(&self, a: &[f64]) -> Vec<f64> {
+        self.row_sums(|i, k| self.weight(i) * self.residual(a, i, k))
+    }
+
+    /// H = −∇²ℓ from the probabilities.
+    pub fn information(&self, a: &[f64]) -> Vec<f64> {
+        let blocks = self.blocks();
+        self.blocked(|i, k, l| {
+            let ak = a[i * blocks + k];
+            let al = a[i * blocks + l];
+            self.weight(i) * ak * (f64::from(u8::from(k == l)) - al)
+        })
+    }
+
+    /// The meat Σ_i s_i c_i g_i g_iᵀ of the sandwich, with g_i the score of row i and c_i a
+    /// per-row factor (1 for HC0, 1/(1 − h_i) for HC2, 1/(1 − h_i)² for HC3).
+    pub fn meat(&self, a: &[f64], factor: Option<&[f64]>) -> Vec<f64> {
+        self.blocked(|i, k, l| {
+            let c = factor.map_or(1.0, |f| f[i]);
+            self.weight(i) * c * self.residual(a, i, k) * self.residual(a, i, l)
+        })
+    }
+
+    /// The P × P matrix whose block (k, l) is X̃ᵀ diag(d(·, k, l)) X̃, symmetric in (k, l).
+    fn blocked(&self, d: impl Fn(usize, usize, usize) -> f64 + Sync) -> Vec<f64> {
+        let (q, blocks) = (self.q(), self.blocks());
+        let p = blocks * q;
+        let mut out = vec![0.0; p * p];
+        let m = self.rows();
+        for k in 0..blocks {
+            for l in k..blocks {
+                let dkl: Vec<f64> = (0..m).map(|i| d(i, k, l)).collect();
+                let g = gram(self.x, &dkl);
+                for r in 0..q {
+                    for c in 0..q {
+                        let v = g[r * q + c];
+                        out[(k * q + r) * p + l * q + c] = v;
+                        out[(l * q + c) * p + k * q + r] = v;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Per cluster g: u_g = Σ_{i ∈ g} s_i g_i (the rows' scores summed), G × P row-major, in
+    /// row order.
+    pub fn cluster_scores(&self, a: &[f64], cluster: &[u32], clusters: usize) -> Vec<f64> {
+        let (q, blocks) = (self.q(), self.blocks());
+        let p = blocks * q;
+        let x = self.x.design();
+        let mut u = vec![0.0; clusters * p];
+        for (i, &g) in cluster.iter().enumerate() {
+            let g = g as usize;
+            for k in 0..blocks {
+                let c = self.weight(i) * self.residual(a, i, k);
+                let block = &mut u[g * p + k * q..g * p + (k + 1) * q];
+                block[0] += c;
+                x.for_each_nonzero(i, &mut |j, v| block[1 + j] += c * v);
+            }
+        }
+        u
+    }
+
+    /// The leverages h_i = a_i (1 − a_i) x̃_iᵀ V x̃_i of a binary model, V = H⁻¹ (q × q).
+    pub fn leverages(&self, a: &[f64], v: &[f64]) -> Vec<f64> {
+        let q = self.q();
+        let x = self.x.design();
+        use rayon::prelude::*;
+        (0..self.rows())
+            .into_par_iter()
+            .map(|i| {
+                let mut nz: Vec<(usize, f64)> = vec![(0, 1.0)];
+                x.for_each_nonzero(i, &mut |j, value| nz.push((j + 1, value)));
+                let mut form = 0.0;
+                for &(r, xr) in &nz {
+                    let mut row = 0.0;
+                    for &(c, xc) in &nz {
+                        row += v[r * q + c] * xc;
+                    }
+                    form += xr * row;
+                }
+                a[i] * (1.0 - a[i]) * form
+            })
+            .collect()
+    }
+}
+
+/// Rows per block copied for faer.
+const BLOCK_ROWS: usize = 256;
+
+/// X̃ᵀ diag(d) X̃ (q × q row-major, q = n + 1, the column of ones first), summed over the fixed
+/// row tasks of [`parallel`] in their fixed order.
+pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
+    let q = x.design().n_features() + 1;
+    let m = x.design().n_rows();
+    let sum = |a: Mat<f64>, b: Mat<f64>| a + b;
+    let total = match x {
+        Features::Dense64(dense) => parallel::map_reduce(
+            m,
+            |rows| dense_gram(q, rows, |i| dense.row(i), d),
+            sum,
+        ),
+        Features::Dense32(dense) => {
+            parallel::map_reduce(
+                m,
+                |rows| {
+                    let widened: Vec<Vec<f64>> = rows
+                        .clone()
+                        .map(|i| dense.row(i).iter().map(|&v| f64::from(v)).collect())
+                        .collect();
+                    let start = rows.start;
+                    dense_gram(q, rows, |i| &widened[i - start], d)
+                },
+                sum,
+            )
+        }
+        _ => parallel::map_reduce(m, |rows| sparse_gram(x.design(), q, rows, d), sum),
+    };
+    let mut out = vec![0.0; q * q];
+    for r in 0..q {
+        for c in 0..q {
+            out[r * q + c] = total[(r, c)];
+        }
+    }
+    out
+}
+
+/// One task's X̃ᵀ diag(d) X̃ for dense rows, BLOCK_ROWS at a time through faer.
+fn dense_gram<'r>(
+    q: usize,
+    rows: std::ops::Range<usize>,
+    row: impl Fn(usize) -> &'r [f64],
+    d: &[f64],
+) -> Mat<f64> {
+    let mut g = Mat::<f64>::zeros(q, q);
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        let len = end - start;
+        let a = Mat::<f64>::from_fn(len, q, |r, c| {
+            if c == 0 { 1.0 } else { row(start + r)[c - 1] }
+        });
+        let b = Mat::<f64>::from_fn(len, q, |r, c| d[start + r] * a[(r, c)]);
+        faer::linalg::matmul::matmul(&mut g, Accum::Add, a.transpose(), &b, 1.0, Par::Seq);
+        start = end;
+    }
+    g
+}
+
+/// One task's X̃ᵀ diag(d) X̃ from each row's non-zeros (sparse and mixed storage).
+fn sparse_gram(x: &dyn Design, q: usize, rows: std::ops::Range<usize>, d: &[f64]) -> Mat<f64> {
+    let mut g = Mat::<f64>::zeros(q, q);
+    let mut nz: Vec<(usize, f64)> = Vec::new();
+    for i in rows {
+        nz.clear();
+        nz.push((0, 1.0));
+        x.for_each_nonzero(i, &mut |j, v| nz.push((j + 1, v)));
+        for &(r, xr) in &nz {
+            let dr = d[i] * xr;
+            for &(c, xc) in &nz {
+                if c > r {
+                    break;
+                }
+                g[(r, c)] += dr * xc;
+            }
+        }
+    }
+    for r in 0..q {
+        for c in r + 1..q {
+            g[(r, c)] = g[(c, r)];
+        }
+    }
+    g
+}
