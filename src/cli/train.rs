@@ -465,10 +465,12 @@ fn fit_and_save(
         bail!("{w} (--strict: no model written)");
     }
     // (Before the model is written: a summary that cannot be made leaves nothing behind.)
+    let summary_started = Instant::now();
     let summary = args
         .summary
         .then(|| summarize(args, &trained.model, data))
         .transpose()?;
+    let summary_seconds = summary_started.elapsed().as_secs_f64();
     trained
         .model
         .save(&args.output)
@@ -497,6 +499,7 @@ fn fit_and_save(
             "report": report,
             "validation": trained.validation,
             "summary": summary.as_ref().map(|(s, _)| s),
+            "summary_seconds": summary.as_ref().map(|_| summary_seconds),
             "tests": summary.as_ref().map(|(_, t)| t),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
