@@ -31,7 +31,12 @@ pub enum CovArg {
 pub struct InferenceArgs {
     /// The covariance of the estimate: nonrobust (the inverse information), the sandwiches HC0,
     /// HC1, HC2, HC3 (R sandwich's vcovHC), or cluster (needs --cluster).
-    #[arg(long = "cov", value_enum, default_value = "nonrobust", value_name = "TYPE")]
+    #[arg(
+        long = "cov",
+        value_enum,
+        default_value = "nonrobust",
+        value_name = "TYPE"
+    )]
     pub cov: CovArg,
     /// The column whose values group the rows into clusters (with --cov cluster).
     #[arg(long, value_name = "COLUMN")]
@@ -122,7 +127,13 @@ pub fn run(args: SummaryArgs) -> Result<ExitCode> {
         model.training.sample_weight = Some(column.clone());
     }
     allow_column(&mut model, args.inference.cluster.as_deref());
-    let (x, y) = super::labelled_data(&args.data, args.format, &model, "summary", args.read.options())?;
+    let (x, y) = super::labelled_data(
+        &args.data,
+        args.format,
+        &model,
+        "summary",
+        args.read.options(),
+    )?;
     let weights = match (&args.sample_weight, &args.sample_weight_file, recorded) {
         (Some(column), _, _) => Some(logreg::data::load_weights(&args.data, format, column)?),
         (None, Some(file), _) => Some(logreg::data::read_weight_file(file, y.len())?),
@@ -267,7 +278,13 @@ pub fn write_summary(
                 num(fit.null_log_likelihood)
             )?;
             if let (Some(lr), Some(p)) = (fit.lr_chi2, fit.lr_p_value) {
-                write!(out, "   LR χ² {} (df {}, p {})", num(lr), fit.df_model, p_value(p))?;
+                write!(
+                    out,
+                    "   LR χ² {} (df {}, p {})",
+                    num(lr),
+                    fit.df_model,
+                    p_value(p)
+                )?;
             }
             if let Some(pl) = fit.penalized_log_likelihood {
                 write!(out, "   penalised {}", num(pl))?;

@@ -29,7 +29,11 @@ pub struct FirthFit {
 }
 
 /// ℓ*(θ), and the modified score and information there.
-fn penalized(lik: &Likelihood, theta: &[f64], names: &[String]) -> Result<(f64, Vec<f64>, Vec<f64>)> {
+fn penalized(
+    lik: &Likelihood,
+    theta: &[f64],
+    names: &[String],
+) -> Result<(f64, Vec<f64>, Vec<f64>)> {
     let (a, ll) = lik.probabilities(&lik.logits(theta));
     let h = lik.information(&a);
     let v = covariance::inverse(&h, names)?;

@@ -142,7 +142,11 @@ impl<'a> Likelihood<'a> {
     /// y_ik − a_ik for row i and block k (class k + 1).
     fn residual(&self, a: &[f64], i: usize, k: usize) -> f64 {
         let blocks = self.blocks();
-        let hit = if self.y[i] as usize == k + 1 { 1.0 } else { 0.0 };
+        let hit = if self.y[i] as usize == k + 1 {
+            1.0
+        } else {
+            0.0
+        };
         hit - a[i * blocks + k]
     }
 
@@ -285,25 +289,21 @@ pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
     let m = x.design().n_rows();
     let sum = |a: Mat<f64>, b: Mat<f64>| a + b;
     let total = match x {
-        Features::Dense64(dense) => parallel::map_reduce(
+        Features::Dense64(dense) => {
+            parallel::map_reduce(m, |rows| dense_gram(q, rows, |i| dense.row(i), d), sum)
+        }
+        Features::Dense32(dense) => parallel::map_reduce(
             m,
-            |rows| dense_gram(q, rows, |i| dense.row(i), d),
+            |rows| {
+                let widened: Vec<Vec<f64>> = rows
+                    .clone()
+                    .map(|i| dense.row(i).iter().map(|&v| f64::from(v)).collect())
+                    .collect();
+                let start = rows.start;
+                dense_gram(q, rows, |i| &widened[i - start], d)
+            },
             sum,
         ),
-        Features::Dense32(dense) => {
-            parallel::map_reduce(
-                m,
-                |rows| {
-                    let widened: Vec<Vec<f64>> = rows
-                        .clone()
-                        .map(|i| dense.row(i).iter().map(|&v| f64::from(v)).collect())
-                        .collect();
-                    let start = rows.start;
-                    dense_gram(q, rows, |i| &widened[i - start], d)
-                },
-                sum,
-            )
-        }
         _ => parallel::map_reduce(m, |rows| sparse_gram(x.design(), q, rows, d), sum),
     };
     let mut out = vec![0.0; q * q];
@@ -327,9 +327,13 @@ fn dense_gram<'r>(
     while start < rows.end {
         let end = (start + BLOCK_ROWS).min(rows.end);
         let len = end - start;
-        let a = Mat::<f64>::from_fn(len, q, |r, c| {
-            if c == 0 { 1.0 } else { row(start + r)[c - 1] }
-        });
+        let a = Mat::<f64>::from_fn(
+            len,
+            q,
+            |r, c| {
+                if c == 0 { 1.0 } else { row(start + r)[c - 1] }
+            },
+        );
         let b = Mat::<f64>::from_fn(len, q, |r, c| d[start + r] * a[(r, c)]);
         faer::linalg::matmul::matmul(&mut g, Accum::Add, a.transpose(), &b, 1.0, Par::Seq);
         start = end;

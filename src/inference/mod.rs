@@ -266,11 +266,12 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
                  penalised estimator, around its shrunk target)"
             ),
         });
-    } else if let Some(s) = &model.training.separation {
-        return Err(Error::Inference {
-            reason: separation_message(model, s),
-        });
     }
+    let separated = model
+        .training
+        .separation
+        .as_ref()
+        .filter(|_| !options.firth && !(l2 > 0.0));
     let clusters = match options.covariance {
         Covariance::Cluster => {
             let c = data.clusters.ok_or_else(|| Error::Inference {
@@ -395,6 +396,15 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
                     })
             })
             .collect();
+        if let Some(sep) = separated {
+            // Collinear columns look separated to the linear program (J is flat along the
+            // combination): name them first, as they are the cause to fix.
+            let (a, _) = lik.probabilities(&lik.logits(&start));
+            covariance::inverse(&lik.information(&a), &params)?;
+            return Err(Error::Inference {
+                reason: separation_message(model, sep),
+            });
+        }
         let penalty = penalty_diagonal(model, &lik, penalized);
         let (theta, refinement, firth_fit) = if options.firth {
             let fit = firth::fit(&lik, &start, &params)?;
@@ -563,7 +573,12 @@ fn refine(
 ) -> Result<(Vec<f64>, Refinement)> {
     let p = start.len();
     let objective = |theta: &[f64], ll: f64| {
-        ll - 0.5 * theta.iter().zip(penalty).map(|(t, l)| l * t * t).sum::<f64>()
+        ll - 0.5
+            * theta
+                .iter()
+                .zip(penalty)
+                .map(|(t, l)| l * t * t)
+                .sum::<f64>()
     };
     let mut theta = start.to_vec();
     let mut steps = 0;
@@ -573,7 +588,9 @@ fn refine(
         for j in 0..p {
             h[j * p + j] += penalty[j];
         }
-        let g: Vec<f64> = (0..p).map(|j| eval.score[j] - penalty[j] * theta[j]).collect();
+        let g: Vec<f64> = (0..p)
+            .map(|j| eval.score[j] - penalty[j] * theta[j])
+            .collect();
         let delta = covariance::solve(&h, &g, names)?;
         let moved = (0..p)
             .map(|j| delta[j].abs() / (1.0 + theta[j].abs()))
@@ -658,7 +675,9 @@ fn describe(cov: Covariance, clusters: Option<&Clusters>, penalized: bool, l2: f
         _ => cov.name().to_string(),
     };
     if penalized {
-        format!("{base}, sandwich of the penalised estimator (λ = {l2}; not the textbook standard errors)")
+        format!(
+            "{base}, sandwich of the penalised estimator (λ = {l2}; not the textbook standard errors)"
+        )
     } else {
         base
     }
@@ -666,7 +685,10 @@ fn describe(cov: Covariance, clusters: Option<&Clusters>, penalized: bool, l2: f
 
 /// The covariances of separate fits as one block-diagonal matrix.
 fn block_diagonal(parts: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let sizes: Vec<usize> = parts.iter().map(|v| (v.len() as f64).sqrt() as usize).collect();
+    let sizes: Vec<usize> = parts
+        .iter()
+        .map(|v| (v.len() as f64).sqrt() as usize)
+        .collect();
     let total: usize = sizes.iter().sum();
     let mut out = vec![vec![0.0; total]; total];
     let mut at = 0;
@@ -694,21 +716,19 @@ pub struct LrTest {
 /// The likelihood-ratio test of `small` within `big`, on the data each was read for (the same
 /// rows): both maximum-likelihood fits (λ = 0), of the same target, classes and kind, the small
 /// model's features among the big one's.
-pub fn lr_test(
-    small: (&Model, &Data),
-    big: (&Model, &Data),
-) -> Result<LrTest> {
+pub fn lr_test(small: (&Model, &Data), big: (&Model, &Data)) -> Result<LrTest> {
     let (ms, ds) = small;
     let (mb, db) = big;
     let refuse = |reason: String| Err(Error::Inference { reason });
     if ms.target != mb.target || ms.labels != mb.labels || ms.multiclass != mb.multiclass {
         return refuse(
-            "the models are not nested: they differ in target, classes or multiclass method"
-                .into(),
+            "the models are not nested: they differ in target, classes or multiclass method".into(),
         );
     }
     if ms.multiclass == Multiclass::Ovr {
-        return refuse("one-vs-rest models are K separate fits: compare binary or multinomial models".into());
+        return refuse(
+            "one-vs-rest models are K separate fits: compare binary or multinomial models".into(),
+        );
     }
     for (which, m) in [("first", ms), ("second", mb)] {
         if m.training.l2 > 0.0 {
@@ -734,7 +754,10 @@ pub fn lr_test(
                 [one] => format!("feature {one:?} is"),
                 many => format!(
                     "features {} are",
-                    many.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|f| format!("{f:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }
         ));

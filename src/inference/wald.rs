@@ -69,7 +69,8 @@ fn tokens(text: &str) -> Result<Vec<Token>> {
                 // A number may carry an exponent sign (1e-3).
                 while i < chars.len()
                     && (!special(chars[i])
-                        || ("+-".contains(chars[i]) && matches!(chars[i - 1], 'e' | 'E')
+                        || ("+-".contains(chars[i])
+                            && matches!(chars[i - 1], 'e' | 'E')
                             && chars[start].is_ascii_digit()))
                 {
                     i += 1;
@@ -266,9 +267,19 @@ mod tests {
 
     #[test]
     fn restrictions_parse_into_rows() {
-        let (r, q) = restrictions("x1 = 0, x2 = 2*x1 - 1.5e-1, `cat=a b` + intercept = 3", &names())
-            .unwrap();
-        assert_eq!(r, vec![vec![0.0, 1.0, 0.0, 0.0], vec![0.0, -2.0, 1.0, 0.0], vec![1.0, 0.0, 0.0, 1.0]]);
+        let (r, q) = restrictions(
+            "x1 = 0, x2 = 2*x1 - 1.5e-1, `cat=a b` + intercept = 3",
+            &names(),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            vec![
+                vec![0.0, 1.0, 0.0, 0.0],
+                vec![0.0, -2.0, 1.0, 0.0],
+                vec![1.0, 0.0, 0.0, 1.0]
+            ]
+        );
         assert_eq!(q, vec![0.0, -0.15, 3.0]);
     }
 
