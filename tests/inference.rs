@@ -913,3 +913,82 @@ fn bad_input_gets_reasons() {
     assert_fails(&out, 2, &["add --summary"]);
     assert!(!dir.path("x.json").exists());
 }
+
+#[test]
+fn a_table_with_text_categories_matches_r_glm() {
+    // R's glm on the complete rows, treatment contrasts (tests/fixtures/inference/titanic_glm.R);
+    // logreg drops the first level at λ = 0 and the rows with a missing age with --missing drop.
+    let dir = Dir::new();
+    let out = run_ok(
+        dir.root(),
+        &[
+            "train",
+            &file("tables/titanic_survival.csv"),
+            "--target",
+            "survived",
+            "--ignore",
+            "name",
+            "--missing",
+            "drop",
+            "--l2",
+            "0",
+            "--quiet",
+            "-o",
+            "t.json",
+            "--summary",
+            "--json",
+        ],
+    );
+    let s: Value = serde_json::from_str(&ok(&out)).unwrap();
+    let s = serde_json::json!({"summary": s["summary"]});
+    let text = std::fs::read_to_string(file("inference/titanic_glm_se.tsv")).unwrap();
+    let rows = coefficients(&s, 0);
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let name = match cells[0] {
+            "(Intercept)" => "const".to_string(),
+            "sexmale" => "sex=male".to_string(),
+            "passengerClass2nd" => "passengerClass=2nd".to_string(),
+            "passengerClass3rd" => "passengerClass=3rd".to_string(),
+            other => other.to_string(),
+        };
+        let row = rows.iter().find(|r| r["name"] == name.as_str()).unwrap();
+        let (b, se): (f64, f64) = (cells[1].parse().unwrap(), cells[2].parse().unwrap());
+        assert_close(row["estimate"].as_f64().unwrap(), b, 1e-7, &name);
+        assert_close(row["std_error"].as_f64().unwrap(), se, 1e-7, &name);
+    }
+    assert_eq!(s["summary"]["rows"], 1046);
+}
+
+#[test]
+fn sparse_storage_gives_the_dense_summary() {
+    let dir = Dir::new();
+    let (x, y, _) = read_design(&spector(), "GRADE", &["GPA", "TUCE", "PSI"]);
+    let mut svm = String::new();
+    for (row, label) in x.iter().zip(&y) {
+        svm.push_str(&format!("{label}"));
+        for (j, v) in row[1..].iter().enumerate() {
+            if *v != 0.0 {
+                svm.push_str(&format!(" {}:{v}", j + 1));
+            }
+        }
+        svm.push('\n');
+    }
+    let svm = dir.file("spector.svm", &svm).display().to_string();
+    let dense = train(&dir, &spector(), "d.json", &["--target", "GRADE"]);
+    let sparse = train(&dir, &svm, "s.json", &[]);
+    for cov in ["nonrobust", "HC1", "HC3"] {
+        let a = summary(&dir, &dense, &spector(), &["--cov", cov]);
+        let b = summary(&dir, &sparse, &svm, &["--cov", cov]);
+        for (ra, rb) in coefficients(&a, 0).iter().zip(coefficients(&b, 0)) {
+            for key in ["estimate", "std_error"] {
+                assert_close(
+                    rb[key].as_f64().unwrap(),
+                    ra[key].as_f64().unwrap(),
+                    1e-9,
+                    &format!("{cov} {key}"),
+                );
+            }
+        }
+    }
+}

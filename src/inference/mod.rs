@@ -271,7 +271,7 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
         .training
         .separation
         .as_ref()
-        .filter(|_| !options.firth && !(l2 > 0.0));
+        .filter(|_| !options.firth && l2 <= 0.0);
     let clusters = match options.covariance {
         Covariance::Cluster => {
             let c = data.clusters.ok_or_else(|| Error::Inference {
