@@ -49,6 +49,8 @@ pub struct Report<'a> {
     pub fit: Option<&'a FitRecord>,
     /// The figures, in page order.
     pub figures: Vec<Figure>,
+    /// `report --summary`: the statistical summary on the training rows, or why there is none.
+    pub summary: Option<std::result::Result<&'a crate::inference::Summary, String>>,
 }
 
 /// The metrics on the page: a binary model's, or a K-class model's.
@@ -414,6 +416,10 @@ impl Report<'_> {
             }
         }
 
+        if let Some(summary) = &self.summary {
+            statistical_summary(&mut h, summary);
+        }
+
         h.push_str("<h2>Plots</h2>\n");
         let _ = writeln!(
             h,
@@ -741,5 +747,91 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+}
+
+/// The section of `report --summary`: the likelihood statistics and one coefficient table per
+/// class, as `logreg summary` prints them.
+fn statistical_summary(
+    h: &mut String,
+    summary: &std::result::Result<&crate::inference::Summary, String>,
+) {
+    h.push_str("<h2>Statistical summary</h2>\n");
+    let s = match summary {
+        Ok(s) => s,
+        Err(reason) => {
+            let _ = writeln!(h, "<p class=\"note\">No summary: {}.</p>", escape(reason));
+            return;
+        }
+    };
+    let level = format!("{:.1}%", 100.0 * (1.0 - s.alpha));
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} on {} rows; covariance {}. Standard errors, z = coef/se, two-sided p-values and {level} intervals, as <code>logreg summary</code> gives them.</p>",
+        escape(&s.method),
+        s.rows,
+        escape(&s.covariance)
+    );
+    for (k, fit) in s.fits.iter().enumerate() {
+        if s.fits.len() > 1 {
+            let class = s.tables[k].class.as_deref().unwrap_or("");
+            let _ = writeln!(h, "<h3>class {} against the rest</h3>", escape(class));
+        }
+        h.push_str("<table class=\"summary-fit\">\n");
+        row(h, "observations", fit.observations);
+        row(
+            h,
+            "df model, df resid",
+            format!("{}, {}", fit.df_model, fit.df_resid),
+        );
+        row(h, "log-likelihood", format!("{:.6}", fit.log_likelihood));
+        row(
+            h,
+            "null log-likelihood",
+            format!("{:.6}", fit.null_log_likelihood),
+        );
+        if let (Some(lr), Some(p)) = (fit.lr_chi2, fit.lr_p_value) {
+            row(h, "likelihood-ratio χ² (p)", format!("{lr:.4} ({p:.3e})"));
+        }
+        if let Some(pl) = fit.penalized_log_likelihood {
+            row(h, "penalised log-likelihood", format!("{pl:.6}"));
+        }
+        row(h, "McFadden pseudo-R²", format!("{:.4}", fit.pseudo_r2));
+        row(h, "AIC, BIC", format!("{:.4}, {:.4}", fit.aic, fit.bic));
+        row(h, "deviance", format!("{:.4}", fit.deviance));
+        h.push_str("</table>\n");
+    }
+    for table in &s.tables {
+        if let (Some(class), 1) = (&table.class, s.fits.len()) {
+            let _ = writeln!(h, "<h3>class {} against the reference</h3>", escape(class));
+        }
+        let _ = writeln!(
+            h,
+            "<table class=\"summary-coefficients\"><tr><th></th><th>coef</th><th>std err</th><th>z</th><th>P&gt;|z|</th><th>{level} low</th><th>{level} high</th><th>odds ratio</th></tr>"
+        );
+        for c in &table.coefficients {
+            let _ = writeln!(
+                h,
+                "<tr><th>{}</th><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.3e}</td><td class=\"n\">{:.6}</td><td class=\"n\">{:.6}</td><td class=\"n\">{}</td></tr>",
+                escape(&c.name),
+                c.estimate,
+                c.std_error,
+                c.z,
+                c.p_value,
+                c.ci_low,
+                c.ci_high,
+                general(c.odds_ratio)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+/// Six significant digits, in exponent form when very large or small.
+fn general(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+        format!("{v:.5e}")
+    } else {
+        format!("{v:.6}")
     }
 }

@@ -992,3 +992,57 @@ fn sparse_storage_gives_the_dense_summary() {
         }
     }
 }
+
+#[test]
+fn the_report_has_the_summary_or_says_why_not() {
+    let dir = Dir::new();
+    let model = train(&dir, &spector(), "m.json", &["--target", "GRADE"]);
+    run_ok(
+        dir.root(),
+        &[
+            "report",
+            &model,
+            &spector(),
+            "-o",
+            "r.html",
+            "--summary",
+            "--cov",
+            "HC1",
+        ],
+    );
+    let page = std::fs::read_to_string(dir.path("r.html")).unwrap();
+    assert!(page.contains("<h2>Statistical summary</h2>"));
+    assert!(page.contains("covariance HC1"));
+    // GPA's HC1 standard error from R's sandwich, to the digits shown.
+    let r = reference();
+    let se = numbers(&r["spector"]["cov"]["HC1"]["bse"])[1];
+    assert!(page.contains(&format!("{se:.6}")), "{se:.6}");
+    let penalised = dir.path("p.json").display().to_string();
+    run_ok(
+        dir.root(),
+        &[
+            "train",
+            &spector(),
+            "--target",
+            "GRADE",
+            "--quiet",
+            "-o",
+            &penalised,
+        ],
+    );
+    run_ok(
+        dir.root(),
+        &[
+            "report",
+            &penalised,
+            &spector(),
+            "-o",
+            "p.html",
+            "--summary",
+        ],
+    );
+    let page = std::fs::read_to_string(dir.path("p.html")).unwrap();
+    assert!(page.contains(
+        "No summary: cannot compute the summary: the model was fitted with an L2 penalty"
+    ));
+}

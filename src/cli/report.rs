@@ -33,11 +33,17 @@ pub struct ReportArgs {
     /// optionally .gz; otherwise CSV].
     #[arg(long, value_enum)]
     pub format: Option<super::FormatArg>,
+    /// Add the statistical summary (as `logreg summary`) on the training rows.
+    #[arg(long)]
+    pub summary: bool,
+    #[command(flatten)]
+    pub inference: super::summary::InferenceArgs,
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     super::check_threshold(args.threshold)?;
-    let model = Model::load(&args.model)?;
+    let mut model = Model::load(&args.model)?;
+    super::summary::allow_column(&mut model, args.inference.cluster.as_deref());
     let threshold = super::decision_threshold(args.threshold, &model)?;
     let fit: Option<FitRecord> = match &args.fit {
         Some(path) => {
@@ -137,6 +143,35 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             },
         })
         .collect();
+    let summary = if args.summary {
+        let options = args.inference.options()?;
+        let weights = match &model.training.sample_weight {
+            Some(c) => Some(logreg::data::load_weights(
+                &args.data,
+                super::FormatArg::resolve(args.format),
+                c,
+            )?),
+            None => None,
+        };
+        let weights = match (&parts[0].indices, weights) {
+            (Some(rows), Some(w)) => Some(rows.iter().map(|&i| w[i]).collect::<Vec<f64>>()),
+            (_, w) => w,
+        };
+        let clusters = super::summary::load_clusters(
+            &args.data,
+            super::FormatArg::resolve(args.format),
+            args.inference.cluster.as_deref(),
+        )?;
+        let data = logreg::inference::Data {
+            x: selected[0].0.as_ref().unwrap_or(&x),
+            y: &selected[0].1,
+            weights: weights.as_deref(),
+            clusters: clusters.as_ref(),
+        };
+        Some(logreg::inference::summarize(&model, &data, &options).map_err(|e| e.to_string()))
+    } else {
+        None
+    };
     let page = Report {
         model: &model,
         model_source: args.model.display().to_string(),
@@ -146,6 +181,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         scales,
         fit: fit.as_ref(),
         figures,
+        summary: summary.as_ref().map(|s| s.as_ref().map_err(Clone::clone)),
     }
     .to_html()?;
     logreg::model::write_atomically(&args.output, page.as_bytes())

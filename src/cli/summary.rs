@@ -167,7 +167,7 @@ pub fn run(args: SummaryArgs) -> Result<ExitCode> {
 }
 
 /// Lets a file for `model` hold `column` besides the features (as eval does for weights).
-fn allow_column(model: &mut Model, column: Option<&str>) {
+pub fn allow_column(model: &mut Model, column: Option<&str>) {
     if let Some(c) = column
         && !model.feature_names.iter().any(|f| f == c)
         && !model.ignored.iter().any(|f| f == c)
