@@ -39,6 +39,8 @@ pub struct Evaluation {
     pub score: Vec<f64>,
     /// H = −∇²ℓ, P × P row-major (P = blocks · q).
     pub information: Vec<f64>,
+    /// The probabilities a_ik of the non-reference classes (m × blocks).
+    pub probabilities: Vec<f64>,
 }
 
 impl<'a> Likelihood<'a> {
@@ -164,6 +166,7 @@ impl<'a> Likelihood<'a> {
             log_likelihood,
             score,
             information,
+            probabilities: a,
         }
     }
 
@@ -289,18 +292,24 @@ pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
     let m = x.design().n_rows();
     let sum = |a: Mat<f64>, b: Mat<f64>| a + b;
     let total = match x {
-        Features::Dense64(dense) => {
-            parallel::map_reduce(m, |rows| dense_gram(q, rows, |i| dense.row(i), d), sum)
-        }
+        Features::Dense64(dense) => parallel::map_reduce(
+            m,
+            |rows| dense_gram(q, rows, |i, out| out.copy_from_slice(dense.row(i)), d),
+            sum,
+        ),
         Features::Dense32(dense) => parallel::map_reduce(
             m,
             |rows| {
-                let widened: Vec<Vec<f64>> = rows
-                    .clone()
-                    .map(|i| dense.row(i).iter().map(|&v| f64::from(v)).collect())
-                    .collect();
-                let start = rows.start;
-                dense_gram(q, rows, |i| &widened[i - start], d)
+                dense_gram(
+                    q,
+                    rows,
+                    |i, out| {
+                        for (o, &v) in out.iter_mut().zip(dense.row(i)) {
+                            *o = f64::from(v);
+                        }
+                    },
+                    d,
+                )
             },
             sum,
         ),
@@ -315,28 +324,72 @@ pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
     out
 }
 
-/// One task's X̃ᵀ diag(d) X̃ for dense rows, BLOCK_ROWS at a time through faer.
-fn dense_gram<'r>(
+/// One task's X̃ᵀ diag(d) X̃ for dense rows (`fill(i, out)` writes row i), BLOCK_ROWS rows at a
+/// time through faer. With d ≥ 0 (the information, the HC meats) it is BᵀB for
+/// B = diag(√d) X̃, one copy of the rows and only the lower triangle computed; otherwise
+/// X̃ᵀ (diag(d) X̃), two copies and the whole product.
+fn dense_gram(
     q: usize,
     rows: std::ops::Range<usize>,
-    row: impl Fn(usize) -> &'r [f64],
+    fill: impl Fn(usize, &mut [f64]),
     d: &[f64],
 ) -> Mat<f64> {
+    use faer::MatRef;
+    use faer::linalg::matmul::triangular::{self, BlockStructure};
+    let positive = d[rows.clone()].iter().all(|&v| v >= 0.0);
     let mut g = Mat::<f64>::zeros(q, q);
+    let mut b = vec![0.0; BLOCK_ROWS * q];
+    let mut a = if positive {
+        Vec::new()
+    } else {
+        vec![0.0; BLOCK_ROWS * q]
+    };
     let mut start = rows.start;
     while start < rows.end {
         let end = (start + BLOCK_ROWS).min(rows.end);
         let len = end - start;
-        let a = Mat::<f64>::from_fn(
-            len,
-            q,
-            |r, c| {
-                if c == 0 { 1.0 } else { row(start + r)[c - 1] }
-            },
-        );
-        let b = Mat::<f64>::from_fn(len, q, |r, c| d[start + r] * a[(r, c)]);
-        faer::linalg::matmul::matmul(&mut g, Accum::Add, a.transpose(), &b, 1.0, Par::Seq);
+        for r in 0..len {
+            let i = start + r;
+            let out = &mut b[r * q..(r + 1) * q];
+            fill(i, &mut out[1..]);
+            out[0] = 1.0;
+            if positive {
+                let root = d[i].sqrt();
+                for v in out.iter_mut() {
+                    *v *= root;
+                }
+            } else {
+                a[r * q..(r + 1) * q].copy_from_slice(out);
+                for v in out.iter_mut() {
+                    *v *= d[i];
+                }
+            }
+        }
+        let bm = MatRef::from_row_major_slice(&b[..len * q], len, q);
+        if positive {
+            triangular::matmul(
+                &mut g,
+                BlockStructure::TriangularLower,
+                Accum::Add,
+                bm.transpose(),
+                BlockStructure::Rectangular,
+                bm,
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
+        } else {
+            let am = MatRef::from_row_major_slice(&a[..len * q], len, q);
+            faer::linalg::matmul::matmul(&mut g, Accum::Add, am.transpose(), bm, 1.0, Par::Seq);
+        }
         start = end;
+    }
+    if positive {
+        for r in 0..q {
+            for c in r + 1..q {
+                g[(r, c)] = g[(c, r)];
+            }
+        }
     }
     g
 }

@@ -406,27 +406,27 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
             });
         }
         let penalty = penalty_diagonal(model, &lik, penalized);
-        let (theta, refinement, firth_fit) = if options.firth {
+        let (theta, refinement, firth_fit, eval) = if options.firth {
             let fit = firth::fit(&lik, &start, &params)?;
-            (fit.theta.clone(), fit.refinement.clone(), Some(fit))
+            let eval = lik.evaluate(&fit.theta);
+            (fit.theta.clone(), fit.refinement.clone(), Some(fit), eval)
         } else {
-            let (theta, refinement) = refine(&lik, &start, &penalty, &params)?;
-            (theta, refinement, None)
+            let (theta, refinement, eval) = refine(&lik, &start, &penalty, &params)?;
+            (theta, refinement, None, eval)
         };
-        let eval = lik.evaluate(&theta);
         let p = params.len();
         let mut h_pen = eval.information.clone();
         for j in 0..p {
             h_pen[j * p + j] += penalty[j];
         }
         let bread = covariance::inverse(&h_pen, &params)?;
-        let (a, _) = lik.probabilities(&lik.logits(&theta));
+        let a = &eval.probabilities;
         let n = lik.observations();
         let v = match options.covariance {
             Covariance::Nonrobust if !penalized => bread.clone(),
             Covariance::Nonrobust => covariance::sandwich(&bread, &eval.information, p),
             Covariance::HC0 | Covariance::HC1 => {
-                let mut v = covariance::sandwich(&bread, &lik.meat(&a, None), p);
+                let mut v = covariance::sandwich(&bread, &lik.meat(a, None), p);
                 if options.covariance == Covariance::HC1 {
                     scale(&mut v, n / (n - p as f64));
                 }
@@ -440,18 +440,18 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
                             .into(),
                     });
                 }
-                let h = lik.leverages(&a, &bread);
+                let h = lik.leverages(a, &bread);
                 let power = if options.covariance == Covariance::HC2 {
                     1
                 } else {
                     2
                 };
                 let factor: Vec<f64> = h.iter().map(|h| 1.0 / (1.0 - h).powi(power)).collect();
-                covariance::sandwich(&bread, &lik.meat(&a, Some(&factor)), p)
+                covariance::sandwich(&bread, &lik.meat(a, Some(&factor)), p)
             }
             Covariance::Cluster => {
                 let c = clusters.expect("checked above");
-                let u = lik.cluster_scores(&a, &c.ids, c.count);
+                let u = lik.cluster_scores(a, &c.ids, c.count);
                 let mut meat = vec![0.0; p * p];
                 for g in 0..c.count {
                     let ug = &u[g * p..(g + 1) * p];
@@ -564,13 +564,14 @@ fn penalty_diagonal(model: &Model, lik: &Likelihood, penalized: bool) -> Vec<f64
         .collect()
 }
 
-/// Newton steps on ℓ(θ) − ½ θᵀΛθ from `start`, halving a step that does not increase it.
+/// Newton steps on ℓ(θ) − ½ θᵀΛθ from `start`, halving a step that does not increase it; the
+/// estimate, how it moved, and the likelihood's evaluation there.
 fn refine(
     lik: &Likelihood,
     start: &[f64],
     penalty: &[f64],
     names: &[String],
-) -> Result<(Vec<f64>, Refinement)> {
+) -> Result<(Vec<f64>, Refinement, likelihood::Evaluation)> {
     let p = start.len();
     let objective = |theta: &[f64], ll: f64| {
         ll - 0.5
@@ -607,6 +608,7 @@ fn refine(
                     largest_change,
                     gradient_norm,
                 },
+                eval,
             ));
         }
         let before = objective(&theta, eval.log_likelihood);
