@@ -328,6 +328,14 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     if let Some(file) = &args.sample_weight_file {
         all.weights = Some(logreg::data::read_weight_file(file, all.n_rows())?);
     }
+    // --summary reads the data in f64; the fit runs on the f32 storage asked for (half the
+    // memory traffic per pass), the summary's Newton steps then finish on the f64 values.
+    let narrowed = match (&all.features, args.summary, args.fit.precision) {
+        (logreg::Features::Dense64(x), true, PrecisionArg::F32) => {
+            x.to_f32().map(logreg::Features::Dense32)
+        }
+        _ => None,
+    };
     let load_seconds = started.elapsed().as_secs_f64();
     if all.dropped_rows > 0 && !args.quiet {
         super::say!(
@@ -421,7 +429,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         (None, None) => None,
     };
     let validation = validation.map(|v| (v, split.expect("a split for every validation set")));
-    fit_and_save(&args, &options, &data, validation.as_ref(), load_seconds)
+    fit_and_save(&args, &options, &data, narrowed, validation.as_ref(), load_seconds)
 }
 
 /// Trains, writes the model and reports; `validation` is the validation set with where it came
@@ -431,13 +439,28 @@ fn fit_and_save(
     args: &TrainArgs,
     options: &TrainOptions,
     data: &Dataset,
+    narrowed: Option<logreg::Features>,
     validation: Option<&(Dataset, ValidationSplit)>,
     load_seconds: f64,
 ) -> Result<ExitCode> {
+    // The rows to fit on: `data`, or its f32 copy (train --summary).
+    let fit_copy = narrowed.map(|features| Dataset {
+        source: data.source.clone(),
+        features,
+        y: data.y.clone(),
+        weights: data.weights.clone(),
+        feature_names: data.feature_names.clone(),
+        target: data.target.clone(),
+        labels: data.labels.clone(),
+        ignored: data.ignored.clone(),
+        encoding: data.encoding.clone(),
+        dropped_rows: data.dropped_rows,
+    });
+    let fitted = fit_copy.as_ref().unwrap_or(data);
     let quiet = args.quiet;
     let bars = progress::bars_wanted(quiet, args.json);
     let mut watch = progress::Watch::new(options.max_iterations, args.fit.log_every, quiet, bars);
-    let mut trained = logreg::train(data, validation.map(|(v, _)| v), options, &mut |p| {
+    let mut trained = logreg::train(fitted, validation.map(|(v, _)| v), options, &mut |p| {
         watch.observe(p)
     })?;
     watch.finish();

@@ -145,6 +145,18 @@ impl<T: Element> DenseMatrix<T> {
         self.values
     }
 
+    /// The same matrix stored in f32 (rounded to nearest), or None if a value does not fit
+    /// ([`Element::from_f64`]).
+    pub fn to_f32(&self) -> Option<DenseMatrix<f32>> {
+        use rayon::prelude::*;
+        let values: Option<Vec<f32>> = self
+            .values
+            .par_iter()
+            .map(|v| f32::from_f64(v.to_f64()))
+            .collect();
+        Some(DenseMatrix::from_row_major(values?, self.rows, self.cols))
+    }
+
     /// Row i as a slice.
     #[inline]
     pub fn row(&self, i: usize) -> &[T] {

@@ -420,7 +420,13 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
             h_pen[j * p + j] += penalty[j];
         }
         let bread = covariance::inverse(&h_pen, &params)?;
-        let a = &eval.probabilities;
+        // The probabilities, for the sandwiches (a binary evaluation leaves them out).
+        let probabilities = match options.covariance {
+            Covariance::Nonrobust => Vec::new(),
+            _ if eval.probabilities.is_empty() => lik.probabilities(&lik.logits(&theta)).0,
+            _ => eval.probabilities.clone(),
+        };
+        let a = &probabilities;
         let n = lik.observations();
         let v = match options.covariance {
             Covariance::Nonrobust if !penalized => bread.clone(),
@@ -615,15 +621,15 @@ fn refine(
         let mut t = 1.0;
         loop {
             let trial: Vec<f64> = (0..p).map(|j| theta[j] + t * delta[j]).collect();
-            let ll = lik.log_likelihood(&trial);
-            if objective(&trial, ll) >= before - 1e-12 * before.abs() || t < 1e-10 {
+            let next = lik.evaluate(&trial);
+            if objective(&trial, next.log_likelihood) >= before - 1e-12 * before.abs() || t < 1e-10 {
                 theta = trial;
+                eval = next;
                 break;
             }
             t *= 0.5;
         }
         steps += 1;
-        eval = lik.evaluate(&theta);
     }
 }
 
