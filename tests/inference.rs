@@ -1052,7 +1052,18 @@ fn the_penalised_sandwich_is_the_one_computed_here() {
     // The default λ = 1e-4 on standardised weights: J = mean loss + (λ/2) Σ (σ_j w_j)².
     let dir = Dir::new();
     let model = dir.path("p.json").display().to_string();
-    run_ok(dir.root(), &["train", &spector(), "--target", "GRADE", "--quiet", "-o", &model]);
+    run_ok(
+        dir.root(),
+        &[
+            "train",
+            &spector(),
+            "--target",
+            "GRADE",
+            "--quiet",
+            "-o",
+            &model,
+        ],
+    );
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     let l2 = saved["training"]["l2"].as_f64().unwrap();
     let sigma = numbers(&saved["standardization"]["scale"]);
@@ -1060,23 +1071,49 @@ fn the_penalised_sandwich_is_the_one_computed_here() {
     let (x, y, _) = read_design(&spector(), "GRADE", &["GPA", "TUCE", "PSI"]);
     let n = x.len() as f64;
     for cov in ["nonrobust", "HC0"] {
-        let s = summary(&dir, &model, &spector(), &["--penalized-covariance", "--cov", cov]);
+        let s = summary(
+            &dir,
+            &model,
+            &spector(),
+            &["--penalized-covariance", "--cov", cov],
+        );
         // The refinement stays at the model's optimum: the penalty is the one it was fitted to.
-        assert!(s["summary"]["refinement"][0]["largest_change"].as_f64().unwrap() < 1e-5);
+        assert!(
+            s["summary"]["refinement"][0]["largest_change"]
+                .as_f64()
+                .unwrap()
+                < 1e-5
+        );
         let theta = numbers(&s["summary"]["estimates"]);
         let a: Vec<f64> = x
             .iter()
-            .map(|row| 1.0 / (1.0 + (-row.iter().zip(&theta).map(|(v, t)| v * t).sum::<f64>()).exp()))
+            .map(|row| {
+                1.0 / (1.0 + (-row.iter().zip(&theta).map(|(v, t)| v * t).sum::<f64>()).exp())
+            })
             .collect();
         let q = theta.len();
         let penalty: Vec<f64> = (0..q)
-            .map(|j| if j == 0 { 0.0 } else { n * l2 * sigma[j - 1] * sigma[j - 1] })
+            .map(|j| {
+                if j == 0 {
+                    0.0
+                } else {
+                    n * l2 * sigma[j - 1] * sigma[j - 1]
+                }
+            })
             .collect();
         // The penalised score is 0 at the estimate.
         for j in 0..q {
-            let g: f64 = x.iter().zip(&y).zip(&a).map(|((row, y), a)| (y - a) * row[j]).sum();
+            let g: f64 = x
+                .iter()
+                .zip(&y)
+                .zip(&a)
+                .map(|((row, y), a)| (y - a) * row[j])
+                .sum();
             let scale: f64 = x.iter().map(|row| row[j].abs()).sum();
-            assert!((g - penalty[j] * theta[j]).abs() < 1e-9 * scale, "score {j}");
+            assert!(
+                (g - penalty[j] * theta[j]).abs() < 1e-9 * scale,
+                "score {j}"
+            );
         }
         let h = outer_sum(&x, &a.iter().map(|a| a * (1.0 - a)).collect::<Vec<_>>());
         let mut h_pen = h.clone();
@@ -1088,12 +1125,20 @@ fn the_penalised_sandwich_is_the_one_computed_here() {
             "nonrobust" => h,
             _ => outer_sum(
                 &x,
-                &y.iter().zip(&a).map(|(y, a)| (y - a) * (y - a)).collect::<Vec<_>>(),
+                &y.iter()
+                    .zip(&a)
+                    .map(|(y, a)| (y - a) * (y - a))
+                    .collect::<Vec<_>>(),
             ),
         };
         let v = product(&product(&bread, &meat), &bread);
         for (j, row) in coefficients(&s, 0).iter().enumerate() {
-            assert_close(row["std_error"].as_f64().unwrap(), v[j][j].sqrt(), 1e-8, cov);
+            assert_close(
+                row["std_error"].as_f64().unwrap(),
+                v[j][j].sqrt(),
+                1e-8,
+                cov,
+            );
         }
     }
 }

@@ -429,7 +429,14 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         (None, None) => None,
     };
     let validation = validation.map(|v| (v, split.expect("a split for every validation set")));
-    fit_and_save(&args, &options, &data, narrowed, validation.as_ref(), load_seconds)
+    fit_and_save(
+        &args,
+        &options,
+        &data,
+        narrowed,
+        validation.as_ref(),
+        load_seconds,
+    )
 }
 
 /// Trains, writes the model and reports; `validation` is the validation set with where it came

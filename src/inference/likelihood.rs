@@ -460,7 +460,14 @@ impl Gram {
             );
         } else {
             let a = MatRef::from_row_major_slice(&self.a[..len * q], len, q);
-            faer::linalg::matmul::matmul(&mut self.sum, Accum::Add, a.transpose(), b, 1.0, Par::Seq);
+            faer::linalg::matmul::matmul(
+                &mut self.sum,
+                Accum::Add,
+                a.transpose(),
+                b,
+                1.0,
+                Par::Seq,
+            );
         }
     }
 

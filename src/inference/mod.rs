@@ -622,7 +622,8 @@ fn refine(
         loop {
             let trial: Vec<f64> = (0..p).map(|j| theta[j] + t * delta[j]).collect();
             let next = lik.evaluate(&trial);
-            if objective(&trial, next.log_likelihood) >= before - 1e-12 * before.abs() || t < 1e-10 {
+            if objective(&trial, next.log_likelihood) >= before - 1e-12 * before.abs() || t < 1e-10
+            {
                 theta = trial;
                 eval = next;
                 break;
