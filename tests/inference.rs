@@ -59,6 +59,22 @@ fn train(dir: &Dir, data: &str, name: &str, extra: &[&str]) -> String {
     model
 }
 
+/// Trains the Spector data with the default penalty (λ = 1e-4) into `dir/p.json`.
+fn train_penalised(dir: &Dir) -> String {
+    let model = dir.path("p.json").display().to_string();
+    let args = [
+        "train",
+        &spector(),
+        "--target",
+        "GRADE",
+        "--quiet",
+        "-o",
+        &model,
+    ];
+    run_ok(dir.root(), &args);
+    model
+}
+
 /// `logreg summary model data extra --json`, parsed.
 fn summary(dir: &Dir, model: &str, data: &str, extra: &[&str]) -> Value {
     let out = run_ok(
@@ -785,19 +801,7 @@ fn the_summary_is_the_same_for_any_thread_count() {
 fn bad_input_gets_reasons() {
     let dir = Dir::new();
     // A penalised model: refused, unless the sandwich of the penalised estimator is asked.
-    let penalised = dir.path("p.json").display().to_string();
-    run_ok(
-        dir.root(),
-        &[
-            "train",
-            &spector(),
-            "--target",
-            "GRADE",
-            "--quiet",
-            "-o",
-            &penalised,
-        ],
-    );
+    let penalised = train_penalised(&dir);
     let out = dir.run(&["summary", &penalised, &spector()]);
     assert_fails(
         &out,
@@ -1017,19 +1021,7 @@ fn the_report_has_the_summary_or_says_why_not() {
     let r = reference();
     let se = numbers(&r["spector"]["cov"]["HC1"]["bse"])[1];
     assert!(page.contains(&format!("{se:.6}")), "{se:.6}");
-    let penalised = dir.path("p.json").display().to_string();
-    run_ok(
-        dir.root(),
-        &[
-            "train",
-            &spector(),
-            "--target",
-            "GRADE",
-            "--quiet",
-            "-o",
-            &penalised,
-        ],
-    );
+    let penalised = train_penalised(&dir);
     run_ok(
         dir.root(),
         &[
@@ -1051,19 +1043,7 @@ fn the_report_has_the_summary_or_says_why_not() {
 fn the_penalised_sandwich_is_the_one_computed_here() {
     // The default λ = 1e-4 on standardised weights: J = mean loss + (λ/2) Σ (σ_j w_j)².
     let dir = Dir::new();
-    let model = dir.path("p.json").display().to_string();
-    run_ok(
-        dir.root(),
-        &[
-            "train",
-            &spector(),
-            "--target",
-            "GRADE",
-            "--quiet",
-            "-o",
-            &model,
-        ],
-    );
+    let model = train_penalised(&dir);
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     let l2 = saved["training"]["l2"].as_f64().unwrap();
     let sigma = numbers(&saved["standardization"]["scale"]);
@@ -1141,4 +1121,56 @@ fn the_penalised_sandwich_is_the_one_computed_here() {
             );
         }
     }
+}
+
+#[test]
+fn one_vs_rest_tables_are_the_binary_fits_of_each_class() {
+    let dir = Dir::new();
+    let data = file("corpus/anes96.csv");
+    let model = train(
+        &dir,
+        &data,
+        "ovr.json",
+        &["--target", "PID", "--multiclass", "ovr"],
+    );
+    let s = summary(&dir, &model, &data, &["--cov", "HC1"]);
+    assert_eq!(s["summary"]["tables"].as_array().unwrap().len(), 7);
+    assert_eq!(s["summary"]["fits"].as_array().unwrap().len(), 7);
+    // Class "3" against the rest, as a binary target.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut binary = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let (rest, label) = line.rsplit_once(',').unwrap();
+        let label = if i == 0 {
+            "three"
+        } else if label == "3" {
+            "1"
+        } else {
+            "0"
+        };
+        binary.push_str(&format!("{rest},{label}\n"));
+    }
+    let binary = dir.file("three.csv", &binary).display().to_string();
+    let one = train(&dir, &binary, "three.json", &["--target", "three"]);
+    let b = summary(&dir, &one, &binary, &["--cov", "HC1"]);
+    assert_eq!(s["summary"]["tables"][3]["class"], "3");
+    for (ra, rb) in coefficients(&s, 3).iter().zip(coefficients(&b, 0)) {
+        for key in ["estimate", "std_error"] {
+            assert_close(
+                ra[key].as_f64().unwrap(),
+                rb[key].as_f64().unwrap(),
+                1e-8,
+                key,
+            );
+        }
+    }
+    assert_close(
+        s["summary"]["fits"][3]["log_likelihood"].as_f64().unwrap(),
+        b["summary"]["fits"][0]["log_likelihood"].as_f64().unwrap(),
+        1e-10,
+        "log-likelihood",
+    );
+    // A restriction across two of its separate fits is refused.
+    let out = dir.run(&["summary", &model, &data, "--test", "`1:age` = `2:age`"]);
+    assert_fails(&out, 1, &["one-vs-rest", "one class only"]);
 }

@@ -242,7 +242,7 @@ pub fn write_summary(
             model.classes()
         ),
     };
-    writeln!(out, "{kind}: {}", s.method)?;
+    writeln!(out, "{kind}: {} (training: {})", s.method, s.training)?;
     writeln!(
         out,
         "data {} ({} rows), target {:?}, covariance {}",

@@ -1,4 +1,6 @@
-//! The normal and χ² tails behind p-values and intervals (statrs, in f64).
+//! The normal and χ² tails behind p-values and intervals, in f64: the normal tail from libm's
+//! erfc (correct to about an ulp, where statrs' normal tail was off by 5e-11 relative at
+//! z = 1.96), quantiles and the χ² distribution from statrs.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
@@ -11,7 +13,8 @@ pub fn two_sided(z: f64) -> f64 {
     if z.is_nan() {
         return f64::NAN;
     }
-    2.0 * standard_normal().sf(z.abs())
+    // P(|Z| ≥ z) = erfc(z/√2).
+    libm::erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
 /// The standard normal quantile z with P(Z ≤ z) = p.
@@ -40,7 +43,8 @@ mod tests {
     #[test]
     fn tails_match_known_values() {
         // Φ(−1.959963984540054) = 0.025; χ²₁ at 3.841458820694124 leaves 0.05.
-        assert!((two_sided(1.959963984540054) - 0.05).abs() < 1e-14);
+        let p = two_sided(1.959963984540054);
+        assert!((p - 0.05).abs() < 1e-15, "{p}");
         assert!((normal_quantile(0.975) - 1.959963984540054).abs() < 1e-12);
         assert!((chi2_sf(3.841458820694124, 1.0) - 0.05).abs() < 1e-13);
         assert!((chi2_quantile(0.95, 1.0) - 3.841458820694124).abs() < 1e-9);
