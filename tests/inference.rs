@@ -899,6 +899,17 @@ fn bad_input_gets_reasons() {
         let out = dir.run(&["summary", &m, &data]);
         assert_fails(&out, 1, &says);
     }
+    // Other data on which the model's likelihood has no maximum (GRADE = PSI: separated).
+    let separated = {
+        let mut out = String::from("GPA,TUCE,PSI,GRADE\n");
+        for line in &lines {
+            let c: Vec<&str> = line.split(',').collect();
+            out.push_str(&format!("{},{},{},{}\n", c[0], c[1], c[2], c[2]));
+        }
+        dir.file("separated.csv", &out).display().to_string()
+    };
+    let out = dir.run(&["summary", &model, &separated]);
+    assert_fails(&out, 1, &["did not settle", "may not exist", "--firth"]);
     // Firth is for binary models; train's summary options need --summary.
     let iris = file("corpus/iris.csv");
     let m = train(&dir, &iris, "iris.json", &["--target", "species"]);

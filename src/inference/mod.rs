@@ -602,7 +602,18 @@ fn refine(
         let moved = (0..p)
             .map(|j| delta[j].abs() / (1.0 + theta[j].abs()))
             .fold(0.0, f64::max);
-        if moved < 1e-10 || steps == MAX_REFINE {
+        if moved >= 1e-10 && steps == MAX_REFINE {
+            return Err(Error::Inference {
+                reason: format!(
+                    "the estimate did not settle in {MAX_REFINE} Newton steps on these data (the \
+                     last moved it by {moved:.1e} relative): the maximum-likelihood estimate may \
+                     not exist here (separated data, which training checks on its own rows), \
+                     or the data are not the ones the model was trained on. --firth gives \
+                     finite estimates"
+                ),
+            });
+        }
+        if moved < 1e-10 {
             let largest_change = (0..p)
                 .map(|j| (theta[j] - start[j]).abs() / (1.0 + theta[j].abs()))
                 .fold(0.0, f64::max);
