@@ -425,6 +425,20 @@ fn firth_matches_brglm2_with_profile_intervals_on_separated_data() {
         1e-9,
         "penalised log-likelihood",
     );
+    // logistf's penalised likelihood-ratio test against the intercept-only fit.
+    let fit = &s["summary"]["fits"][0];
+    assert_close(
+        fit["lr_chi2"].as_f64().unwrap(),
+        r["lr"].as_f64().unwrap(),
+        1e-8,
+        "Firth LR",
+    );
+    assert_close(
+        fit["lr_p_value"].as_f64().unwrap(),
+        r["lr_pvalue"].as_f64().unwrap(),
+        1e-6,
+        "Firth LR p",
+    );
     let s = summary(&dir, &model, &data, &["--firth", "--wald-intervals"]);
     let wald = r["wald_conf_int"].as_array().unwrap();
     for (row, ci) in coefficients(&s, 0).iter().zip(wald) {

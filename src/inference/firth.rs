@@ -11,7 +11,9 @@
 //! √diag H(θ̂)⁻¹ (brglm2's). Profile penalised-likelihood intervals (logistf's default) are
 //! the β_j where 2 (ℓ*(θ̂) − max_{θ: θ_j = β_j} ℓ*(θ)) = χ²₁(1 − α), found by false position
 //! (Illinois) on brackets grown from the Wald interval, each constrained maximum by the same
-//! steps with θ_j held.
+//! steps with θ_j held. The likelihood-ratio test of the model is logistf's:
+//! 2 (ℓ*(θ̂) − ℓ*(θ̂₀)), θ̂₀ the maximum of ℓ* with every slope held at 0 (the penalty still
+//! that of the whole design).
 
 use super::likelihood::Likelihood;
 use super::{Refinement, covariance, distributions};
@@ -25,6 +27,8 @@ const MAX_STEPS: usize = 200;
 pub struct FirthFit {
     pub theta: Vec<f64>,
     pub penalized_log_likelihood: f64,
+    /// ℓ* of the intercept-only model, the slopes held at 0 in the same penalty.
+    pub null_penalized_log_likelihood: f64,
     pub refinement: Refinement,
 }
 
@@ -51,11 +55,11 @@ fn penalized(
 fn maximise(
     lik: &Likelihood,
     start: &[f64],
-    fixed: Option<usize>,
+    fixed: &[usize],
     names: &[String],
 ) -> Result<(Vec<f64>, f64, usize)> {
     let p = start.len();
-    let free: Vec<usize> = (0..p).filter(|&j| Some(j) != fixed).collect();
+    let free: Vec<usize> = (0..p).filter(|j| !fixed.contains(j)).collect();
     let sub_names: Vec<String> = free.iter().map(|&j| names[j].clone()).collect();
     let mut theta = start.to_vec();
     let (mut value, mut score, mut h) = penalized(lik, &theta, names)?;
@@ -108,13 +112,18 @@ pub fn fit(lik: &Likelihood, model_theta: &[f64], names: &[String]) -> Result<Fi
     let share = (positive / n).clamp(1e-6, 1.0 - 1e-6);
     let mut start = vec![0.0; p];
     start[0] = (share / (1.0 - share)).ln();
-    let (theta, value, steps) = maximise(lik, &start, None, names)?;
+    // The intercept-only model under the same penalty (the slopes held at 0), for the
+    // penalised likelihood-ratio test of logistf.
+    let slopes: Vec<usize> = (1..p).collect();
+    let (_, null_value, _) = maximise(lik, &start, &slopes, names)?;
+    let (theta, value, steps) = maximise(lik, &start, &[], names)?;
     let (_, score, _) = penalized(lik, &theta, names)?;
     let largest_change = (0..p)
         .map(|j| (theta[j] - model_theta[j]).abs() / (1.0 + theta[j].abs()))
         .fold(0.0, f64::max);
     Ok(FirthFit {
         penalized_log_likelihood: value,
+        null_penalized_log_likelihood: null_value,
         refinement: Refinement {
             newton_steps: steps,
             largest_change,
@@ -143,7 +152,7 @@ pub fn profile_intervals(
             let mut warm = theta.to_vec();
             let mut f = |beta: f64| -> Result<f64> {
                 warm[j] = beta;
-                let (best, value, _) = maximise(lik, &warm, Some(j), names)?;
+                let (best, value, _) = maximise(lik, &warm, &[j], names)?;
                 warm = best;
                 Ok(2.0 * (top - value) - target)
             };

@@ -158,7 +158,8 @@ pub struct Fit {
     pub df_resid: f64,
     pub log_likelihood: f64,
     pub null_log_likelihood: f64,
-    /// 2(ℓ − ℓ₀), with df_model degrees of freedom; None for Firth fits.
+    /// 2(ℓ − ℓ₀), with df_model degrees of freedom; for a Firth fit the penalised ratio
+    /// 2(ℓ* − ℓ*₀) of logistf (see [`firth`]).
     pub lr_chi2: Option<f64>,
     pub lr_p_value: Option<f64>,
     /// McFadden's 1 − ℓ/ℓ₀.
@@ -520,7 +521,9 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
         out.fits.push(fit_statistics(
             &lik,
             eval.log_likelihood,
-            firth_fit.as_ref().map(|f| f.penalized_log_likelihood),
+            firth_fit
+                .as_ref()
+                .map(|f| (f.penalized_log_likelihood, f.null_penalized_log_likelihood)),
         ));
         out.refinement.push(refinement);
         out.parameters.extend(params);
@@ -646,7 +649,9 @@ fn refine(
 }
 
 /// The model-level statistics of one fit.
-fn fit_statistics(lik: &Likelihood, ll: f64, penalized: Option<f64>) -> Fit {
+/// The model-level statistics; `firth`: the penalised log-likelihoods of the model and of its
+/// intercept-only fit, whose ratio is then the test.
+fn fit_statistics(lik: &Likelihood, ll: f64, firth: Option<(f64, f64)>) -> Fit {
     let n = lik.observations();
     let k = lik.classes;
     // The intercept-only model: each class at its share of the (weighted) rows.
@@ -661,22 +666,23 @@ fn fit_statistics(lik: &Likelihood, ll: f64, penalized: Option<f64>) -> Fit {
         .sum();
     let p = lik.parameters() as f64;
     let df_model = p - lik.blocks() as f64;
-    let lr = 2.0 * (ll - null);
+    let lr = match firth {
+        Some((full, intercept_only)) => 2.0 * (full - intercept_only),
+        None => 2.0 * (ll - null),
+    };
     Fit {
         observations: n,
         df_model,
         df_resid: n - p,
         log_likelihood: ll,
         null_log_likelihood: null,
-        lr_chi2: penalized.is_none().then_some(lr),
-        lr_p_value: penalized
-            .is_none()
-            .then(|| distributions::chi2_sf(lr, df_model)),
+        lr_chi2: Some(lr),
+        lr_p_value: Some(distributions::chi2_sf(lr, df_model)),
         pseudo_r2: 1.0 - ll / null,
         aic: -2.0 * ll + 2.0 * p,
         bic: -2.0 * ll + n.ln() * p,
         deviance: -2.0 * ll,
-        penalized_log_likelihood: penalized,
+        penalized_log_likelihood: firth.map(|(full, _)| full),
     }
 }
 
