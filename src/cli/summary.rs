@@ -215,7 +215,10 @@ fn num(v: f64) -> String {
 }
 
 fn p_value(p: f64) -> String {
-    if p < 1e-4 {
+    if p == 0.0 {
+        // Below the smallest f64 (about 1e-308): the statistic is enormous.
+        "<1e-308".into()
+    } else if p < 1e-4 {
         format!("{p:.1e}")
     } else {
         format!("{p:.4}")
@@ -299,11 +302,21 @@ pub fn write_summary(
                 num(fit.deviance)
             )?;
             let r = &s.refinement[k];
+            let how = if fit.penalized_log_likelihood.is_some() {
+                format!(
+                    "Firth's fit, {} steps from the intercept-only start",
+                    r.newton_steps
+                )
+            } else {
+                format!(
+                    "{} Newton steps on these data from the model file's estimate",
+                    r.newton_steps
+                )
+            };
             writeln!(
                 out,
-                "estimate: {} Newton steps on these data (largest change {:.1e} from the model \
-                 file, gradient {:.1e})",
-                r.newton_steps, r.largest_change, r.gradient_norm
+                "estimate: {how} (largest change from the model file {:.1e}, gradient {:.1e})",
+                r.largest_change, r.gradient_norm
             )?;
         }
         writeln!(out)?;
