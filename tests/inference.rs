@@ -188,6 +188,42 @@ fn check_fit(s: &Value, k: usize, model: &Value, tol: f64) {
     }
 }
 
+/// The recorded Wald tests of a dataset under covariance `cov`.
+fn wald_references<'r>(r: &'r Value, cov: &str) -> Vec<&'r Value> {
+    r["wald"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["cov"] == cov)
+        .collect()
+}
+
+/// A χ² test's statistic, degrees of freedom and p-value against a recorded one.
+fn check_chi2(ours: &Value, theirs: &Value, what: &str) {
+    assert_close(
+        ours["statistic"].as_f64().unwrap(),
+        theirs["statistic"].as_f64().unwrap(),
+        1e-6,
+        &format!("{what} statistic"),
+    );
+    assert_eq!(ours["df"].as_f64(), theirs["df"].as_f64());
+    assert_close(
+        ours["p_value"].as_f64().unwrap(),
+        theirs["pvalue"].as_f64().unwrap(),
+        1e-5,
+        &format!("{what} p"),
+    );
+}
+
+/// A summary's `--test` results against the recorded ones, in order.
+fn check_wald(s: &Value, references: &[&Value]) {
+    let ours = s["tests"].as_array().unwrap();
+    assert_eq!(ours.len(), references.len());
+    for (ours, theirs) in ours.iter().zip(references) {
+        check_chi2(ours, theirs, "Wald");
+    }
+}
+
 #[test]
 fn spector_matches_statsmodels_and_r_sandwich_for_every_covariance() {
     let r = reference();
@@ -196,40 +232,14 @@ fn spector_matches_statsmodels_and_r_sandwich_for_every_covariance() {
     let model = train(&dir, &spector(), "m.json", &["--target", "GRADE"]);
     for cov in ["nonrobust", "HC0", "HC1", "HC2", "HC3"] {
         let mut extra = vec!["--cov", cov];
-        let tests: Vec<String> = r["wald"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|w| w["cov"] == cov)
-            .map(|w| w["restriction"].as_str().unwrap().to_string())
-            .collect();
-        for t in &tests {
-            extra.extend(["--test", t]);
+        let waldref = wald_references(r, cov);
+        for w in &waldref {
+            extra.extend(["--test", w["restriction"].as_str().unwrap()]);
         }
         let s = summary(&dir, &model, &spector(), &extra);
         check_table(&s, 0, &r["cov"][cov], None, 1e-6, cov);
         check_fit(&s, 0, &r["model"], 1e-8);
-        let waldref: Vec<&Value> = r["wald"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|w| w["cov"] == cov)
-            .collect();
-        for (ours, theirs) in s["tests"].as_array().unwrap().iter().zip(waldref) {
-            assert_close(
-                ours["statistic"].as_f64().unwrap(),
-                theirs["statistic"].as_f64().unwrap(),
-                1e-6,
-                "Wald statistic",
-            );
-            assert_eq!(ours["df"].as_f64(), theirs["df"].as_f64());
-            assert_close(
-                ours["p_value"].as_f64().unwrap(),
-                theirs["pvalue"].as_f64().unwrap(),
-                1e-5,
-                "Wald p",
-            );
-        }
+        check_wald(&s, &waldref);
     }
     // The documented values, to the digits statsmodels prints.
     let s = summary(&dir, &model, &spector(), &[]);
@@ -261,33 +271,14 @@ fn clustered_panel_matches_statsmodels_and_vcovcl() {
         if cov == "cluster" {
             extra.extend(["--cluster", "id"]);
         }
-        let restrictions: Vec<String> = r["wald"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|w| w["cov"] == cov)
-            .map(|w| w["restriction"].as_str().unwrap().to_string())
-            .collect();
-        for t in &restrictions {
-            extra.extend(["--test", t]);
+        let waldref = wald_references(r, cov);
+        for w in &waldref {
+            extra.extend(["--test", w["restriction"].as_str().unwrap()]);
         }
         let s = summary(&dir, &model, &psid(), &extra);
         check_table(&s, 0, &r["cov"][cov], None, 1e-6, cov);
         check_fit(&s, 0, &r["model"], 1e-8);
-        assert_eq!(s["tests"].as_array().unwrap().len(), restrictions.len());
-        let waldref = r["wald"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|w| w["cov"] == cov);
-        for (ours, theirs) in s["tests"].as_array().unwrap().iter().zip(waldref) {
-            assert_close(
-                ours["statistic"].as_f64().unwrap(),
-                theirs["statistic"].as_f64().unwrap(),
-                1e-6,
-                "Wald statistic",
-            );
-        }
+        check_wald(&s, &waldref);
         if cov == "cluster" {
             let text = s["summary"]["covariance"].as_str().unwrap();
             assert!(text.contains("595 clusters"), "{text}");
@@ -477,19 +468,7 @@ fn lrtest_matches_statsmodels_and_refuses_models_that_are_not_nested() {
         );
         let out = run_ok(dir.root(), &["lrtest", &small, &big, &data, "--json"]);
         let t: Value = serde_json::from_str(&ok(&out)).unwrap();
-        assert_close(
-            t["statistic"].as_f64().unwrap(),
-            test["statistic"].as_f64().unwrap(),
-            1e-6,
-            "LR",
-        );
-        assert_eq!(t["df"].as_f64(), test["df"].as_f64());
-        assert_close(
-            t["p_value"].as_f64().unwrap(),
-            test["pvalue"].as_f64().unwrap(),
-            1e-5,
-            "LR p",
-        );
+        check_chi2(&t, test, "LR");
         assert_close(
             t["small_log_likelihood"].as_f64().unwrap(),
             test["llf_small"].as_f64().unwrap(),

@@ -145,14 +145,11 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         .collect();
     let summary = if args.summary {
         let options = args.inference.options()?;
-        let weights = match &model.training.sample_weight {
-            Some(c) => Some(logreg::data::load_weights(
-                &args.data,
-                super::FormatArg::resolve(args.format),
-                c,
-            )?),
-            None => None,
-        };
+        let weights = super::summary::recorded_weights(
+            &args.data,
+            super::FormatArg::resolve(args.format),
+            &model,
+        )?;
         let weights = match (&parts[0].indices, weights) {
             (Some(rows), Some(w)) => Some(rows.iter().map(|&i| w[i]).collect::<Vec<f64>>()),
             (_, w) => w,

@@ -137,14 +137,7 @@ pub fn run(args: SummaryArgs) -> Result<ExitCode> {
     let weights = match (&args.sample_weight, &args.sample_weight_file, recorded) {
         (Some(column), _, _) => Some(logreg::data::load_weights(&args.data, format, column)?),
         (None, Some(file), _) => Some(logreg::data::read_weight_file(file, y.len())?),
-        (None, None, Some(recorded)) => Some(
-            logreg::data::load_weights(&args.data, format, &recorded).map_err(|e| {
-                anyhow::anyhow!(
-                    "{e}\nthe model was trained with the sample weights {recorded:?}: give them \
-                     with --sample-weight COLUMN or --sample-weight-file FILE"
-                )
-            })?,
-        ),
+        (None, None, Some(_)) => recorded_weights(&args.data, format, &model)?,
         (None, None, None) => None,
     };
     let clusters = load_clusters(&args.data, format, args.inference.cluster.as_deref())?;
@@ -164,6 +157,25 @@ pub fn run(args: SummaryArgs) -> Result<ExitCode> {
         write_summary(&mut out, &summary, &model, &args.data, &tests)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The frequency weights of the column `model` was trained with, read from `data` (None when it
+/// was trained without); a file that lacks the column is an error that says how to give them.
+pub fn recorded_weights(
+    data: &Path,
+    format: Option<logreg::data::Format>,
+    model: &Model,
+) -> Result<Option<Vec<f64>>> {
+    let Some(recorded) = &model.training.sample_weight else {
+        return Ok(None);
+    };
+    let weights = logreg::data::load_weights(data, format, recorded).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\nthe model was trained with the sample weights {recorded:?}: give them with \
+             --sample-weight COLUMN or --sample-weight-file FILE"
+        )
+    })?;
+    Ok(Some(weights))
 }
 
 /// Lets a file for `model` hold `column` besides the features (as eval does for weights).
@@ -407,13 +419,10 @@ pub fn run_lrtest(args: LrtestArgs) -> Result<ExitCode> {
     let (xs, ys) = read(&small_reader)?;
     let (xb, yb) = read(&big)?;
     let format = super::FormatArg::resolve(args.format);
-    let weight = |m: &Model| -> Result<Option<Vec<f64>>> {
-        Ok(match &m.training.sample_weight {
-            Some(c) => Some(logreg::data::load_weights(&args.data, format, c)?),
-            None => None,
-        })
-    };
-    let (ws, wb) = (weight(&small)?, weight(&big)?);
+    let (ws, wb) = (
+        recorded_weights(&args.data, format, &small)?,
+        recorded_weights(&args.data, format, &big)?,
+    );
     let data_small = inference::Data {
         x: &xs,
         y: &ys,

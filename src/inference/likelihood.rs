@@ -14,11 +14,10 @@
 //!   X̃ᵀ diag(s a (1 − a)) X̃).
 //!
 //! The sums X̃ᵀ diag(d) X̃ ([`gram`]) are the costly part: for dense storage each task of rows is
-//! copied, 256 rows at a time, into a small column-major block and multiplied by faer (one
-//! thread per task: faer's own threads busy-wait when another process holds a core).
+//! copied, BLOCK_ROWS rows at a time, into a row-major block and multiplied by faer (one thread
+//! per task: faer's own threads busy-wait when another process holds a core); see [`Gram`].
 
 use crate::data::{Design, Features};
-use crate::loss::log1p_exp;
 use crate::parallel;
 use faer::{Accum, Mat, Par};
 
@@ -111,13 +110,8 @@ impl<'a> Likelihood<'a> {
                     let yi = self.y[i] as usize;
                     let s = self.weight(i);
                     if blocks == 1 {
-                        let zi = zi[0];
-                        a.push(crate::loss::sigmoid(zi));
-                        ll -= s * if yi == 1 {
-                            log1p_exp(-zi)
-                        } else {
-                            log1p_exp(zi)
-                        };
+                        a.push(crate::loss::sigmoid(zi[0]));
+                        ll -= s * crate::loss::loss_from_logit(zi[0], self.y[i]);
                     } else {
                         // log Σ_l e^(z_l) with z_0 = 0, shifted by the largest.
                         let top = zi.iter().copied().fold(0.0f64, f64::max);
@@ -150,11 +144,6 @@ impl<'a> Likelihood<'a> {
             0.0
         };
         hit - a[i * blocks + k]
-    }
-
-    /// ℓ at θ, only.
-    pub fn log_likelihood(&self, theta: &[f64]) -> f64 {
-        self.probabilities(&self.logits(theta)).1
     }
 
     /// ℓ, the score and the information at θ (for a binary model in one fused pass over the
@@ -317,8 +306,8 @@ impl<'a> Likelihood<'a> {
         (0..self.rows())
             .into_par_iter()
             .map(|i| {
-                let mut nz: Vec<(usize, f64)> = vec![(0, 1.0)];
-                x.for_each_nonzero(i, &mut |j, value| nz.push((j + 1, value)));
+                let mut nz = Vec::new();
+                augmented_row(x, i, &mut nz);
                 let mut form = 0.0;
                 for &(r, xr) in &nz {
                     let mut row = 0.0;
@@ -331,6 +320,13 @@ impl<'a> Likelihood<'a> {
             })
             .collect()
     }
+}
+
+/// The non-zeros of x̃_i = (1, x_i) into `nz` as (position in x̃, value), in order.
+fn augmented_row(x: &dyn Design, i: usize, nz: &mut Vec<(usize, f64)>) {
+    nz.clear();
+    nz.push((0, 1.0));
+    x.for_each_nonzero(i, &mut |j, v| nz.push((j + 1, v)));
 }
 
 /// Rows per block copied for faer (200 KB of f64 at 50 features: the block stays in L2 while
@@ -472,11 +468,9 @@ impl Gram {
     }
 
     fn add_nonzeros(&mut self, x: &dyn Design, rows: std::ops::Range<usize>, d: &[f64]) {
-        let mut nz: Vec<(usize, f64)> = Vec::new();
+        let mut nz = Vec::new();
         for (r, i) in rows.enumerate() {
-            nz.clear();
-            nz.push((0, 1.0));
-            x.for_each_nonzero(i, &mut |j, v| nz.push((j + 1, v)));
+            augmented_row(x, i, &mut nz);
             for &(row, xr) in &nz {
                 let dr = d[r] * xr;
                 for &(col, xc) in &nz {
