@@ -27,6 +27,7 @@
 
 pub mod data;
 pub mod error;
+mod gram;
 pub mod graph;
 pub mod graph_dot;
 pub mod inference;

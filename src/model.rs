@@ -103,8 +103,14 @@ pub struct ClassFit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSummary {
     pub solver: String,
-    /// λ of J, on the standardised weights when `standardization` is set.
+    /// λ₂ of J, on the standardised weights when `standardization` is set.
     pub l2: f64,
+    /// λ₁ of J, on the same weights; absent (0) in files written before L1 existed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub l1: f64,
+    /// With λ₁ > 0: λ_max, the smallest λ₁ that makes every weight 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_max: Option<f64>,
     pub rows: usize,
     pub precision: Precision,
     pub iterations: usize,
@@ -138,6 +144,10 @@ pub struct TrainingSummary {
     /// before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<ValidationSplit>,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// The validation rows of a fit: held out of the training file, or a file of their own.

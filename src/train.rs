@@ -23,8 +23,8 @@ use crate::objective::{self, Objective};
 use crate::rng::SplitMix64;
 use crate::separation::{Separation, SeparationKind, Unchecked};
 use crate::solver::{
-    Control, FitReport, GradientDescent, Lbfgs, Minimizer, Observer, Progress, Solution, Stopping,
-    Termination, TrustRegion,
+    Control, CoordinateDescent, FitReport, GradientDescent, Lbfgs, Minimizer, Observer, Progress,
+    Solution, Stopping, Termination, TrustRegion,
 };
 use crate::standardize::Standardization;
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,9 @@ pub enum Solver {
     Newton,
     /// Limited-memory BFGS with a strong-Wolfe line search.
     Lbfgs,
+    /// Newton iterations with coordinate descent on the quadratic model (newGLMNET,
+    /// LIBLINEAR's `-s 6`): the solver for an L1 penalty, which it keeps exact.
+    Cd,
 }
 
 impl Solver {
@@ -55,7 +58,14 @@ impl Solver {
             Solver::Gd => "gd",
             Solver::Newton => "newton",
             Solver::Lbfgs => "lbfgs",
+            Solver::Cd => "cd",
         }
+    }
+
+    /// Can the method minimise a J with an L1 term? Only coordinate descent: the others need
+    /// a smooth J.
+    pub fn handles_l1(self) -> bool {
+        matches!(self, Solver::Auto | Solver::Cd)
     }
 
     /// The method `Auto` stands for on data stored densely or sparsely, for `outputs` neurons.
@@ -64,9 +74,11 @@ impl Solver {
     /// Hessian's diagonal. Sparse, one neuron: trust-region Newton, LIBLINEAR's choice for wide
     /// sparse data, where its Hessian-vector products cost O(non-zeros) and J is often
     /// ill-conditioned. Sparse, K softmax neurons: L-BFGS again (on 100,000 × 20,000 sparse rows
-    /// with K = 20, it needed 303 passes where trust-region Newton needed 729).
-    pub fn resolve(self, sparse: bool, outputs: usize) -> Solver {
+    /// with K = 20, it needed 303 passes where trust-region Newton needed 729). With an L1
+    /// term: coordinate descent, the one method that handles it.
+    pub fn resolve(self, sparse: bool, outputs: usize, l1: bool) -> Solver {
         match self {
+            Solver::Auto if l1 => Solver::Cd,
             Solver::Auto if sparse && outputs == 1 => Solver::Newton,
             Solver::Auto => Solver::Lbfgs,
             other => other,
@@ -85,8 +97,10 @@ pub enum Init {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
     pub solver: Solver,
-    /// λ, the L2 penalty on the (standardised) weights. Default 1e-4.
+    /// λ₂, the L2 penalty (λ₂/2)‖w‖² on the (standardised) weights. Default 1e-4.
     pub l2: f64,
+    /// λ₁, the L1 penalty λ₁‖w‖₁ on the same weights. Default 0.
+    pub l1: f64,
     /// α for gradient descent. Default 0.1.
     pub learning_rate: f64,
     /// Default 1000.
@@ -151,6 +165,7 @@ impl Default for TrainOptions {
         TrainOptions {
             solver: Solver::Auto,
             l2: 1e-4,
+            l1: 0.0,
             learning_rate: 0.1,
             max_iterations: 1000,
             tol: DEFAULT_TOL,
@@ -182,6 +197,10 @@ pub struct Trained {
     pub validation: Vec<ValidationPoint>,
     /// With λ = 0: why the separation check could not be made, if it could not.
     pub separation_unchecked: Option<Unchecked>,
+    /// With λ₁ > 0: λ_max, the smallest λ₁ at which every weight is 0 (see
+    /// [`crate::solver::coordinate_descent::lambda_max`]); for one-vs-rest the largest over
+    /// the classes.
+    pub lambda_max: Option<f64>,
 }
 
 /// What every fit on one dataset shares: the classes, the row weights and the coordinates.
@@ -193,6 +212,8 @@ pub struct Prepared<'d> {
     pub weights: Option<Vec<f64>>,
     /// The weight of each class, when class weights were asked for.
     pub class_weights: Option<Vec<f64>>,
+    /// λ₁.
+    pub l1: f64,
     pub scaling: Standardization,
     /// c_j = 1/s_j² for a penalty on the raw weights (standardisation off).
     raw_penalty: Option<Vec<f64>>,
@@ -220,6 +241,13 @@ impl<'d> Prepared<'d> {
         }
         objective
     }
+}
+
+/// (λ₁, λ₂) for scikit-learn's C and l1_ratio r on `rows` rows: its J, C Σ L + r‖w‖₁ +
+/// ((1 − r)/2)‖w‖², divided by C·m, is this J with λ₁ = r/(C·m), λ₂ = (1 − r)/(C·m).
+pub fn penalties_from_c(c: f64, l1_ratio: f64, rows: usize) -> (f64, f64) {
+    let scale = c * rows as f64;
+    (l1_ratio / scale, (1.0 - l1_ratio) / scale)
 }
 
 /// Step 1: the classes, row weights and standardisation of `data` for `options`.
@@ -318,6 +346,7 @@ pub fn prepare<'d>(data: &'d Dataset, options: &TrainOptions) -> Result<Prepared
         scaling,
         raw_penalty,
         l2: options.l2,
+        l1: options.l1,
     })
 }
 
@@ -334,6 +363,17 @@ impl TrainOptions {
         };
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return bad("l2", self.l2, "must be a finite number ≥ 0");
+        }
+        if !(self.l1 >= 0.0 && self.l1.is_finite()) {
+            return bad("l1", self.l1, "must be a finite number ≥ 0");
+        }
+        if self.l1 > 0.0 && !self.solver.handles_l1() {
+            return Err(Error::InvalidParameter {
+                name: "solver",
+                value: self.solver.name().into(),
+                reason: "needs a smooth J and λ₁ > 0 makes it non-smooth: the solvers that \
+                         accept an L1 penalty are cd and auto",
+            });
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return bad(
@@ -369,7 +409,13 @@ fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model
         biases.push(b);
     }
     if prepared.method == Multiclass::Multinomial {
-        objective::center(&mut weights, &mut biases);
+        if prepared.l1 > 0.0 {
+            // An L1 optimum is not centred across the classes (the penalty is not smallest
+            // there), and centring would undo its zeros: only the free biases are centred.
+            objective::center(&mut [], &mut biases);
+        } else {
+            objective::center(&mut weights, &mut biases);
+        }
     }
     Model {
         format: FORMAT.into(),
@@ -389,6 +435,8 @@ fn model_at(prepared: &Prepared, options: &TrainOptions, theta: &[f64]) -> Model
         training: TrainingSummary {
             solver: String::new(),
             l2: options.l2,
+            l1: options.l1,
+            lambda_max: None,
             rows: data.n_rows(),
             precision: if data.design().precision() == "f64" {
                 Precision::F64
@@ -457,7 +505,7 @@ pub fn train(
         points.push(point);
         point
     };
-    let (solution, separation, per_class) = match prepared.method {
+    let (fitted, per_class) = match prepared.method {
         Multiclass::Binary | Multiclass::Multinomial => {
             let loss = match prepared.method {
                 Multiclass::Binary => Loss::Binomial,
@@ -482,11 +530,16 @@ pub fn train(
                 }
                 observer(p)
             };
-            let (solution, separation) = fit(&prepared, &data.y, loss, options, 0, &mut watch);
-            (solution, separation, Vec::new())
+            let fitted = fit(&prepared, &data.y, loss, options, 0, &mut watch);
+            (fitted, Vec::new())
         }
         Multiclass::Ovr => ovr(&prepared, options, observer),
     };
+    let Fitted {
+        solution,
+        separation,
+        lambda_max,
+    } = fitted;
     // The last validation check is at the final iterate.
     if validation.is_some()
         && points.last().map(|p| p.iteration) != Some(solution.report.iterations)
@@ -503,11 +556,13 @@ pub fn train(
     model.training.gap_bound = report.gap_bound;
     model.training.separation = report.separation.clone();
     model.training.per_class = per_class;
+    model.training.lambda_max = lambda_max;
     Ok(Trained {
         model,
         report,
         validation: points,
         separation_unchecked: separation.err(),
+        lambda_max,
     })
 }
 
@@ -521,18 +576,26 @@ fn fit(
     options: &TrainOptions,
     offset: usize,
     watch: &mut Observer,
-) -> (Solution, std::result::Result<Option<Separation>, Unchecked>) {
+) -> Fitted {
     let objective = prepared.objective(y, loss);
     let dim = objective.dim();
+    // With λ₁ > 0: λ_max, and the optimum at λ₁ ≥ λ_max (zero weights, fitted biases) as the
+    // zero start.
+    let (lambda_max, at_max) = if prepared.l1 > 0.0 {
+        let (top, theta) = crate::solver::coordinate_descent::lambda_max(&objective);
+        (Some(top), Some(theta))
+    } else {
+        (None, None)
+    };
     let theta0 = match options.init {
-        Init::Zeros => vec![0.0; dim],
+        Init::Zeros => at_max.unwrap_or_else(|| vec![0.0; dim]),
         Init::Random { seed } => {
             let mut rng = SplitMix64::new(seed);
             (0..dim).map(|_| 0.02 * rng.next_f64() - 0.01).collect()
         }
     };
     // With λ = 0, J may have no minimum: decide exactly, before fitting.
-    let separation = if options.l2 > 0.0 {
+    let separation = if options.l2 > 0.0 || prepared.l1 > 0.0 {
         Ok(None)
     } else {
         objective.separation()
@@ -547,13 +610,24 @@ fn fit(
             ..*p
         })
     };
-    let first = options
-        .solver
-        .resolve(prepared.data.design().is_sparse(), objective.outputs());
-    let mut solution = minimize(first, options, stopping, &objective, theta0, &mut shifted);
+    let first = options.solver.resolve(
+        prepared.data.design().is_sparse(),
+        objective.outputs(),
+        prepared.l1 > 0.0,
+    );
+    let mut solution = minimize(
+        first,
+        prepared.l1,
+        options,
+        stopping,
+        &objective,
+        theta0,
+        &mut shifted,
+    );
     let separated = matches!(separation, Ok(Some(_)));
     // `auto` does not settle for a method that failed where the other may succeed.
     if options.solver == Solver::Auto
+        && first != Solver::Cd
         && !separated
         && matches!(
             solution.report.termination,
@@ -577,7 +651,15 @@ fn fit(
             })
         };
         let theta = solution.theta.clone();
-        let second = minimize(other, options, stopping, &objective, theta, &mut continued);
+        let second = minimize(
+            other,
+            prepared.l1,
+            options,
+            stopping,
+            &objective,
+            theta,
+            &mut continued,
+        );
         solution = solution.then(second);
     }
     if let Ok(Some(found)) = &separation {
@@ -593,7 +675,18 @@ fn fit(
         }
         report.separation = Some(found.clone());
     }
-    (solution, separation)
+    Fitted {
+        solution,
+        separation,
+        lambda_max,
+    }
+}
+
+/// What one fit gives.
+struct Fitted {
+    solution: Solution,
+    separation: std::result::Result<Option<Separation>, Unchecked>,
+    lambda_max: Option<f64>,
 }
 
 /// One-vs-rest: K binary fits on the shared preparation, one after another (each pass is
@@ -604,16 +697,13 @@ fn ovr(
     prepared: &Prepared,
     options: &TrainOptions,
     observer: &mut Observer,
-) -> (
-    Solution,
-    std::result::Result<Option<Separation>, Unchecked>,
-    Vec<ClassFit>,
-) {
+) -> (Fitted, Vec<ClassFit>) {
     let data = prepared.data;
     let mut theta = Vec::new();
     let mut fits = Vec::new();
     let mut per_class = Vec::new();
     let mut unchecked = None;
+    let mut lambda_max: Option<f64> = None;
     let mut offset = 0;
     for k in 0..data.labels.len() {
         let y: Vec<f64> = data
@@ -621,7 +711,14 @@ fn ovr(
             .iter()
             .map(|&c| f64::from(u8::from(c as usize == k)))
             .collect();
-        let (solution, separation) = fit(prepared, &y, Loss::Binomial, options, offset, observer);
+        let Fitted {
+            solution,
+            separation,
+            lambda_max: top,
+        } = fit(prepared, &y, Loss::Binomial, options, offset, observer);
+        if let Some(top) = top {
+            lambda_max = Some(lambda_max.map_or(top, |l| l.max(top)));
+        }
         offset += solution.report.iterations;
         if let Err(e) = separation {
             unchecked.get_or_insert(e);
@@ -695,12 +792,18 @@ fn ovr(
     // An interrupted run keeps the classes it finished; the rest stay at θ₀ = 0.
     theta.resize(data.labels.len() * (data.n_features() + 1), 0.0);
     let solution = Solution { theta, report };
-    (solution, unchecked.map_or(Ok(None), Err), per_class)
+    let fitted = Fitted {
+        solution,
+        separation: unchecked.map_or(Ok(None), Err),
+        lambda_max,
+    };
+    (fitted, per_class)
 }
 
 /// Runs one method.
 fn minimize(
     solver: Solver,
+    l1: f64,
     options: &TrainOptions,
     stopping: Stopping,
     objective: &Objective,
@@ -715,6 +818,11 @@ fn minimize(
         Solver::Lbfgs => Box::new(Lbfgs {
             memory: 10,
             stopping,
+        }),
+        Solver::Cd => Box::new(CoordinateDescent {
+            l1,
+            stopping,
+            max_sweeps: 100,
         }),
         Solver::Newton | Solver::Auto => Box::new(TrustRegion {
             stopping,

@@ -15,7 +15,8 @@ use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SolverArg {
-    /// L-BFGS for dense data, trust-region Newton for sparse data.
+    /// cd with --l1; otherwise L-BFGS for dense data, trust-region Newton for sparse data
+    /// (L-BFGS for K softmax neurons).
     Auto,
     /// The lesson's batch gradient descent (uses --learning-rate).
     Gd,
@@ -23,6 +24,9 @@ pub enum SolverArg {
     Newton,
     /// Limited-memory BFGS with a strong-Wolfe line search.
     Lbfgs,
+    /// Newton steps with coordinate descent on the quadratic model (newGLMNET, LIBLINEAR's
+    /// -s 6): the solver for --l1.
+    Cd,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -207,7 +211,8 @@ pub struct FitArgs {
         allow_negative_numbers = true
     )]
     pub tol: f64,
-    /// λ, the L2 penalty (λ/2)‖w‖² on the standardised weights [default: 1e-4].
+    /// λ₂, the L2 penalty (λ₂/2)‖w‖² on the standardised weights [default: 1e-4, or 0 with
+    /// --l1].
     #[arg(
         long,
         value_name = "LAMBDA",
@@ -215,9 +220,23 @@ pub struct FitArgs {
         allow_negative_numbers = true
     )]
     pub l2: Option<f64>,
-    /// Inverse penalty as in scikit-learn and LIBLINEAR: λ = 1/(C·m), m training rows.
+    /// λ₁, the L1 penalty λ₁‖w‖₁ on the standardised weights (lasso; with --l2, the elastic
+    /// net) [default: 0].
+    #[arg(
+        long,
+        value_name = "LAMBDA",
+        conflicts_with = "c",
+        allow_negative_numbers = true
+    )]
+    pub l1: Option<f64>,
+    /// Inverse penalty as in scikit-learn and LIBLINEAR: λ₂ = 1/(C·m), m training rows; with
+    /// --l1-ratio r, λ₁ = r/(C·m) and λ₂ = (1 − r)/(C·m).
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub c: Option<f64>,
+    /// The L1 share r of the penalty given by --c (scikit-learn's l1_ratio, glmnet's alpha):
+    /// 0 is L2 only, 1 is L1 only [default: 0].
+    #[arg(long, value_name = "R", requires = "c", allow_negative_numbers = true)]
+    pub l1_ratio: Option<f64>,
     /// Starting weights.
     #[arg(long, value_enum, default_value = "zeros")]
     pub init: InitArg,
@@ -239,15 +258,24 @@ pub struct FitArgs {
 impl FitArgs {
     /// The library's options for `rows` training rows.
     pub fn options(&self, rows: usize, patience: Option<usize>) -> Result<TrainOptions> {
-        let l2 = match (self.l2, self.c) {
-            (_, Some(c)) if !(c > 0.0 && c.is_finite()) => {
+        let (l1, l2) = match (self.l1, self.l2, self.c) {
+            (_, _, Some(c)) if !(c > 0.0 && c.is_finite()) => {
                 return Err(super::usage(format!(
                     "--c must be a positive number, not {c}"
                 )));
             }
-            (_, Some(c)) => 1.0 / (c * rows as f64),
-            (Some(l2), None) => l2,
-            (None, None) => TrainOptions::default().l2,
+            (_, _, Some(c)) => {
+                let r = self.l1_ratio.unwrap_or(0.0);
+                if !(0.0..=1.0).contains(&r) {
+                    return Err(super::usage(format!(
+                        "--l1-ratio must be between 0 and 1, not {r}"
+                    )));
+                }
+                logreg::train::penalties_from_c(c, r, rows)
+            }
+            (Some(l1), l2, None) => (l1, l2.unwrap_or(0.0)),
+            (None, Some(l2), None) => (0.0, l2),
+            (None, None, None) => (0.0, TrainOptions::default().l2),
         };
         Ok(TrainOptions {
             solver: match self.solver {
@@ -255,7 +283,9 @@ impl FitArgs {
                 SolverArg::Gd => Solver::Gd,
                 SolverArg::Newton => Solver::Newton,
                 SolverArg::Lbfgs => Solver::Lbfgs,
+                SolverArg::Cd => Solver::Cd,
             },
+            l1,
             l2,
             learning_rate: self.learning_rate,
             max_iterations: self.max_iterations,

@@ -740,6 +740,16 @@ impl<T: Element> Design for DenseMatrix<T> {
         self.row(i).iter().map(|v| v.to_f64()).collect()
     }
 
+    fn gather(&self, rows: Range<usize>, cols: &[usize], out: &mut [f64]) {
+        let width = cols.len();
+        for (r, i) in rows.enumerate() {
+            let (row, out) = (self.row(i), &mut out[r * width..(r + 1) * width]);
+            for (o, &j) in out.iter_mut().zip(cols) {
+                *o = row[j].to_f64();
+            }
+        }
+    }
+
     fn for_each_nonzero(&self, i: usize, f: &mut dyn FnMut(usize, f64)) {
         for (j, v) in self.row(i).iter().enumerate() {
             if v.to_f64() != 0.0 {

@@ -8,6 +8,7 @@
 //! [`load_training`] and [`load_for_model`] read any supported format ([`Format`]), detected
 //! from the file name unless given.
 
+pub mod columns;
 pub mod csv;
 pub mod dense;
 pub mod encoding;
@@ -84,6 +85,21 @@ pub trait Design: Sync {
         h: &mut [f64],
     ) {
         squares_one_class_at_a_time(self, rows, coef, k, shift, h);
+    }
+    /// The values of columns `cols` (ascending) in rows `rows`, row by row:
+    /// out\[r·|cols| + c\] = x_{rows.start + r, cols\[c\]}. Dense storage overrides the default,
+    /// which looks each row's non-zeros up in `cols`.
+    fn gather(&self, rows: Range<usize>, cols: &[usize], out: &mut [f64]) {
+        let width = cols.len();
+        out[..rows.len() * width].fill(0.0);
+        for (r, i) in rows.enumerate() {
+            let row = &mut out[r * width..(r + 1) * width];
+            self.for_each_nonzero(i, &mut |j, v| {
+                if let Ok(c) = cols.binary_search(&j) {
+                    row[c] = v;
+                }
+            });
+        }
     }
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;

@@ -18,8 +18,8 @@
 //! per task: faer's own threads busy-wait when another process holds a core); see [`Gram`].
 
 use crate::data::{Design, Features};
+use crate::gram::{BLOCK_ROWS, mirrored, to_row_major};
 use crate::parallel;
-use faer::{Accum, Mat, Par};
 
 /// A model's likelihood on one data set.
 pub struct Likelihood<'a> {
@@ -198,7 +198,7 @@ impl<'a> Likelihood<'a> {
                     gram.add(self.x, start..end, &d[..len]);
                     start = end;
                 }
-                (ll, g, gram.sum)
+                (ll, g, gram.0.sum)
             },
             |a, b| (a.0 + b.0, parallel::add_into(a.1, b.1), a.2 + b.2),
         );
@@ -329,10 +329,6 @@ fn augmented_row(x: &dyn Design, i: usize, nz: &mut Vec<(usize, f64)>) {
     x.for_each_nonzero(i, &mut |j, v| nz.push((j + 1, v)));
 }
 
-/// Rows per block copied for faer (200 KB of f64 at 50 features: the block stays in L2 while
-/// it is filled and multiplied).
-const BLOCK_ROWS: usize = 512;
-
 /// X̃ᵀ diag(d) X̃ (q × q row-major, q = n + 1, the column of ones first), summed over the fixed
 /// row tasks of [`parallel`] in their fixed order.
 pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
@@ -347,53 +343,20 @@ pub fn gram(x: &Features, d: &[f64]) -> Vec<f64> {
                 g.add(x, start..end, &d[start..end]);
                 start = end;
             }
-            g.sum
+            g.0.sum
         },
         |a, b| a + b,
     );
     to_row_major(&mirrored(total))
 }
 
-fn to_row_major(m: &Mat<f64>) -> Vec<f64> {
-    let q = m.nrows();
-    let mut out = vec![0.0; q * q];
-    for r in 0..q {
-        for c in 0..q {
-            out[r * q + c] = m[(r, c)];
-        }
-    }
-    out
-}
-
-/// The lower triangle copied onto the upper one (the sums keep the lower triangle only).
-fn mirrored(mut m: Mat<f64>) -> Mat<f64> {
-    for r in 0..m.nrows() {
-        for c in r + 1..m.ncols() {
-            m[(r, c)] = m[(c, r)];
-        }
-    }
-    m
-}
-
-/// The lower triangle of X̃ᵀ diag(d) X̃ summed block by block. A dense block is copied into a
-/// row-major buffer and multiplied by faer: with d ≥ 0 (the information, the HC meats) as BᵀB
-/// for B = diag(√d) X̃, one copy and only the lower triangle multiplied; otherwise as
-/// X̃ᵀ (diag(d) X̃). Other storage adds each row's non-zeros.
-struct Gram {
-    q: usize,
-    sum: Mat<f64>,
-    b: Vec<f64>,
-    a: Vec<f64>,
-}
+/// The lower triangle of X̃ᵀ diag(d) X̃ summed block by block: dense blocks through
+/// [`crate::gram::Gram`], other storage row by row from its non-zeros.
+struct Gram(crate::gram::Gram);
 
 impl Gram {
     fn new(q: usize) -> Self {
-        Gram {
-            q,
-            sum: Mat::zeros(q, q),
-            b: Vec::new(),
-            a: Vec::new(),
-        }
+        Gram(crate::gram::Gram::new(q))
     }
 
     /// Adds rows `rows` with weights `d` (d[r] for row rows.start + r).
@@ -411,60 +374,20 @@ impl Gram {
         }
     }
 
+    /// Dense rows, each written by `fill` after the column of ones.
     fn add_dense(
         &mut self,
         rows: std::ops::Range<usize>,
         d: &[f64],
         fill: impl Fn(usize, &mut [f64]),
     ) {
-        use faer::MatRef;
-        use faer::linalg::matmul::triangular::{self, BlockStructure};
-        let (q, len) = (self.q, rows.len());
-        let positive = d.iter().all(|&v| v >= 0.0);
-        self.b.resize(len * q, 0.0);
-        if !positive {
-            self.a.resize(len * q, 0.0);
-        }
-        for (r, i) in rows.enumerate() {
-            let out = &mut self.b[r * q..(r + 1) * q];
-            fill(i, &mut out[1..]);
-            out[0] = 1.0;
-            if positive {
-                let root = d[r].sqrt();
-                for v in out.iter_mut() {
-                    *v *= root;
-                }
-            } else {
-                self.a[r * q..(r + 1) * q].copy_from_slice(out);
-                for v in out.iter_mut() {
-                    *v *= d[r];
-                }
+        let q = self.0.q();
+        self.0.add_block(rows.len(), d, |b| {
+            for (out, i) in b.chunks_exact_mut(q).zip(rows) {
+                out[0] = 1.0;
+                fill(i, &mut out[1..]);
             }
-        }
-        let b = MatRef::from_row_major_slice(&self.b[..len * q], len, q);
-        if positive {
-            triangular::matmul(
-                &mut self.sum,
-                BlockStructure::TriangularLower,
-                Accum::Add,
-                b.transpose(),
-                BlockStructure::Rectangular,
-                b,
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
-        } else {
-            let a = MatRef::from_row_major_slice(&self.a[..len * q], len, q);
-            faer::linalg::matmul::matmul(
-                &mut self.sum,
-                Accum::Add,
-                a.transpose(),
-                b,
-                1.0,
-                Par::Seq,
-            );
-        }
+        });
     }
 
     fn add_nonzeros(&mut self, x: &dyn Design, rows: std::ops::Range<usize>, d: &[f64]) {
@@ -477,7 +400,7 @@ impl Gram {
                     if col > row {
                         break;
                     }
-                    self.sum[(row, col)] += dr * xc;
+                    self.0.sum[(row, col)] += dr * xc;
                 }
             }
         }

@@ -130,6 +130,12 @@ impl Hessian<'_> {
         )
     }
 
+    /// The curvature of each row: D_i = s_i a_i(1 − a_i)/S for K = 1, p_ik = s_i a_ik/S (K per
+    /// row) for K > 1.
+    pub fn curvature(&self) -> &[f64] {
+        &self.d
+    }
+
     /// The diagonal of H (for a Jacobi preconditioner).
     pub fn diagonal(&self) -> &[f64] {
         &self.diagonal

@@ -262,8 +262,57 @@ impl<'a> Objective<'a> {
         self.l2
     }
 
-    pub fn scaling(&self) -> &Standardization {
+    pub fn scaling(&self) -> &'a Standardization {
         self.scaling
+    }
+
+    /// X, the raw data.
+    pub fn design(&self) -> &'a dyn Design {
+        self.x
+    }
+
+    /// y: 0/1 labels (binary) or class indices.
+    pub fn labels(&self) -> &'a [f64] {
+        self.y
+    }
+
+    /// s_i, or None when every row weighs 1.
+    pub fn row_weights(&self) -> Option<&'a [f64]> {
+        self.weights
+    }
+
+    /// c_j of the L2 penalty (λ/2) Σ_j c_j θ_j², or None when every c_j = 1.
+    pub fn penalty_factors(&self) -> Option<&'a [f64]> {
+        self.penalty
+    }
+
+    /// The logits z_ik = θ_k·x̃_i (m × K, row by row), in one pass.
+    pub fn logits(&self, theta: &[f64]) -> Vec<f64> {
+        let (w, b) = self.to_raw(theta);
+        let k = self.outputs();
+        let wt = (k > 1).then(|| transpose(&w, k, self.features()));
+        let mut z = vec![0.0; self.rows() * k];
+        let tasks = parallel::task_ranges(self.rows());
+        let mut pieces: Vec<&mut [f64]> = Vec::with_capacity(tasks.len());
+        let mut rest = &mut z[..];
+        for t in &tasks {
+            let (piece, tail) = rest.split_at_mut(t.len() * k);
+            pieces.push(piece);
+            rest = tail;
+        }
+        use rayon::prelude::*;
+        pieces.into_par_iter().zip(tasks).for_each(|(out, rows)| {
+            match &wt {
+                None => self.x.dots(rows, &w, out),
+                Some(wt) => self.x.dots_k(rows, wt, k, out),
+            }
+            for row in out.chunks_exact_mut(k) {
+                for (z, b) in row.iter_mut().zip(&b) {
+                    *z += b;
+                }
+            }
+        });
+        z
     }
 
     /// With λ = 0, does J have no minimum? Decided exactly by the linear programs of

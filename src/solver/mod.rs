@@ -31,11 +31,14 @@
 //! iterations.
 
 pub mod cg;
+pub mod coordinate_descent;
+mod duality;
 pub mod gradient_descent;
 pub mod lbfgs;
 mod line_search;
 pub mod trust_region;
 
+pub use coordinate_descent::CoordinateDescent;
 pub use gradient_descent::GradientDescent;
 pub use lbfgs::Lbfgs;
 pub use trust_region::TrustRegion;
@@ -72,7 +75,7 @@ macro_rules! minimizer {
     )*};
 }
 
-minimizer!(GradientDescent, Lbfgs, TrustRegion);
+minimizer!(CoordinateDescent, GradientDescent, Lbfgs, TrustRegion);
 
 /// When to stop.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -303,6 +306,8 @@ pub(crate) struct Run<'o, 'p, 'a> {
     hints: Vec<f64>,
     /// The Hessian at the iterate about to be accepted, if the solver has it.
     hessian: Option<Hessian<'a>>,
+    /// J has a minimum whatever the data (an L1 term): no separation test.
+    bounded: bool,
 }
 
 impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
@@ -326,6 +331,15 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
             takes_newton_steps: false,
             hints: Vec::new(),
             hessian: None,
+            bounded: false,
+        }
+    }
+
+    /// J has a minimum whatever the data: the separation test is skipped.
+    pub fn bounded(self) -> Self {
+        Run {
+            bounded: true,
+            ..self
         }
     }
 
@@ -483,7 +497,7 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
         if converged {
             return Some(Termination::Converged);
         }
-        if self.objective.separated(eval) {
+        if !self.bounded && self.objective.separated(eval) {
             return Some(Termination::Separable);
         }
         let progress = Progress {
