@@ -409,7 +409,11 @@ def lambdas(args):
             else:
                 hi = mid
         cand = lo if abs(nnz_at(lo) - target) <= abs(nnz_at(hi) - target) else hi
-        rounded = float(f"{cand:.2g}")
+        # The shortest rounding (2 to 4 significant digits) that keeps the count as close.
+        for digits in (2, 3, 4):
+            rounded = float(f"{cand:.{digits}g}")
+            if abs(nnz_at(rounded) - target) <= max(abs(nnz_at(cand) - target), args.slack * target):
+                break
         out["targets"].append({"fraction": frac, "target_nnz": target, "lambda1": rounded,
                                "nnz": nnz_at(rounded), "fraction_of_lambda_max": rounded / lam_max})
     print(json.dumps(out, indent=1))

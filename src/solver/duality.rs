@@ -72,30 +72,27 @@ impl Penalty<'_> {
 pub(crate) fn bias_shift(objective: &Objective, z: &[f64]) -> Vec<f64> {
     let k = objective.outputs();
     let mut beta = vec![0.0; k];
-    let mut value = bias_pass(objective, z, &beta).0;
+    let (mut value, mut g, mut h) = bias_pass(objective, z, &beta);
     for _ in 0..100 {
-        let (_, g, h) = bias_pass(objective, z, &beta);
-        let step = solve(&h, &g, k);
-        let scale = g.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        if scale == 0.0 {
+        if g.iter().all(|&v| v == 0.0) {
             break;
         }
+        let step = solve(&h, &g, k);
         let mut t = 1.0;
         let mut moved = false;
         for _ in 0..60 {
             let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
-            let v = bias_pass(objective, z, &trial).0;
+            let (v, tg, th) = bias_pass(objective, z, &trial);
             if v <= value {
-                moved = v < value || trial != beta;
-                beta = trial;
-                value = v;
+                moved = trial != beta;
+                (beta, value, g, h) = (trial, v, tg, th);
                 break;
             }
             t *= 0.5;
         }
-        let largest = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        if !moved || largest * t <= 1e-15 * (1.0 + beta.iter().map(|v| v.abs()).fold(0.0, f64::max))
-        {
+        let largest = step.iter().map(|v| v.abs()).fold(0.0, f64::max) * t;
+        let size = beta.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        if !moved || largest <= 1e-15 * (1.0 + size) {
             break;
         }
     }

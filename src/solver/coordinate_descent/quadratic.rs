@@ -133,6 +133,8 @@ impl GramModel {
         let scaling = objective.scaling();
         let features: Vec<usize> = coords.iter().filter_map(|c| c.feature).collect();
         let width = features.len() + 1;
+        let mean: Vec<f64> = features.iter().map(|&j| scaling.mean[j]).collect();
+        let inv: Vec<f64> = features.iter().map(|&j| 1.0 / scaling.scale[j]).collect();
         let total = parallel::map_reduce(
             x.n_rows(),
             |rows| {
@@ -148,8 +150,9 @@ impl GramModel {
                             .chunks_exact_mut(width)
                             .zip(raw.chunks_exact(features.len().max(1)))
                         {
-                            for ((o, &v), &j) in out.iter_mut().zip(row).zip(&features) {
-                                *o = (v - scaling.mean[j]) / scaling.scale[j];
+                            for (((o, &v), mu), inv) in out.iter_mut().zip(row).zip(&mean).zip(&inv)
+                            {
+                                *o = (v - mu) * inv;
                             }
                             out[width - 1] = 1.0;
                         }
