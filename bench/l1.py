@@ -233,7 +233,8 @@ def run_logreg(args, data, features, l1, l2, tol, workdir):
         "iterations": report.get("iterations"),
         "passes": (report.get("evaluations") or {}).get("passes"),
         "termination": report.get("termination"), "reported_cost": report.get("cost"),
-        "solver": report.get("solver"), "threads": os.cpu_count(),
+        "solver": report.get("solver"), "gap_bound": report.get("gap_bound"),
+        "lambda_max": (saved.get("training") or {}).get("lambda_max"), "threads": os.cpu_count(),
     }
 
 
@@ -349,6 +350,10 @@ def fmt(value, spec, none="—"):
     return none if value is None else format(value, spec)
 
 
+def ratio_text(v):
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.2g}"
+
+
 def label(r):
     return f"{r['tool']}"
 
@@ -373,7 +378,11 @@ def table(case):
             continue
         notes = []
         if r["tool"] == "logreg":
-            notes.append(f"{r.get('termination')}, {r.get('passes')} passes")
+            notes.append(f"{r.get('solver')}: {r.get('termination')}, {r.get('passes')} passes")
+            if r.get("gap_bound") is not None:
+                notes.append(f"its gap bound {r['gap_bound']:.1e}")
+            if r.get("reported_cost") is not None and abs(r["reported_cost"] - r["cost"]) > 1e-9 * r["cost"]:
+                notes.append(f"its J {r['reported_cost']:.12g} ≠ rescored")
         if r.get("build"):
             notes.append(r["build"])
         if r.get("warning"):
@@ -382,7 +391,7 @@ def table(case):
             notes.append(f"convert {r['convert_seconds']:.2f} s")
         if r.get("jit_seconds"):
             notes.append(f"numba warm-up {r['jit_seconds']:.1f} s")
-        ratio = (f"{r['fit_seconds'] / base['fit_seconds']:.2f}"
+        ratio = (ratio_text(r["fit_seconds"] / base["fit_seconds"])
                  if base and base["fit_seconds"] else "—")
         out.append(
             f"| {label(r)} | {r['tol']:g} | {r.get('threads', '')} | {r['fit_seconds']:.3f} | {ratio} "

@@ -55,10 +55,10 @@ import numpy as np
 def read(path, features=None):
     """X (float64: ndarray from a CSV with a `label` column, or CSR from LIBSVM), y in {0, 1},
     and the read time."""
-    start = time.perf_counter()
     if path.endswith(".csv"):
         import pandas as pd
 
+        start = time.perf_counter()
         frame = pd.read_csv(path, dtype=np.float64, engine="c")
         y = frame.pop("label").to_numpy()
         x = frame.to_numpy(dtype=np.float64)
@@ -66,6 +66,7 @@ def read(path, features=None):
     else:
         from sklearn.datasets import load_svmlight_file
 
+        start = time.perf_counter()
         x, y = load_svmlight_file(path, dtype=np.float64, n_features=features)
         x.sort_indices()
         if x.nnz < 2**31:  # scikit-learn 1.9 returns int64 indices; its solvers want int32
@@ -371,20 +372,22 @@ def lambdas(args):
     """λ_max = ‖Xᵀ(y − ȳ)‖_∞/m (the smallest λ1 at which w = 0 is optimal, with the bias free),
     then a warm-started skglm path down from it, and bisection in log λ, to the λ1 whose
     solution has round(f·n) non-zero weights for each fraction f; printed rounded to two
-    significant digits, with the count each rounded value gives."""
+    significant digits, with the count each rounded value gives. skglm's tol (its largest
+    subgradient violation) is --rel-tol × λ1: an absolute one too loose for a small λ1 leaves
+    warm-started supports where they were."""
     from skglm import SparseLogisticRegression
 
     x, y, _ = read(args.data, args.features)
     m, n = x.shape
     lam_max = float(np.abs(np.asarray(x.T @ (y - y.mean())).ravel()).max() / m)
-    model = SparseLogisticRegression(alpha=lam_max, tol=args.tol, max_iter=50, fit_intercept=True,
+    model = SparseLogisticRegression(alpha=lam_max, max_iter=50, fit_intercept=True,
                                      warm_start=True)
     seen = {}
 
     def nnz_at(lam):
         if lam not in seen:
             alpha, rho = rho_alpha(lam, args.l2)
-            model.set_params(alpha=alpha, l1_ratio=rho)
+            model.set_params(alpha=alpha, l1_ratio=rho, tol=args.rel_tol * lam)
             start = time.perf_counter()
             model.fit(x, y)
             seen[lam] = int(np.count_nonzero(model.coef_))
@@ -438,7 +441,8 @@ def main():
         p.add_argument("--fractions", type=float, nargs="+", default=[0.1, 0.01])
         p.add_argument("--l2", type=float, default=0.0)
         p.add_argument("--features", type=int)
-        p.add_argument("--tol", type=float, default=1e-6)
+        p.add_argument("--rel-tol", type=float, default=1e-4,
+                       help="skglm's tol as a multiple of λ1")
         p.add_argument("--step", type=float, default=0.5)
         p.add_argument("--bisections", type=int, default=8)
         p.add_argument("--slack", type=float, default=0.05)

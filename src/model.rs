@@ -220,6 +220,15 @@ struct V1Labels {
 }
 
 impl Model {
+    /// The features with a non-zero weight in some neuron (all of them unless an L1 penalty
+    /// zeroed some), in model order.
+    pub fn selected_features(&self) -> Vec<usize> {
+        let n = self.feature_names.len();
+        (0..n)
+            .filter(|&j| self.weights.iter().any(|w| w[j] != 0.0))
+            .collect()
+    }
+
     /// K, the classes.
     pub fn classes(&self) -> usize {
         self.labels.len()

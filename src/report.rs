@@ -321,6 +321,18 @@ impl Report<'_> {
             },
         );
         row(&mut h, "λ (L2 penalty)", m.training.l2);
+        if m.training.l1 > 0.0 {
+            row(&mut h, "λ₁ (L1 penalty)", m.training.l1);
+            row(
+                &mut h,
+                "features selected",
+                format!(
+                    "{} of {}",
+                    m.selected_features().len(),
+                    m.feature_names.len()
+                ),
+            );
+        }
         row(
             &mut h,
             "training file",

@@ -34,6 +34,52 @@ pub fn fit_summary(report: &FitReport) -> String {
     )
 }
 
+/// The names of selected features, the first 20 of them and how many more.
+pub fn selected_names(model: &logreg::Model, selected: &[usize]) -> String {
+    const SHOWN: usize = 20;
+    let mut names: Vec<&str> = selected
+        .iter()
+        .take(SHOWN)
+        .map(|&j| model.feature_names[j].as_str())
+        .collect();
+    let more = selected.len().saturating_sub(SHOWN);
+    let tail = format!("… and {more} more");
+    if more > 0 {
+        names.push(&tail);
+    }
+    if names.is_empty() {
+        "none (every weight is 0)".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// With λ₁ > 0, ", λ₁ = 0.01: 9 of 30 features selected"; otherwise nothing.
+pub fn l1_phrase(model: &logreg::Model) -> String {
+    if model.training.l1 > 0.0 {
+        format!(
+            ", λ₁ = {}: {} of {} features selected",
+            model.training.l1,
+            model.selected_features().len(),
+            model.feature_names.len()
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// With λ₁ ≥ λ_max, the warning that every weight is 0.
+pub fn l1_warning(trained: &logreg::Trained) -> Option<String> {
+    let top = trained.lambda_max?;
+    let l1 = trained.model.training.l1;
+    (l1 >= top).then(|| {
+        format!(
+            "λ₁ = {l1} is at least λ_max = {top:.6e}, the smallest λ₁ at which every weight is 0: \
+             the model predicts from the bias alone; try λ₁ below λ_max"
+        )
+    })
+}
+
 /// "relative gap ≤ 3.1e-12", or that no bound was computed.
 pub fn gap_phrase(bound: Option<f64>) -> String {
     match bound {

@@ -421,6 +421,24 @@ fn write_training(out: &mut impl Write, model: &Model) -> std::io::Result<()> {
             "raw"
         }
     )?;
+    if t.l1 > 0.0 {
+        writeln!(
+            out,
+            "  λ₁ (l1)        {}{}",
+            t.l1,
+            t.lambda_max
+                .map(|m| format!(" (λ_max {})", significant(m)))
+                .unwrap_or_default()
+        )?;
+        let selected = model.selected_features();
+        writeln!(
+            out,
+            "  selected       {} of {} features: {}",
+            selected.len(),
+            model.feature_names.len(),
+            super::output::selected_names(model, &selected)
+        )?;
+    }
     writeln!(
         out,
         "  termination    {} after {} iterations",

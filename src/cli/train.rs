@@ -543,6 +543,9 @@ fn fit_and_save(
     if let Some(w) = warning {
         super::say!("logreg: warning: {w}");
     }
+    if let Some(w) = output::l1_warning(&trained) {
+        super::say!("logreg: warning: {w}");
+    }
     if let Some(note) = output::separation_note(&trained) {
         super::say!("logreg: {note}");
     }
@@ -555,6 +558,9 @@ fn fit_and_save(
             "classes": data.labels.len(),
             "multiclass": trained.model.multiclass,
             "l2": options.l2,
+            "l1": options.l1,
+            "lambda_max": trained.lambda_max,
+            "selected_features": trained.model.selected_features().len(),
             "load_seconds": load_seconds,
             "report": report,
             "validation": trained.validation,
@@ -566,11 +572,12 @@ fn fit_and_save(
     } else if !quiet {
         writeln!(
             out,
-            "trained on {} rows × {} features{} (λ = {}): {}",
+            "trained on {} rows × {} features{} (λ = {}{}): {}",
             data.n_rows(),
             data.n_features(),
             output::classes_phrase(&trained.model),
             options.l2,
+            output::l1_phrase(&trained.model),
             output::fit_summary(report)
         )?;
         if let Some(v) = validation.and_then(|_| trained.validation.last()) {

@@ -244,6 +244,20 @@ pub fn summarize(model: &Model, data: &Data, options: &Options) -> Result<Summar
         });
     }
     let l2 = model.training.l2;
+    if model.training.l1 > 0.0 {
+        let kept = model.selected_features().len();
+        return Err(Error::Inference {
+            reason: format!(
+                "the model was fitted with an L1 penalty (λ₁ = {}), which chose {kept} of {} \
+                 features from these data: standard errors and p-values that ignore that \
+                 choice are too small, and the L1 estimate is not differentiable where it \
+                 selects. Refit the selected features without L1 (train --features …) on \
+                 other rows than those that selected them, and summarise that model",
+                model.training.l1,
+                model.feature_names.len()
+            ),
+        });
+    }
     if options.firth {
         if model.multiclass != Multiclass::Binary {
             return Err(Error::Inference {
