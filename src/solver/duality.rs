@@ -73,26 +73,29 @@ pub(crate) fn bias_shift(objective: &Objective, z: &[f64]) -> Vec<f64> {
     let k = objective.outputs();
     let mut beta = vec![0.0; k];
     let (mut value, mut g, mut h) = bias_pass(objective, z, &beta);
-    for _ in 0..100 {
-        if g.iter().all(|&v| v == 0.0) {
+    for _ in 0..50 {
+        let step = solve(&h, &g, k);
+        let size = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        if !(size > 1e-15 * (1.0 + beta.iter().map(|v| v.abs()).fold(0.0, f64::max))) {
             break;
         }
-        let step = solve(&h, &g, k);
+        // Where the decrease Newton's step promises, ½gᵀH⁻¹g, is below the rounding of the
+        // value, the value cannot judge the step but the quadratic model is exact: take it.
+        let decrement: f64 = g.iter().zip(&step).map(|(g, s)| g * s).sum();
+        let trust = decrement <= 1e-12 * value.abs().max(1.0);
         let mut t = 1.0;
-        let mut moved = false;
-        for _ in 0..60 {
+        let mut accepted = false;
+        for _ in 0..30 {
             let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
             let (v, tg, th) = bias_pass(objective, z, &trial);
-            if v <= value {
-                moved = trial != beta;
+            if trust || v <= value {
                 (beta, value, g, h) = (trial, v, tg, th);
+                accepted = true;
                 break;
             }
             t *= 0.5;
         }
-        let largest = step.iter().map(|v| v.abs()).fold(0.0, f64::max) * t;
-        let size = beta.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        if !moved || largest <= 1e-15 * (1.0 + size) {
+        if !accepted {
             break;
         }
     }
