@@ -64,15 +64,16 @@ PEERS = os.path.join(HERE, "l1_peers.py")
 TOLERANCES = {
     "logreg": 1e-9,          # certified relative gap (J − J*)/J*
     "liblinear": 1e-6,       # -e: ‖∇^S f‖_∞ ≤ e·min(pos, neg)/m·‖∇^S f(0)‖_∞
+    "liblinear-official": 1e-6,  # the same, single-threaded build (not in the default list)
     "glum": 1e-8,            # gradient_tol: Σ |min-norm subgradient|
     "skglm": 1e-8,           # tol: max subgradient distance
     "sklearn-saga": 1e-6,    # tol: max |Δw| / max |w| per epoch
     "sklearn-liblinear": 1e-6,  # tol = LIBLINEAR's -e
 }
 TOOLS = ["logreg", "liblinear", "glum", "skglm", "sklearn-liblinear", "sklearn-saga"]
-L1_ONLY = {"liblinear", "sklearn-liblinear"}
+L1_ONLY = {"liblinear", "liblinear-official", "sklearn-liblinear"}
 MAX_ITER = {"sklearn-saga": 200, "sklearn-liblinear": 1000, "glum": 1000, "skglm": 50,
-            "liblinear": 1000}
+            "liblinear": 1000, "liblinear-official": 1000}
 
 # λ1 values found with `l1_peers.py lambdas DATA --fractions 0.1 0.01` (skglm path from
 # λ_max = ‖Xᵀ(y − ȳ)‖_∞/m, bisection in log λ, rounded): (λ1, non-zeros it selected there).
@@ -286,6 +287,7 @@ def skip_reason(args, tool, l2, features, have_logreg):
 
 def run_case(args, name, path, rows, features, density, l1, expected_nnz, l2, have_logreg):
     log(f"case {name} λ1 = {l1:g} λ2 = {l2:g}: {path}")
+    load_before = os.getloadavg()
     results, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="logreg-l1-") as workdir:
         for tool, tol in args.tools:
@@ -341,6 +343,7 @@ def run_case(args, name, path, rows, features, density, l1, expected_nnz, l2, ha
         "reference": scored and scored.get("reference"), "support_from": scored and scored["support_from"],
         "best_nnz": scored and scored["best_nnz"], "score_seconds": scored and scored["seconds"],
         "results": results, "skipped": skipped,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
     }
 
 
@@ -400,6 +403,11 @@ def table(case):
             f"| {'; '.join(notes)} |")
     for s in case["skipped"]:
         out.append(f"| {s['tool']} | {s['tol']:g} | | skipped | | | | | | | | | {s['reason']} |")
+    load = case.get("load_average")
+    if load:
+        out.append(f"\nLoad average (1, 5, 15 min) before the case "
+                   f"{', '.join(f'{v:.2f}' for v in load['before'])}, after "
+                   f"{', '.join(f'{v:.2f}' for v in load['after'])}.")
     ref = case.get("reference")
     if ref:
         out.append(f"\nReference (refined from the best tool's solution, {ref['seconds']:.1f} s): "
@@ -442,7 +450,7 @@ def main():
                         help="seconds before a tool's process is killed")
     parser.add_argument("--glum-max-hessian-gb", type=float, default=4.0,
                         help="skip glum where its dense (n+1)² Hessian would be larger")
-    parser.add_argument("--intercept-scaling", type=float, default=100.0,
+    parser.add_argument("--intercept-scaling", type=float, default=1e4,
                         help="scikit-learn liblinear's intercept_scaling (its bias is penalised)")
     parser.add_argument("--austen-copies", type=int, default=55)
     parser.add_argument("--no-refine", action="store_true", help="J* = the best tool's J")

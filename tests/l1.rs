@@ -333,7 +333,9 @@ fn cd_reaches_the_reference_optimum_and_support_on_real_data() {
                 assert_eq!(
                     zeros(&trained.model.weights[0]),
                     zeros(&u[..scaled.n()]),
-                    "{what}: the support"
+                    "{what}: the support: {:?} vs the reference {:?} (gap {gap:e})",
+                    scaled.coordinates(&trained.model),
+                    u
                 );
                 assert_kkt(&scaled, &trained.model, l1, l2, &what);
                 let kept = trained.model.weights[0]

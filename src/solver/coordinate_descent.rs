@@ -38,7 +38,9 @@ use quadratic::{ColumnModel, Coordinate, GramModel, Quadratic};
 /// Armijo's sufficient-decrease constant.
 const SIGMA: f64 = 0.01;
 /// Halvings of the step before the line search gives up.
-const MAX_HALVINGS: usize = 40;
+const MAX_HALVINGS: usize = 30;
+/// Steps in a row whose decrease is below the rounding of J.
+const MAX_UNJUDGED: usize = 3;
 /// A certificate is computed once the predicted decrease is within this factor of the target.
 const CHECK: f64 = 1e4;
 /// The widest working set held as a dense Hessian.
@@ -84,6 +86,7 @@ impl CoordinateDescent {
         let mut check_below = f64::INFINITY;
         let mut first_violation = None;
         let mut iteration = 0;
+        let mut unjudged = 0;
         loop {
             let mut estimate = GapEstimate::Unknown;
             if predicted <= CHECK * run.gap_target(cost) && predicted <= check_below {
@@ -157,8 +160,14 @@ impl CoordinateDescent {
                 slope += gradient[i] * d[i] + l1[i] * ((start[i] + d[i]).abs() - start[i].abs());
             }
             iteration += 1;
+            // A decrease below the rounding of J cannot be judged by the line search. There
+            // the step is tiny and the quadratic model exact: it is taken if J does not rise
+            // beyond rounding (a few times in a row at most), since the certificate needs the
+            // optimality conditions met to more digits than J can show.
+            let judged = -slope > 1e-15 * cost.abs();
+            unjudged = if judged { 0 } else { unjudged + 1 };
             let mut accepted = false;
-            if d.iter().any(|&v| v != 0.0) && slope < 0.0 {
+            if d.iter().any(|&v| v != 0.0) && slope < 0.0 && unjudged <= MAX_UNJUDGED {
                 let mut t = 1.0;
                 for _ in 0..MAX_HALVINGS {
                     // θ_j + d_j soft-thresholded to 0 is exactly 0 at t = 1 (x + (−x) = 0).
@@ -169,9 +178,13 @@ impl CoordinateDescent {
                     let (e, h) = objective.evaluate_with_curvature(&trial);
                     run.count_pass(true, true);
                     let c = e.cost + penalty.norm(&trial, n);
-                    if c <= cost + SIGMA * t * slope {
+                    let rounding = 4.0 * f64::EPSILON * cost.abs();
+                    if c <= cost + SIGMA * t * slope || (!judged && c <= cost + rounding) {
                         (theta, eval, hessian, cost) = (trial, e, h, c);
                         accepted = true;
+                        break;
+                    }
+                    if !judged {
                         break;
                     }
                     t *= 0.5;
