@@ -1,5 +1,6 @@
 //! A column view of X, compressed by columns (CSC), for coordinate descent: column j's rows and
-//! values lie together, so one coordinate's update reads only its own column.
+//! values lie together, so one coordinate's update reads only its own column. The view holds
+//! only the columns asked for (a working set), so its memory follows the features in play.
 //!
 //! Sparse storage keeps its non-zeros. Dense storage keeps every entry, zeros included: the
 //! solver centres dense columns (x_ij − μ_j), which makes a stored zero non-zero. Values are
@@ -10,77 +11,114 @@
 use super::Design;
 use crate::gram::BLOCK_ROWS;
 
-/// X by columns.
+/// Some columns of X.
 pub struct Columns {
-    /// Column j is `rows[indptr[j]..indptr[j + 1]]` with its `values`.
+    /// The columns held, ascending.
+    features: Vec<usize>,
+    /// Where feature j is held (u32::MAX: not held).
+    slot: Vec<u32>,
+    /// Held column c is `rows[indptr[c]..indptr[c + 1]]` with its `values`.
     indptr: Vec<usize>,
     rows: Vec<u32>,
     values: Vec<f32>,
 }
 
 impl Columns {
-    /// The column view of `x` (sparse: its non-zeros; dense: every entry).
-    pub fn new(x: &dyn Design) -> Self {
+    /// The columns `features` (ascending) of `x` (sparse: their non-zeros; dense: every
+    /// entry), in one sweep over the rows.
+    pub fn new(x: &dyn Design, features: &[usize]) -> Self {
         let (m, n) = (x.n_rows(), x.n_features());
         assert!(
             u32::try_from(m).is_ok(),
             "at most 2³² rows in a column view"
         );
+        let width = features.len();
+        let mut slot = vec![u32::MAX; n];
+        for (c, &j) in features.iter().enumerate() {
+            slot[j] = c as u32;
+        }
+        let features = features.to_vec();
         if !x.is_sparse() {
-            let mut values = vec![0.0f32; m * n];
-            let all: Vec<usize> = (0..n).collect();
-            let mut block = vec![0.0; BLOCK_ROWS * n];
+            let mut values = vec![0.0f32; m * width];
+            let mut block = vec![0.0; BLOCK_ROWS * width];
             let mut start = 0;
-            while start < m {
+            while start < m && width > 0 {
                 let end = (start + BLOCK_ROWS).min(m);
-                x.gather(start..end, &all, &mut block);
-                for (r, row) in block[..(end - start) * n].chunks_exact(n).enumerate() {
-                    for (j, &v) in row.iter().enumerate() {
-                        values[j * m + start + r] = v as f32;
+                x.gather(start..end, &features, &mut block);
+                for (r, row) in block[..(end - start) * width]
+                    .chunks_exact(width)
+                    .enumerate()
+                {
+                    for (c, &v) in row.iter().enumerate() {
+                        values[c * m + start + r] = v as f32;
                     }
                 }
                 start = end;
             }
             return Columns {
-                indptr: (0..=n).map(|j| j * m).collect(),
-                rows: (0..n).flat_map(|_| 0..m as u32).collect(),
+                features,
+                slot,
+                indptr: (0..=width).map(|c| c * m).collect(),
+                rows: (0..width).flat_map(|_| 0..m as u32).collect(),
                 values,
             };
         }
-        let mut counts = vec![0usize; n + 1];
+        let mut counts = vec![0usize; width + 1];
         for i in 0..m {
-            x.for_each_nonzero(i, &mut |j, _| counts[j + 1] += 1);
+            x.for_each_nonzero(i, &mut |j, _| {
+                let c = slot[j];
+                if c != u32::MAX {
+                    counts[c as usize + 1] += 1;
+                }
+            });
         }
-        for j in 0..n {
-            counts[j + 1] += counts[j];
+        for c in 0..width {
+            counts[c + 1] += counts[c];
         }
         let indptr = counts.clone();
         let mut next = counts;
-        let nnz = indptr[n];
+        let nnz = indptr[width];
         let (mut rows, mut values) = (vec![0u32; nnz], vec![0.0f32; nnz]);
         for i in 0..m {
             x.for_each_nonzero(i, &mut |j, v| {
-                rows[next[j]] = i as u32;
-                values[next[j]] = v as f32;
-                next[j] += 1;
+                let c = slot[j];
+                if c != u32::MAX {
+                    let at = &mut next[c as usize];
+                    rows[*at] = i as u32;
+                    values[*at] = v as f32;
+                    *at += 1;
+                }
             });
         }
         Columns {
+            features,
+            slot,
             indptr,
             rows,
             values,
         }
     }
 
-    /// Column j: its rows (ascending) and values.
+    /// Does the view hold column j?
+    pub fn holds(&self, j: usize) -> bool {
+        self.slot[j] != u32::MAX
+    }
+
+    /// The columns held.
+    pub fn features(&self) -> &[usize] {
+        &self.features
+    }
+
+    /// Column j (which the view must hold): its rows (ascending) and values.
     pub fn column(&self, j: usize) -> (&[u32], &[f32]) {
-        let range = self.indptr[j]..self.indptr[j + 1];
+        let c = self.slot[j] as usize;
+        let range = self.indptr[c]..self.indptr[c + 1];
         (&self.rows[range.clone()], &self.values[range])
     }
 
     /// The bytes the view holds.
     pub fn bytes(&self) -> usize {
-        self.indptr.len() * 8 + self.rows.len() * 4 + self.values.len() * 4
+        self.slot.len() * 4 + self.indptr.len() * 8 + self.rows.len() * 4 + self.values.len() * 4
     }
 }
 
@@ -94,11 +132,16 @@ mod tests {
         let values = vec![1.0f32, 0.0, 2.0, 0.0, 3.0, 0.0];
         let dense = DenseMatrix::from_row_major(values, 2, 3);
         let sparse = CsrMatrix::from_dense(&dense);
-        let d = Columns::new(&dense);
+        let d = Columns::new(&dense, &[0, 1, 2]);
         assert_eq!(d.column(1), (&[0u32, 1][..], &[0.0f32, 3.0][..]));
-        let s = Columns::new(&sparse);
+        let s = Columns::new(&sparse, &[0, 1, 2]);
         assert_eq!(s.column(0), (&[0u32][..], &[1.0f32][..]));
         assert_eq!(s.column(1), (&[1u32][..], &[3.0f32][..]));
         assert_eq!(s.column(2), (&[0u32][..], &[2.0f32][..]));
+        let part = Columns::new(&sparse, &[2]);
+        assert!(part.holds(2) && !part.holds(0));
+        assert_eq!(part.column(2), (&[0u32][..], &[2.0f32][..]));
+        let part = Columns::new(&dense, &[1]);
+        assert_eq!(part.column(1), (&[0u32, 1][..], &[0.0f32, 3.0][..]));
     }
 }

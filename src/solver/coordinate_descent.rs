@@ -140,7 +140,23 @@ impl CoordinateDescent {
                     &gradient,
                 ))
             } else {
-                let view = columns.get_or_insert_with(|| Columns::new(objective.design()));
+                // The view holds the working set's columns; it grows (one sweep over X) when
+                // a feature enters that it does not hold.
+                let wanted: Vec<usize> = coords.iter().filter_map(|c| c.feature).collect();
+                let missing = match &columns {
+                    None => true,
+                    Some(v) => wanted.iter().any(|&j| !v.holds(j)),
+                };
+                if missing {
+                    let mut all: Vec<usize> = columns
+                        .as_ref()
+                        .map_or(Vec::new(), |v| v.features().to_vec());
+                    all.extend(&wanted);
+                    all.sort_unstable();
+                    all.dedup();
+                    columns = Some(Columns::new(objective.design(), &all));
+                }
+                let view = columns.as_ref().expect("built above");
                 Box::new(ColumnModel::new(
                     objective,
                     view,

@@ -76,7 +76,8 @@ pub(crate) fn bias_shift(objective: &Objective, z: &[f64]) -> Vec<f64> {
     for _ in 0..50 {
         let step = solve(&h, &g, k);
         let size = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
-        if !(size > 1e-15 * (1.0 + beta.iter().map(|v| v.abs()).fold(0.0, f64::max))) {
+        let scale = 1.0 + beta.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        if size.is_nan() || size <= 1e-15 * scale {
             break;
         }
         // Where the decrease Newton's step promises, ½gᵀH⁻¹g, is below the rounding of the
@@ -102,7 +103,8 @@ pub(crate) fn bias_shift(objective: &Objective, z: &[f64]) -> Vec<f64> {
     beta
 }
 
-/// The data term at biases shifted by β, its gradient in β and its Hessian (K × K).
+/// The data term at biases shifted by β, its gradient in β and its Hessian (K × K). One neuron
+/// takes its rows in blocks through the vectorised kernel of [`loss::block`].
 fn bias_pass(objective: &Objective, z: &[f64], beta: &[f64]) -> (f64, Vec<f64>, Vec<f64>) {
     let k = beta.len();
     let (y, s) = (objective.labels(), objective.row_weights());
@@ -111,30 +113,35 @@ fn bias_pass(objective: &Objective, z: &[f64], beta: &[f64]) -> (f64, Vec<f64>, 
         y.len(),
         |rows| {
             let (mut l, mut g, mut h) = (0.0, vec![0.0; k], vec![0.0; k * k]);
+            if let Loss::Binomial = objective.loss() {
+                let mut a = [0.0; loss::block::MAX_BLOCK];
+                let mut start = rows.start;
+                while start < rows.end {
+                    let end = (start + loss::block::MAX_BLOCK).min(rows.end);
+                    let (yb, sb) = (&y[start..end], s.map(|s| &s[start..end]));
+                    let a = &mut a[..end - start];
+                    l += loss::block::forward(&z[start..end], beta[0], yb, sb, a, true);
+                    for (r, (&p, &yi)) in a.iter().zip(yb).enumerate() {
+                        let si = sb.map_or(1.0, |s| s[r]);
+                        g[0] += si * (p - yi);
+                        h[0] += si * p * (1.0 - p);
+                    }
+                    start = end;
+                }
+                return (l, g, h);
+            }
             let mut a = vec![0.0; k];
             for i in rows {
                 let si = s.map_or(1.0, |s| s[i]);
                 if si == 0.0 {
                     continue;
                 }
-                let zi = &z[i * k..(i + 1) * k];
-                match objective.loss() {
-                    Loss::Binomial => {
-                        let zz = zi[0] + beta[0];
-                        l += si * loss::loss_from_logit(zz, y[i]);
-                        let p = loss::sigmoid(zz);
-                        g[0] += si * (p - y[i]);
-                        h[0] += si * p * (1.0 - p);
-                    }
-                    Loss::Multinomial { .. } => {
-                        l += si * softmax(zi, beta, &mut a, y[i] as usize);
-                        for c in 0..k {
-                            g[c] += si * (a[c] - f64::from(u8::from(c == y[i] as usize)));
-                            for e in 0..k {
-                                let delta = if c == e { a[c] } else { 0.0 };
-                                h[c * k + e] += si * (delta - a[c] * a[e]);
-                            }
-                        }
+                l += si * softmax(&z[i * k..(i + 1) * k], beta, &mut a, y[i] as usize);
+                for c in 0..k {
+                    g[c] += si * (a[c] - f64::from(u8::from(c == y[i] as usize)));
+                    for e in 0..k {
+                        let delta = if c == e { a[c] } else { 0.0 };
+                        h[c * k + e] += si * (delta - a[c] * a[e]);
                     }
                 }
             }

@@ -79,7 +79,8 @@ pub fn descend(
         let g = model.slope(i);
         let current = start[i] + d[i];
         let worst = violation(g, current, l1[i]);
-        if !(h > 0.0) {
+        // No curvature (a constant column without λ₂): nothing to minimise along it.
+        if h.is_nan() || h <= 0.0 {
             return 0.0;
         }
         let new = soft(current - g / h, l1[i] / h);
