@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{BREAST_CANCER, HEART, assert_fails, run, run_ok, write};
+use common::{BREAST_CANCER, HEART, assert_fails, densified, run, run_ok, write};
 use logreg::data::{self, Format, LoadOptions, libsvm};
 use logreg::solver::{Control, Progress};
 use logreg::{Dataset, Precision, Solver, TrainOptions};
@@ -60,18 +60,6 @@ fn heart_scale_optimum_matches_the_independent_computation() {
             .report;
         let gap = (r.cost - HEART_OPTIMUM_L2_1E3) / HEART_OPTIMUM_L2_1E3;
         assert!(gap.abs() <= 1e-6, "{solver:?}: relative gap {gap:e}");
-    }
-}
-
-/// The same data stored densely.
-fn densified(d: &Dataset) -> Dataset {
-    let (m, n) = (d.n_rows(), d.n_features());
-    let values: Vec<f64> = (0..m).flat_map(|i| d.design().row_values(i)).collect();
-    Dataset {
-        features: logreg::Features::Dense64(logreg::data::DenseMatrix::from_row_major(
-            values, m, n,
-        )),
-        ..d.clone()
     }
 }
 

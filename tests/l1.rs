@@ -17,6 +17,7 @@
 
 mod common;
 
+use common::densified;
 use common::reference::{Problem, loss, sigmoid};
 use logreg::solver::{Control, Progress};
 use logreg::{Dataset, Precision, Solver, Termination, TrainOptions};
@@ -400,18 +401,6 @@ fn without_l1_cd_reproduces_the_l2_optimum() {
         for (a, b) in cd.model.weights[0].iter().zip(&smooth.model.weights[0]) {
             assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
         }
-    }
-}
-
-/// The same data stored densely.
-fn densified(d: &Dataset) -> Dataset {
-    let (m, n) = (d.n_rows(), d.n_features());
-    let values: Vec<f64> = (0..m).flat_map(|i| d.design().row_values(i)).collect();
-    Dataset {
-        features: logreg::Features::Dense64(logreg::data::DenseMatrix::from_row_major(
-            values, m, n,
-        )),
-        ..d.clone()
     }
 }
 

@@ -103,3 +103,15 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// The same data stored densely (f64).
+pub fn densified(d: &logreg::Dataset) -> logreg::Dataset {
+    let (m, n) = (d.n_rows(), d.n_features());
+    let values: Vec<f64> = (0..m).flat_map(|i| d.design().row_values(i)).collect();
+    logreg::Dataset {
+        features: logreg::Features::Dense64(logreg::data::DenseMatrix::from_row_major(
+            values, m, n,
+        )),
+        ..d.clone()
+    }
+}
