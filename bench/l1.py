@@ -64,13 +64,14 @@ PEERS = os.path.join(HERE, "l1_peers.py")
 TOLERANCES = {
     "logreg": 1e-9,          # certified relative gap (J − J*)/J*
     "liblinear": 1e-6,       # -e: ‖∇^S f‖_∞ ≤ e·min(pos, neg)/m·‖∇^S f(0)‖_∞
-    "liblinear-official": 1e-6,  # the same, single-threaded build (not in the default list)
+    "liblinear-official": 1e-6,  # the same, the single-threaded build
     "glum": 1e-8,            # gradient_tol: Σ |min-norm subgradient|
     "skglm": 1e-8,           # tol: max subgradient distance
     "sklearn-saga": 1e-6,    # tol: max |Δw| / max |w| per epoch
     "sklearn-liblinear": 1e-6,  # tol = LIBLINEAR's -e
 }
-TOOLS = ["logreg", "liblinear", "glum", "skglm", "sklearn-liblinear", "sklearn-saga"]
+TOOLS = ["logreg", "liblinear", "liblinear-official", "glum", "skglm", "sklearn-liblinear",
+         "sklearn-saga"]
 L1_ONLY = {"liblinear", "liblinear-official", "sklearn-liblinear"}
 MAX_ITER = {"sklearn-saga": 200, "sklearn-liblinear": 1000, "glum": 1000, "skglm": 50,
             "liblinear": 1000, "liblinear-official": 1000}

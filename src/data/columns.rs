@@ -63,33 +63,7 @@ impl Columns {
                 values,
             };
         }
-        let mut counts = vec![0usize; width + 1];
-        for i in 0..m {
-            x.for_each_nonzero(i, &mut |j, _| {
-                let c = slot[j];
-                if c != u32::MAX {
-                    counts[c as usize + 1] += 1;
-                }
-            });
-        }
-        for c in 0..width {
-            counts[c + 1] += counts[c];
-        }
-        let indptr = counts.clone();
-        let mut next = counts;
-        let nnz = indptr[width];
-        let (mut rows, mut values) = (vec![0u32; nnz], vec![0.0f32; nnz]);
-        for i in 0..m {
-            x.for_each_nonzero(i, &mut |j, v| {
-                let c = slot[j];
-                if c != u32::MAX {
-                    let at = &mut next[c as usize];
-                    rows[*at] = i as u32;
-                    values[*at] = v as f32;
-                    *at += 1;
-                }
-            });
-        }
+        let (indptr, rows, values) = x.columns_of(&slot, width);
         Columns {
             features,
             slot,
@@ -120,6 +94,45 @@ impl Columns {
     pub fn bytes(&self) -> usize {
         self.slot.len() * 4 + self.indptr.len() * 8 + self.rows.len() * 4 + self.values.len() * 4
     }
+}
+
+/// The stored entries of the columns with `slot[j] < width` (column j held as number
+/// `slot[j]`), in CSC form, from rows that `row(i)` lists as (column, value) in column order:
+/// one sweep to count, one to fill.
+pub(crate) fn by_columns<I: Iterator<Item = (usize, f64)>>(
+    m: usize,
+    slot: &[u32],
+    width: usize,
+    row: impl Fn(usize) -> I,
+) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let mut counts = vec![0usize; width + 1];
+    for i in 0..m {
+        for (j, _) in row(i) {
+            let c = slot[j];
+            if c != u32::MAX {
+                counts[c as usize + 1] += 1;
+            }
+        }
+    }
+    for c in 0..width {
+        counts[c + 1] += counts[c];
+    }
+    let indptr = counts.clone();
+    let mut next = counts;
+    let nnz = indptr[width];
+    let (mut rows, mut values) = (vec![0u32; nnz], vec![0.0f32; nnz]);
+    for i in 0..m {
+        for (j, v) in row(i) {
+            let c = slot[j];
+            if c != u32::MAX {
+                let at = &mut next[c as usize];
+                rows[*at] = i as u32;
+                values[*at] = v as f32;
+                *at += 1;
+            }
+        }
+    }
+    (indptr, rows, values)
 }
 
 #[cfg(test)]

@@ -101,6 +101,16 @@ pub trait Design: Sync {
             });
         }
     }
+    /// The non-zeros of the columns with `slot[j] < width` in CSC form (pointers, rows, values
+    /// in f32; see [`columns::Columns`]). Storage by rows overrides the default, which lists
+    /// each row through [`Design::for_each_nonzero`].
+    fn columns_of(&self, slot: &[u32], width: usize) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+        columns::by_columns(self.n_rows(), slot, width, |i| {
+            let mut entries = Vec::new();
+            self.for_each_nonzero(i, &mut |j, v| entries.push((j, v)));
+            entries.into_iter()
+        })
+    }
     /// Row i as a dense vector (for `explain` and tests).
     fn row_values(&self, i: usize) -> Vec<f64>;
     /// Calls `f(j, x_ij)` for every non-zero of row i, in column order.
