@@ -6,7 +6,7 @@ mod common;
 use common::{BREAST_CANCER, HEART, assert_fails, densified, run, run_ok, write};
 use logreg::data::{self, Format, LoadOptions, libsvm};
 use logreg::solver::{Control, Progress};
-use logreg::{Dataset, Precision, Solver, TrainOptions};
+use logreg::{Precision, Solver, TrainOptions};
 use std::io::Write;
 use std::path::Path;
 
