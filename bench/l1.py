@@ -36,12 +36,27 @@ off by a whole λ1, the size a wrong normalisation of the objective would give);
 weights); support diff (features whose zero/non-zero status differs from the reference's);
 peak RSS of the tool's process.
 
-Usage:
+Usage (bench/l1.sh prepares the environment and passes --logreg):
   python bench/l1.py --logreg target/release/logreg [--quick] [--datasets dense sparse austen]
-      [--tools "logreg liblinear glum skglm sklearn-saga sklearn-liblinear"] [--l2 0 1e-4]
-      [--lambdas 1e-4 1e-3] [--repeat N] [--tool-timeout S]
+      [--tools "logreg liblinear liblinear-official glum skglm sklearn-liblinear sklearn-saga"]
+      [--l2 0 1e-4] [--lambdas 1e-4 1e-3] [--repeat N] [--tool-timeout S]
   python bench/l1.py report bench/results/l1-<UTC>.json      # the tables of a past run
-A tool may carry its tolerance: "skglm:1e-6 skglm:1e-8" gives two rows.
+A tool may carry its tolerance: "skglm:1e-6 skglm:1e-8" gives two rows. Output: the tables on
+stdout and in bench/results/l1-latest.md, everything measured (minus the weights) in
+bench/results/l1-<UTC>.json.
+
+Notes from the first runs (2 shared cores; see the load-average line under each table):
+- LIBLINEAR's multi-core build accepts -m for -s 6 and -R for -s 6, but `-m 2` was erratic on
+  this machine: 0.56 s to 42 s for the same fit (50,000 × 5,000, λ1 = 1.2e-4) with libgomp's
+  default spinning, a steady 2.6 s with OMP_WAIT_POLICY=passive, 0.75 s with -m 1 and 0.62 s
+  for the official single-threaded build. Both builds are in the default list; --repeat 3
+  (the fastest fit counts) takes the worst outliers out.
+- glum's irls-cd allocates the dense (n+1)² Hessian up front (glum/_solvers.py): 20 GB at
+  n = 50,000, so it is skipped there (--glum-max-hessian-gb); at n = 7,449 (austen) it used
+  3.6 GB and 40–90 s.
+- scikit-learn's saga needs many epochs on raw counts (austen: 200 epochs, still 1.3 above J*
+  relative) and is by far the slowest on the generated data; --tool-timeout bounds it.
+- skglm's numba compilation (8–13 s) is excluded by an untimed warm-up fit.
 """
 
 import argparse

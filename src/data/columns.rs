@@ -90,6 +90,12 @@ impl Columns {
         (&self.rows[range.clone()], &self.values[range])
     }
 
+    /// The entries of column j (held).
+    pub fn entries(&self, j: usize) -> usize {
+        let c = self.slot[j] as usize;
+        self.indptr[c + 1] - self.indptr[c]
+    }
+
     /// The bytes the view holds.
     pub fn bytes(&self) -> usize {
         self.slot.len() * 4 + self.indptr.len() * 8 + self.rows.len() * 4 + self.values.len() * 4

@@ -117,6 +117,10 @@ pub trait Design: Sync {
     fn for_each_nonzero(&self, i: usize, f: &mut dyn FnMut(usize, f64));
     /// The storage element type, "f32" or "f64".
     fn precision(&self) -> &'static str;
+    /// The entries a pass reads: m·n for dense storage, the non-zeros for sparse.
+    fn stored(&self) -> usize {
+        self.n_rows() * self.n_features()
+    }
     /// Does the storage keep only non-zeros (so centering would destroy its sparsity)?
     fn is_sparse(&self) -> bool {
         false

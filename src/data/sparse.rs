@@ -178,6 +178,10 @@ impl<T: Element> Design for CsrMatrix<T> {
         self.indptr.len() - 1
     }
 
+    fn stored(&self) -> usize {
+        self.nnz()
+    }
+
     fn columns_of(&self, slot: &[u32], width: usize) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
         super::columns::by_columns(self.n_rows(), slot, width, |i| self.entries(i))
     }

@@ -87,6 +87,7 @@ impl CoordinateDescent {
         let mut first_violation = None;
         let mut iteration = 0;
         let mut unjudged = 0;
+        let mut previous_violation = f64::INFINITY;
         loop {
             let mut estimate = GapEstimate::Unknown;
             if predicted <= CHECK * run.gap_target(cost) && predicted <= check_below {
@@ -181,7 +182,15 @@ impl CoordinateDescent {
             // beyond rounding (a few times in a row at most), since the certificate needs the
             // optimality conditions met to more digits than J can show.
             let judged = -slope > 1e-15 * cost.abs();
-            unjudged = if judged { 0 } else { unjudged + 1 };
+            // Such steps go on while they lower the optimality violation; a few that do not
+            // are allowed before the solver gives up.
+            let progressing = violation < previous_violation;
+            previous_violation = violation;
+            unjudged = if judged || progressing {
+                0
+            } else {
+                unjudged + 1
+            };
             let mut accepted = false;
             if d.iter().any(|&v| v != 0.0) && slope < 0.0 && unjudged <= MAX_UNJUDGED {
                 let mut t = 1.0;
