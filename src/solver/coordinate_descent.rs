@@ -43,6 +43,8 @@ const MAX_HALVINGS: usize = 30;
 const MAX_UNJUDGED: usize = 3;
 /// A certificate is computed once the predicted decrease is within this factor of the target.
 const CHECK: f64 = 1e4;
+/// A feature whose |∂_j f| exceeds this share of λ₁p_j joins the column view early.
+const MARGIN: f64 = 0.5;
 /// The widest working set held as a dense Hessian.
 const GRAM_LIMIT: usize = 2048;
 
@@ -88,14 +90,22 @@ impl CoordinateDescent {
         let mut iteration = 0;
         let mut unjudged = 0;
         let mut previous_violation = f64::INFINITY;
+        let mut gap_per_violation: Option<f64> = None;
         loop {
             let mut estimate = GapEstimate::Unknown;
             if predicted <= CHECK * run.gap_target(cost) && predicted <= check_below {
                 let c = duality::certify(objective, &theta, penalty);
                 run.count_pass(false, false);
                 run.count_pass(true, true);
+                let v = largest(&reported(&c.eval, &c.theta, c.cost, penalty, n).gradient);
                 (theta, eval, hessian, cost) = (c.theta, c.eval, c.hessian, c.cost);
                 estimate = GapEstimate::Bound(c.gap);
+                // The gap is about proportional to the optimality violation (see
+                // `duality`): remember by how much, to solve later models no more exactly
+                // than the certificate needs.
+                if v > 0.0 && c.gap > 0.0 {
+                    gap_per_violation = Some(c.gap / v);
+                }
                 check_below = 0.1 * predicted;
             }
             let shown = reported(&eval, &theta, cost, penalty, n);
@@ -149,10 +159,20 @@ impl CoordinateDescent {
                     Some(v) => wanted.iter().any(|&j| !v.holds(j)),
                 };
                 if missing {
+                    // With a margin (|g_j| above half of λ₁p_j): the features about to enter
+                    // come along, so that the view is rarely built again (each build is a
+                    // sweep over X).
                     let mut all: Vec<usize> = columns
                         .as_ref()
                         .map_or(Vec::new(), |v| v.features().to_vec());
                     all.extend(&wanted);
+                    for c in 0..outputs {
+                        let at = c * (n + 1);
+                        all.extend(
+                            (0..n)
+                                .filter(|&j| eval.gradient[at + j].abs() > MARGIN * penalty.l1(j)),
+                        );
+                    }
                     all.sort_unstable();
                     all.dedup();
                     columns = Some(Columns::new(objective.design(), &all));
@@ -166,7 +186,10 @@ impl CoordinateDescent {
                     &gradient,
                 ))
             };
-            let tolerance = eta * violation;
+            // η times the violation, but no smaller than a third of the violation at which
+            // the certificate should pass.
+            let needed = gap_per_violation.map_or(0.0, |r| run.gap_target(cost) / r);
+            let tolerance = (eta * violation).max(needed / 3.0);
             let (d, model_change) =
                 quadratic::descend(model.as_mut(), &start, &l1, tolerance, self.max_sweeps);
             drop(model);

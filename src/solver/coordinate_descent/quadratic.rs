@@ -307,6 +307,28 @@ impl<'c> ColumnModel<'c> {
     }
 }
 
+impl ColumnModel<'_> {
+    /// Σ_i x̃_ij c_i over column j's entries, as inv_j·(Σ x_ij c_i − μ_j Σ c_i): two sums per
+    /// entry (the second only for centred columns).
+    fn column_sum(&self, j: usize, c: impl Fn(usize) -> f64) -> f64 {
+        let (rows, values) = self.columns.column(j);
+        let (mu, inv) = (self.mean[j], 1.0 / self.scale[j]);
+        let (mut xc, mut sc) = (0.0, 0.0);
+        if mu == 0.0 {
+            for (&row, &v) in rows.iter().zip(values) {
+                xc += f64::from(v) * c(row as usize);
+            }
+        } else {
+            for (&row, &v) in rows.iter().zip(values) {
+                let ci = c(row as usize);
+                xc += f64::from(v) * ci;
+                sc += ci;
+            }
+        }
+        inv * (xc - mu * sc)
+    }
+}
+
 impl Quadratic for ColumnModel<'_> {
     fn curvature(&self, i: usize) -> f64 {
         self.h[i]
@@ -314,15 +336,21 @@ impl Quadratic for ColumnModel<'_> {
 
     fn slope(&self, i: usize) -> f64 {
         let (k, class) = (self.k, self.coords[i].class);
-        let mut sum = 0.0;
-        if k == 1 {
-            self.for_each(i, |row, x| sum += x * self.p[row] * self.u[row]);
-        } else {
-            self.for_each(i, |row, x| {
+        // One neuron: D_i u_i; K neurons: p_ik (u_ik − r_i).
+        let sum = match (self.coords[i].feature, k) {
+            (Some(j), 1) => self.column_sum(j, |row| self.p[row] * self.u[row]),
+            (Some(j), _) => self.column_sum(j, |row| {
                 let at = row * k + class;
-                sum += x * self.p[at] * (self.u[at] - self.r[row]);
-            });
-        }
+                self.p[at] * (self.u[at] - self.r[row])
+            }),
+            (None, 1) => self.p.iter().zip(&self.u).map(|(p, u)| p * u).sum(),
+            (None, _) => (0..self.r.len())
+                .map(|row| {
+                    let at = row * k + class;
+                    self.p[at] * (self.u[at] - self.r[row])
+                })
+                .sum(),
+        };
         self.g[i] + sum + self.ridge[i] * self.d[i]
     }
 
@@ -330,13 +358,15 @@ impl Quadratic for ColumnModel<'_> {
         let (k, class) = (self.k, self.coords[i].class);
         let mut u = std::mem::take(&mut self.u);
         let mut r = std::mem::take(&mut self.r);
-        self.for_each(i, |row, x| {
-            let at = row * k + class;
-            u[at] += delta * x;
-            if k > 1 {
+        if k == 1 {
+            self.for_each(i, |row, x| u[row] += delta * x);
+        } else {
+            self.for_each(i, |row, x| {
+                let at = row * k + class;
+                u[at] += delta * x;
                 r[row] += self.a[at] * delta * x;
-            }
-        });
+            });
+        }
         self.u = u;
         self.r = r;
         self.d[i] += delta;
