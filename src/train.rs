@@ -367,6 +367,14 @@ impl TrainOptions {
         if !(self.l1 >= 0.0 && self.l1.is_finite()) {
             return bad("l1", self.l1, "must be a finite number ≥ 0");
         }
+        if self.solver == Solver::Cd && self.l1 == 0.0 && self.l2 == 0.0 {
+            return Err(Error::InvalidParameter {
+                name: "solver",
+                value: "cd".into(),
+                reason: "certifies its optimum by a duality gap, which needs a penalty \
+                         (λ₁ or λ₂ > 0); without one use newton or lbfgs",
+            });
+        }
         if self.l1 > 0.0 && !self.solver.handles_l1() {
             return Err(Error::InvalidParameter {
                 name: "solver",

@@ -600,6 +600,13 @@ fn bad_penalties_and_smooth_solvers_with_l1_are_refused() {
     refuse(l1_options(-1.0, 0.0, true), "l1");
     refuse(l1_options(f64::NAN, 0.0, true), "l1");
     refuse(l1_options(f64::INFINITY, 0.0, true), "l1");
+    refuse(
+        TrainOptions {
+            solver: Solver::Cd,
+            ..l1_options(0.0, 0.0, true)
+        },
+        "needs a penalty",
+    );
     for solver in [Solver::Lbfgs, Solver::Newton, Solver::Gd] {
         refuse(
             TrainOptions {
