@@ -197,9 +197,9 @@ pub struct Trained {
     pub validation: Vec<ValidationPoint>,
     /// With λ = 0: why the separation check could not be made, if it could not.
     pub separation_unchecked: Option<Unchecked>,
-    /// With λ₁ > 0: λ_max, the smallest λ₁ at which every weight is 0 (see
-    /// [`crate::solver::coordinate_descent::lambda_max`]); for one-vs-rest the largest over
-    /// the classes.
+    /// With λ₁ > 0 (and the zero start): λ_max, the smallest λ₁ at which every weight is 0
+    /// (see [`crate::solver::coordinate_descent::lambda_max`]); for one-vs-rest the largest
+    /// over the classes.
     pub lambda_max: Option<f64>,
 }
 
@@ -587,14 +587,10 @@ fn fit(
 ) -> Fitted {
     let objective = prepared.objective(y, loss);
     let dim = objective.dim();
-    // With λ₁ > 0: λ_max, and the optimum at λ₁ ≥ λ_max (zero weights, fitted biases) as the
-    // zero start.
-    let (lambda_max, at_max) = if prepared.l1 > 0.0 {
-        let (top, theta) = crate::solver::coordinate_descent::lambda_max(&objective);
-        (Some(top), Some(theta))
-    } else {
-        (None, None)
-    };
+    // With λ₁ > 0 the zero start is the optimum at λ₁ ≥ λ_max (zero weights, fitted biases),
+    // whose gradient gives the solver λ_max.
+    let at_max =
+        (prepared.l1 > 0.0).then(|| crate::solver::coordinate_descent::intercept_only(&objective));
     let theta0 = match options.init {
         Init::Zeros => at_max.unwrap_or_else(|| vec![0.0; dim]),
         Init::Random { seed } => {
@@ -683,6 +679,7 @@ fn fit(
         }
         report.separation = Some(found.clone());
     }
+    let lambda_max = solution.report.lambda_max;
     Fitted {
         solution,
         separation,
@@ -790,6 +787,7 @@ fn ovr(
             .sqrt(),
         gap_bound,
         separation: first.and_then(|r| r.separation.clone()),
+        lambda_max,
         history: fits
             .iter()
             .flat_map(|r| r.history.iter().copied())

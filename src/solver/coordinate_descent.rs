@@ -82,6 +82,12 @@ impl CoordinateDescent {
         let mut theta = theta0;
         let (mut eval, mut hessian) = objective.evaluate_with_curvature(&theta);
         run.count_pass(true, true);
+        // From the intercept-only fit (zero weights), this first gradient gives λ_max.
+        let zero_weights = theta
+            .iter()
+            .enumerate()
+            .all(|(at, &w)| at % (n + 1) == n || w == 0.0);
+        let top = zero_weights.then(|| lambda_max(objective, &eval.gradient));
         let mut cost = eval.cost + penalty.norm(&theta, n);
         let mut columns: Option<Columns> = None;
         let mut predicted = f64::INFINITY;
@@ -110,7 +116,9 @@ impl CoordinateDescent {
             }
             let shown = reported(&eval, &theta, cost, penalty, n);
             if let Some(t) = run.accept(iteration, &shown, &theta, estimate) {
-                return run.finish("cd", t, iteration, &shown, theta);
+                let mut solution = run.finish("cd", t, iteration, &shown, theta);
+                solution.report.lambda_max = top;
+                return solution;
             }
             let violation = largest(&shown.gradient);
             let first = *first_violation.get_or_insert(violation);
@@ -250,7 +258,9 @@ impl CoordinateDescent {
                     Termination::Stalled
                 };
                 run.record(c.cost);
-                return run.finish("cd", termination, iteration, &shown, c.theta);
+                let mut solution = run.finish("cd", termination, iteration, &shown, c.theta);
+                solution.report.lambda_max = top;
+                return solution;
             }
         }
     }
@@ -284,19 +294,23 @@ fn largest(v: &[f64]) -> f64 {
     v.iter().map(|x| x.abs()).fold(0.0, f64::max)
 }
 
-/// λ_max, the smallest λ₁ at which every weight of the optimum is 0, and the θ of that optimum
-/// (zero weights, the biases of the intercept-only fit): max_kj |∂f/∂θ_kj| / p_j there, where
-/// the L2 term's gradient is 0 (glmnet's λ_max; for one neuron ‖X̃ᵀ(y − ȳ)‖_∞/S on the
-/// penalty's scale). Two passes. Infinite when a weight with p_j = 0 has a non-zero gradient.
-pub fn lambda_max(objective: &Objective) -> (f64, Vec<f64>) {
+/// The optimum at λ₁ ≥ λ_max: zero weights, the biases of the intercept-only fit (found from
+/// the logits of zero weights, so without a pass over X).
+pub fn intercept_only(objective: &Objective) -> Vec<f64> {
     let (n, k) = (objective.features(), objective.outputs());
     let mut theta = vec![0.0; objective.dim()];
     let z = vec![0.0; objective.rows() * k];
-    let beta = duality::bias_shift(objective, &z);
-    for (c, b) in beta.iter().enumerate() {
+    for (c, b) in duality::bias_shift(objective, &z).iter().enumerate() {
         theta[c * (n + 1) + n] = *b;
     }
-    let g = objective.gradient(&theta);
+    theta
+}
+
+/// λ_max, the smallest λ₁ at which every weight of the optimum is 0, from the gradient `g` of
+/// f at [`intercept_only`]'s θ: max_kj |∂f/∂θ_kj| / p_j there, where the L2 term's gradient is
+/// 0 (glmnet's λ_max; for one neuron ‖X̃ᵀ(y − ȳ)‖_∞/S on the penalty's scale).
+pub fn lambda_max(objective: &Objective, g: &[f64]) -> f64 {
+    let (n, k) = (objective.features(), objective.outputs());
     let mut top: f64 = 0.0;
     for c in 0..k {
         for j in 0..n {
@@ -307,5 +321,5 @@ pub fn lambda_max(objective: &Objective) -> (f64, Vec<f64>) {
             }
         }
     }
-    (top, theta)
+    top
 }

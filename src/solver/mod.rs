@@ -192,6 +192,10 @@ pub struct FitReport {
     /// With λ = 0: the separation the linear program of [`crate::separation`] found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separation: Option<crate::separation::Separation>,
+    /// With an L1 penalty, from a start at the intercept-only fit: λ_max, the smallest λ₁ at
+    /// which every weight is 0 (see [`coordinate_descent::lambda_max`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_max: Option<f64>,
     /// J after each iteration, starting with J(θ₀) at iteration 0.
     pub history: Vec<f64>,
     pub evaluations: Evaluations,
@@ -537,6 +541,7 @@ impl<'o, 'p, 'a> Run<'o, 'p, 'a> {
                 initial_gradient_norm: self.initial_gradient_norm,
                 gap_bound: self.gap_bound,
                 separation: None,
+                lambda_max: None,
                 history: self.history,
                 evaluations: self.evaluations,
                 seconds: self.started.elapsed().as_secs_f64(),
