@@ -21,6 +21,8 @@ pub struct Hessian<'a> {
     /// The curvature of each row, K values per row, row by row.
     pub(super) d: Vec<f64>,
     pub(super) diagonal: Vec<f64>,
+    /// One neuron: the logits z_i + b at the point (empty for K neurons).
+    pub(super) logits: Vec<f64>,
     pub(super) l2: f64,
     pub(super) penalty: Option<&'a [f64]>,
     pub(super) scaling: &'a Standardization,
@@ -134,6 +136,12 @@ impl Hessian<'_> {
     /// row) for K > 1.
     pub fn curvature(&self) -> &[f64] {
         &self.d
+    }
+
+    /// The logits z_i + b of one neuron at the point, which the pass computed anyway; None
+    /// for K neurons.
+    pub fn logits(&self) -> Option<&[f64]> {
+        (!self.logits.is_empty() || self.d.is_empty()).then_some(&self.logits[..])
     }
 
     /// The diagonal of H (for a Jacobi preconditioner).

@@ -67,7 +67,8 @@ pub struct Evaluation {
 }
 
 /// The curvature per row (see [`Hessian`]) and the Hessian's diagonal, from a Newton pass.
-type Curvature = (Vec<f64>, Vec<f64>);
+/// (one neuron only) the logits z_i + b, which the pass had anyway.
+type Curvature = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// The regularised cross-entropy cost over a dataset.
 #[derive(Clone, Copy)]
@@ -140,6 +141,8 @@ struct Partial {
     /// task, so that adding partials moves the pieces instead of copying every row's curvature
     /// once per level of the reduction tree.
     d: Vec<Vec<f64>>,
+    /// One neuron's logits z_i + b, in the same pieces, when the curvature is kept.
+    z: Vec<Vec<f64>>,
 }
 
 impl Partial {
@@ -147,6 +150,7 @@ impl Partial {
     /// [`parallel::map_reduce`]).
     fn add(mut self, other: Partial) -> Partial {
         self.d.extend(other.d);
+        self.z.extend(other.z);
         self.loss += other.loss;
         self.misclassified += other.misclassified;
         for (a, p) in [
@@ -383,6 +387,7 @@ impl<'a> Objective<'a> {
                     hb: vec![0.0; outputs],
                     misclassified: 0,
                     d: Vec::new(),
+                    z: Vec::new(),
                 };
                 match &wt {
                     None => self.binomial_task(rows, w, b[0], want, &mut part),
@@ -411,12 +416,16 @@ impl<'a> Objective<'a> {
         // D_i = s_i a_i (1 − a_i) / S.
         let mut diagonal = [0.0; BLOCK];
         let mut d = Vec::with_capacity(if curvature_wanted { rows.len() } else { 0 });
+        let mut logits = Vec::with_capacity(if curvature_wanted { rows.len() } else { 0 });
         let mut start = rows.start;
         while start < rows.end {
             let end = (start + BLOCK).min(rows.end);
             let len = end - start;
             let (z, dz) = (&mut z[..len], &mut dz[..len]);
             x.dots(start..end, w, z);
+            if curvature_wanted {
+                logits.extend(z.iter().map(|z| z + b));
+            }
             let yb = &y[start..end];
             let sb = weights.map(|s| &s[start..end]);
             // dz starts as a = σ(z) and becomes s·(a − y).
@@ -460,6 +469,7 @@ impl<'a> Objective<'a> {
         }
         if curvature_wanted {
             part.d.push(d);
+            part.z.push(logits);
         }
     }
 
@@ -573,12 +583,13 @@ impl<'a> Objective<'a> {
 
     fn operator(&self, theta: &[f64], want: Want) -> (Evaluation, Hessian<'a>) {
         let (eval, curvature) = self.finish(theta, want);
-        let (d, diagonal) = curvature.expect("this pass computes the curvature");
+        let (d, diagonal, logits) = curvature.expect("this pass computes the curvature");
         let hessian = Hessian {
             x: self.x,
             loss: self.loss,
             d,
             diagonal,
+            logits,
             l2: self.l2,
             penalty: self.penalty,
             scaling: self.scaling,
@@ -653,7 +664,9 @@ impl<'a> Objective<'a> {
             }
             diag
         });
-        let newton = diagonal.or(estimated).map(|diag| (part.d.concat(), diag));
+        let newton = diagonal
+            .or(estimated)
+            .map(|diag| (part.d.concat(), diag, part.z.concat()));
         let eval = Evaluation {
             cost,
             gradient,

@@ -100,8 +100,11 @@ impl CoordinateDescent {
         loop {
             let mut estimate = GapEstimate::Unknown;
             if predicted <= CHECK * run.gap_target(cost) && predicted <= check_below {
-                let c = duality::certify(objective, &theta, penalty);
-                run.count_pass(false, false);
+                // The logits at θ come with its pass (one neuron); K neurons need a pass.
+                if hessian.logits().is_none() {
+                    run.count_pass(false, false);
+                }
+                let c = duality::certify(objective, &theta, hessian.logits(), penalty);
                 run.count_pass(true, true);
                 let v = largest(&reported(&c.eval, &c.theta, c.cost, penalty, n).gradient);
                 (theta, eval, hessian, cost) = (c.theta, c.eval, c.hessian, c.cost);
@@ -248,8 +251,11 @@ impl CoordinateDescent {
             }
             if !accepted {
                 // No progress possible from here: certify or give up.
-                let c = duality::certify(objective, &theta, penalty);
-                run.count_pass(false, false);
+                // The logits at θ come with its pass (one neuron); K neurons need a pass.
+                if hessian.logits().is_none() {
+                    run.count_pass(false, false);
+                }
+                let c = duality::certify(objective, &theta, hessian.logits(), penalty);
                 run.count_pass(true, true);
                 let shown = reported(&c.eval, &c.theta, c.cost, penalty, n);
                 let termination = if run.bound(c.gap, c.cost) {

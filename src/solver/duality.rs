@@ -219,14 +219,18 @@ fn solve(h: &[f64], g: &[f64], k: usize) -> Vec<f64> {
 }
 
 /// The certificate at θ: biases refitted, then the gap of the module docs. Two passes over X
-/// (the logits, then J, ∇J and the curvature at the refitted θ).
+/// (the logits, unless `known` has them, then J, ∇J and the curvature at the refitted θ).
 pub(crate) fn certify<'a>(
     objective: &Objective<'a>,
     theta: &[f64],
+    known: Option<&[f64]>,
     penalty: Penalty,
 ) -> Certificate<'a> {
     let (n, k) = (objective.features(), objective.outputs());
-    let mut z = objective.logits(theta);
+    let mut z = match known {
+        Some(z) => z.to_vec(),
+        None => objective.logits(theta),
+    };
     let beta = bias_shift(objective, &z);
     let mut theta = theta.to_vec();
     for (c, b) in beta.iter().enumerate() {
