@@ -87,7 +87,7 @@ impl CoordinateDescent {
             .iter()
             .enumerate()
             .all(|(at, &w)| at % (n + 1) == n || w == 0.0);
-        let top = zero_weights.then(|| lambda_max(objective, &eval.gradient));
+        let top = zero_weights.then(|| lambda_max(objective, &eval.gradient, penalty.p));
         let mut cost = eval.cost + penalty.norm(&theta, n);
         let mut columns: Option<Columns> = None;
         let mut predicted = f64::INFINITY;
@@ -100,12 +100,7 @@ impl CoordinateDescent {
         loop {
             let mut estimate = GapEstimate::Unknown;
             if predicted <= CHECK * run.gap_target(cost) && predicted <= check_below {
-                // The logits at θ come with its pass (one neuron); K neurons need a pass.
-                if hessian.logits().is_none() {
-                    run.count_pass(false, false);
-                }
-                let c = duality::certify(objective, &theta, hessian.logits(), penalty);
-                run.count_pass(true, true);
+                let c = certify(objective, &mut run, &theta, &hessian, penalty);
                 let v = largest(&reported(&c.eval, &c.theta, c.cost, penalty, n).gradient);
                 (theta, eval, hessian, cost) = (c.theta, c.eval, c.hessian, c.cost);
                 estimate = GapEstimate::Bound(c.gap);
@@ -251,12 +246,7 @@ impl CoordinateDescent {
             }
             if !accepted {
                 // No progress possible from here: certify or give up.
-                // The logits at θ come with its pass (one neuron); K neurons need a pass.
-                if hessian.logits().is_none() {
-                    run.count_pass(false, false);
-                }
-                let c = duality::certify(objective, &theta, hessian.logits(), penalty);
-                run.count_pass(true, true);
+                let c = certify(objective, &mut run, &theta, &hessian, penalty);
                 let shown = reported(&c.eval, &c.theta, c.cost, penalty, n);
                 let termination = if run.bound(c.gap, c.cost) {
                     Termination::Converged
@@ -270,6 +260,23 @@ impl CoordinateDescent {
             }
         }
     }
+}
+
+/// The certificate at θ, its passes counted: the logits come with θ's pass for one neuron,
+/// K neurons need a pass of their own; then one pass at the refitted θ.
+fn certify<'a>(
+    objective: &Objective<'a>,
+    run: &mut Run<'_, '_, 'a>,
+    theta: &[f64],
+    hessian: &crate::objective::Hessian,
+    penalty: Penalty,
+) -> duality::Certificate<'a> {
+    if hessian.logits().is_none() {
+        run.count_pass(false, false);
+    }
+    let c = duality::certify(objective, theta, hessian.logits(), penalty);
+    run.count_pass(true, true);
+    c
 }
 
 /// The evaluation a report and an observer see: J with the L1 term, and the minimum-norm
@@ -315,12 +322,13 @@ pub fn intercept_only(objective: &Objective) -> Vec<f64> {
 /// λ_max, the smallest λ₁ at which every weight of the optimum is 0, from the gradient `g` of
 /// f at [`intercept_only`]'s θ: max_kj |∂f/∂θ_kj| / p_j there, where the L2 term's gradient is
 /// 0 (glmnet's λ_max; for one neuron ‖X̃ᵀ(y − ȳ)‖_∞/S on the penalty's scale).
-pub fn lambda_max(objective: &Objective, g: &[f64]) -> f64 {
+/// `p` holds the L1 factors p_j (None: all 1).
+pub fn lambda_max(objective: &Objective, g: &[f64], p: Option<&[f64]>) -> f64 {
     let (n, k) = (objective.features(), objective.outputs());
     let mut top: f64 = 0.0;
     for c in 0..k {
         for j in 0..n {
-            let p = objective.penalty_factors().map_or(1.0, |c| c[j].sqrt());
+            let p = p.map_or(1.0, |p| p[j]);
             let gj = g[c * (n + 1) + j].abs();
             if gj > 0.0 {
                 top = top.max(gj / p);
